@@ -1,0 +1,37 @@
+# Everything a fresh machine needs: `make serve` and `make test` create .venv and install first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: serve test index screenshot chromium clean
+
+serve: $(VENV)/.runtime
+	$(BIN)/docqa serve
+
+index: $(VENV)/.runtime
+	$(BIN)/docqa index
+
+test: $(VENV)/.test chromium
+	$(BIN)/pytest
+
+screenshot: $(VENV)/.test chromium
+	$(BIN)/python tests/screenshot.py docs/screenshot.png
+
+$(VENV)/.runtime: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
+	touch $@
+
+$(VENV)/.test: pyproject.toml $(VENV)/.runtime
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+# Browser tests drive Debian's Chromium; Playwright never downloads a browser of its own.
+chromium:
+	@test -x /usr/bin/chromium || { \
+		echo "installing Debian's chromium for the browser tests"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,97 @@
+"""One analyzer for paragraphs and questions: tokenize -> fold -> lower-case -> stopwords -> stem.
+
+Tokens come from nltk's RegexpTokenizer (no data files). Numbers stay whole ("44,000" -> "44000",
+"3.5", "£54" also gives "54"); number words also give their digits ("two" -> "2") so questions
+and passages meet either way. Stemming is nltk's Snowball English stemmer, memoised per token.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import lru_cache
+
+from nltk.stem.snowball import SnowballStemmer
+from nltk.tokenize import RegexpTokenizer
+
+ANALYSIS_VERSION = 1
+TOKEN_PATTERN = r"[£$€¥]?\d+(?:[.,]\d+)*%?|\w+(?:['’]\w+)*"
+
+# nltk's English stopword list (shipped here so nothing is downloaded), plus question fillers.
+STOPWORDS = frozenset(
+    """
+    i me my myself we our ours ourselves you you're you've you'll you'd your yours yourself yourselves
+    he him his himself she she's her hers herself it it's its itself they them their theirs themselves
+    what which who whom this that that'll these those am is are was were be been being have has had
+    having do does did doing a an the and but if or because as until while of at by for with about
+    against between into through during before after above below to from up down in out on off over
+    under again further then once here there when where why how all any both each few more most other
+    some such no nor not only own same so than too very s t can will just don don't should should've
+    now d ll m o re ve y ain aren aren't couldn couldn't didn didn't doesn doesn't hadn hadn't hasn
+    hasn't haven haven't isn isn't ma mightn mightn't mustn mustn't needn needn't shan shan't shouldn
+    shouldn't wasn wasn't weren weren't won't wouldn wouldn't
+    many much
+    """.split()
+)
+
+NUMBER_WORDS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30,
+    "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100,
+    "thousand": 1000, "dozen": 12,
+}
+
+_FOLD = str.maketrans({"‘": "'", "’": "'", "‚": "'", "‛": "'", "′": "'", "“": '"', "”": '"', "„": '"',
+                       "‐": "-", "‑": "-", "‒": "-", "–": "-", "—": "-", "―": "-", "−": "-"})
+_tokenizer = RegexpTokenizer(TOKEN_PATTERN)
+_stemmer = SnowballStemmer("english")
+_CURRENCY = "£$€¥"
+
+
+def settings() -> dict:
+    """What an index records so that questions are analysed exactly as its paragraphs were."""
+    return {"version": ANALYSIS_VERSION, "tokenizer": TOKEN_PATTERN, "stemmer": "snowball-english",
+            "stopwords": len(STOPWORDS)}
+
+
+def fold(text: str) -> str:
+    """NFKC, curly quotes and dashes folded to ASCII, lower-case."""
+    return unicodedata.normalize("NFKC", text).translate(_FOLD).lower()
+
+
+@lru_cache(maxsize=1 << 18)
+def terms_for_token(token: str) -> tuple[str, ...]:
+    """The index terms one raw token contributes (none for stopwords)."""
+    word = fold(token)
+    if word[0] in _CURRENCY or word[0].isdigit():
+        number = _normalize_number(word.lstrip(_CURRENCY).rstrip("%"))
+        return (word[0] + number, number) if word[0] in _CURRENCY else (number,)
+    if word in STOPWORDS:
+        return ()
+    stem = _stemmer.stem(word)
+    value = NUMBER_WORDS.get(word)
+    return (stem, str(value)) if value is not None else (stem,)
+
+
+def _normalize_number(number: str) -> str:
+    parts = number.split(",")
+    if len(parts) > 1 and all(len(p) == 3 for p in parts[1:]) and parts[1:] and "." not in parts[0]:
+        return "".join(parts)
+    return number
+
+
+def analyze(text: str) -> list[str]:
+    """Index terms of `text`, in order (the same function for paragraphs and questions)."""
+    out: list[str] = []
+    for token in _tokenizer.tokenize(text):
+        out.extend(terms_for_token(token))
+    return out
+
+
+def analyze_spans(text: str) -> list[tuple[str, int, int]]:
+    """(term, start, end) for every term, with offsets into `text` as given."""
+    out = []
+    for start, end in _tokenizer.span_tokenize(text):
+        for term in terms_for_token(text[start:end]):
+            out.append((term, start, end))
+    return out

@@ -1,0 +1,237 @@
+"""Documents and their paragraphs: read a corpus folder, split text with exact character offsets."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+
+from .errors import CorpusError, UnsupportedMediaTypeError
+from .sentences import sentence_spans
+
+log = logging.getLogger(__name__)
+
+SUFFIXES = (".txt", ".md", ".html", ".htm")
+MAX_PARAGRAPH_WORDS = 250
+MAX_HEADING_WORDS = 14
+_BLOCK = re.compile(r"[^\n]*\S[^\n]*(?:\n[^\n]*\S[^\n]*)*")
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)", re.S)
+_CLOSERS = "\"'”’»)]*_ \t"
+_ID_UNSAFE = re.compile(r"[^a-z0-9._-]+")
+
+
+@dataclass(frozen=True)
+class Document:
+    id: str
+    title: str
+    path: str
+    text: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    document_id: str
+    number: int
+    start: int
+    end: int
+    text: str
+    heading: str | None = None
+
+
+def document_id_for(name: str) -> str:
+    """URL-safe id from a file name: lower-case stem, other characters folded to '-'."""
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    return _ID_UNSAFE.sub("-", stem.lower()).strip("-._") or "document"
+
+
+def humanize(doc_id: str) -> str:
+    words = re.sub(r"[-_.]+", " ", doc_id).strip()
+    return words[:1].upper() + words[1:] if words else doc_id
+
+
+def decode_text(data: bytes, name: str) -> str:
+    """UTF-8 (BOM optional) with CRLF/CR normalised to LF; binary or undecodable -> 415 error."""
+    if b"\x00" in data[:8192]:
+        raise UnsupportedMediaTypeError(f"{name} looks binary (NUL bytes); only UTF-8 text, Markdown and HTML are indexed")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UnsupportedMediaTypeError(f"{name} is not valid UTF-8 (byte {exc.start}); save it as UTF-8") from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+class _VisibleText(HTMLParser):
+    """Collects the text a browser would show, with blank lines between blocks."""
+
+    HIDDEN = {"script", "style", "head", "template", "noscript", "svg", "iframe", "object"}
+    BLOCKS = {"p", "div", "section", "article", "header", "footer", "main", "aside", "nav", "li", "ul", "ol",
+              "table", "tr", "blockquote", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "figure", "figcaption",
+              "dl", "dt", "dd", "form", "hr", "body", "address"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.hidden = 0
+        self.title: list[str] = []
+        self.h1: list[str] = []
+        self._in: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.HIDDEN:
+            self.hidden += 1
+        if tag in ("title", "h1"):
+            self._in.append(tag)
+        if tag in self.BLOCKS:
+            self.parts.append("\n\n")
+        elif tag == "br":
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag):
+        if tag in self.HIDDEN and self.hidden:
+            self.hidden -= 1
+        if tag in ("title", "h1") and tag in self._in:
+            self._in.remove(tag)
+        if tag in self.BLOCKS:
+            self.parts.append("\n\n")
+
+    def handle_data(self, data):
+        if "title" in self._in:
+            self.title.append(data)
+        if self.hidden:
+            return
+        if "h1" in self._in:
+            self.h1.append(data)
+        self.parts.append(re.sub(r"[ \t\r\n\f]+", " ", data))
+
+    def text(self) -> str:
+        joined = "".join(self.parts)
+        lines = [line.strip() for line in joined.split("\n")]
+        return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
+
+
+def parse_document(doc_id: str, name: str, data: bytes, path: str = "", title: str | None = None) -> Document:
+    """Turn one file's bytes into a Document; the title comes from the file unless given."""
+    raw = decode_text(data, name)
+    suffix = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ".txt"
+    found_title = None
+    if suffix in (".html", ".htm"):
+        parser = _VisibleText()
+        parser.feed(raw)
+        parser.close()
+        text = parser.text()
+        found_title = " ".join("".join(parser.title).split()) or " ".join("".join(parser.h1).split()) or None
+    elif suffix == ".md":
+        text = raw
+        front = _FRONT_MATTER.match(raw)
+        if front:
+            text = raw[front.end():]
+            for line in front.group(1).splitlines():
+                key, _, value = line.partition(":")
+                if key.strip().lower() == "title" and value.strip():
+                    found_title = value.strip().strip("\"'")
+        first = text.lstrip("\n").split("\n", 1)[0]
+        if found_title is None and first.startswith("# "):
+            found_title = first[2:].strip()
+    else:
+        text = raw
+        first, _, rest = text.lstrip("\n").partition("\n")
+        if rest.startswith("\n") and _looks_like_heading(first) and not first.rstrip().endswith("?"):
+            found_title = first.strip()
+    sha = hashlib.sha256(data).hexdigest()
+    return Document(id=doc_id, title=title or found_title or humanize(doc_id), path=path, text=text, sha256=sha)
+
+
+def read_document(path: Path) -> Document:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CorpusError(f"cannot read {path.name}: {exc.strerror}") from None
+    return parse_document(document_id_for(path.name), path.name, data, path=str(path))
+
+
+def corpus_files(folder: Path) -> list[Path]:
+    """The indexable files directly in `folder`, in name order (hidden and temporary files skipped)."""
+    if not folder.is_dir():
+        raise CorpusError(f"corpus folder {folder} does not exist; create it or pass --corpus / DOCQA_CORPUS")
+    return sorted(
+        p for p in folder.iterdir()
+        if p.is_file() and p.suffix.lower() in SUFFIXES and not p.name.startswith((".", "~"))
+    )
+
+
+def load_corpus(folder: Path) -> list[Document]:
+    """Every readable document in `folder`; a file that cannot be read is skipped with one warning."""
+    documents: dict[str, Document] = {}
+    for path in corpus_files(folder):
+        try:
+            doc = read_document(path)
+        except (UnsupportedMediaTypeError, CorpusError) as exc:
+            log.warning("skipped %s: %s", path.name, exc.detail)
+            continue
+        if doc.id in documents:
+            log.warning("skipped %s: id %r is already used by %s", path.name, doc.id, documents[doc.id].path)
+            continue
+        documents[doc.id] = doc
+    return list(documents.values())
+
+
+def _looks_like_heading(line: str) -> bool:
+    stripped = line.strip()
+    if not stripped or "\n" in stripped or len(stripped) > 120:
+        return False
+    if stripped.startswith("#"):
+        return True
+    if stripped[0] in "\"“‘'-*>|":
+        return False
+    core = stripped.rstrip(_CLOSERS)
+    return bool(core) and core[-1] not in ".!,;:" and len(stripped.split()) <= MAX_HEADING_WORDS
+
+
+def split_paragraphs(document: Document) -> list[Paragraph]:
+    """Paragraphs on blank lines; heading-like lines label the paragraphs after them; long ones split."""
+    text = document.text
+    blocks = [(m.start(), m.end()) for m in _BLOCK.finditer(text)]
+    blocks = [_trim(text, s, e) for s, e in blocks]
+    paragraphs: list[Paragraph] = []
+    heading = None
+    for i, (start, end) in enumerate(blocks):
+        block = text[start:end]
+        next_is_body = i + 1 < len(blocks) and not _looks_like_heading(text[blocks[i + 1][0]:blocks[i + 1][1]])
+        if next_is_body and _looks_like_heading(block):
+            heading = block.lstrip("#").strip()
+            continue
+        for s, e in _chunks(block, start):
+            paragraphs.append(Paragraph(document.id, len(paragraphs) + 1, s, e, text[s:e], heading))
+    return paragraphs
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _chunks(block: str, offset: int) -> list[tuple[int, int]]:
+    """Split a block over MAX_PARAGRAPH_WORDS at sentence boundaries; offsets are document-relative."""
+    if len(block.split()) <= MAX_PARAGRAPH_WORDS:
+        return [(offset, offset + len(block))]
+    chunks: list[tuple[int, int]] = []
+    chunk_start = chunk_end = None
+    words = 0
+    for s, e in sentence_spans(block):
+        n = len(block[s:e].split())
+        if chunk_start is not None and words + n > MAX_PARAGRAPH_WORDS:
+            chunks.append((chunk_start, chunk_end))
+            chunk_start, words = None, 0
+        if chunk_start is None:
+            chunk_start = s
+        chunk_end, words = e, words + n
+    if chunk_start is not None:
+        chunks.append((chunk_start, chunk_end))
+    return [(offset + s, offset + e) for s, e in chunks]

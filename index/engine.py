@@ -1,0 +1,146 @@
+"""BM25 engines over analysed paragraphs: scoring only; terms and paragraphs live in `index.store`.
+
+Both engines use the Lucene variant of BM25 (DESIGN.md):
+    idf(t)     = ln(1 + (N - df + 0.5) / (df + 0.5))
+    score(t,d) = idf(t) * tf / (tf + k1 * (1 - b + b * |d| / avgdl))
+`Bm25sEngine` builds the sparse term->paragraph score matrix with bm25s and scores a query by adding
+the matrix columns of its terms; `RankBm25Engine` is the reference (rank-bm25, a Python loop over
+every paragraph), kept as the test oracle and selectable with `--engine rank-bm25`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar, Protocol, Sequence
+
+import numpy as np
+
+from .documents import Paragraph
+
+
+@dataclass(frozen=True)
+class Bm25Params:
+    k1: float = 1.2
+    b: float = 0.75
+
+    def as_dict(self) -> dict:
+        return {"variant": "lucene", "k1": self.k1, "b": self.b}
+
+
+@dataclass(frozen=True)
+class Hit:
+    paragraph: Paragraph
+    score: float
+    matched_terms: tuple[str, ...]
+
+
+class Engine(Protocol):
+    name: ClassVar[str]
+
+    def scores(self, term_ids: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """Dense float32 scores, one per paragraph, for weighted query term ids."""
+
+    def doc_freq(self, term_ids: np.ndarray) -> np.ndarray:
+        """How many paragraphs contain each term."""
+
+
+def top_k(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Indices and scores of the k best positive scores, best first (ties: lower index first)."""
+    candidates = np.flatnonzero(scores > 0)
+    if len(candidates) > k:
+        candidates = candidates[np.argpartition(-scores[candidates], k - 1)[:k]]
+    best = scores[candidates]
+    order = np.lexsort((candidates, -best))
+    return candidates[order], best[order]
+
+
+class Bm25sEngine:
+    """Sparse BM25 (bm25s' precomputed score matrix, CSC by term), arrays memory-mapped from disk."""
+
+    name: ClassVar[str] = "bm25s"
+    FILES: ClassVar[tuple[str, ...]] = ("bm25_data.npy", "bm25_indices.npy", "bm25_indptr.npy")
+
+    def __init__(self, data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, num_paragraphs: int):
+        self.data, self.indices, self.indptr = data, indices, indptr
+        self.num_paragraphs = num_paragraphs
+
+    @classmethod
+    def build(cls, corpus_ids: Sequence[Sequence[int]], vocab_size: int, params: Bm25Params) -> "Bm25sEngine":
+        import bm25s  # imported here: it is only needed when building
+
+        model = bm25s.BM25(k1=params.k1, b=params.b, method="lucene")
+        model.index(([list(ids) for ids in corpus_ids], {i: i for i in range(vocab_size)}),
+                    create_empty_token=False, show_progress=False)
+        s = model.scores
+        indptr = np.asarray(s["indptr"], dtype=np.int64)
+        # bm25s sizes the matrix by the terms it saw; pad so every vocabulary id has a (maybe empty) column.
+        if len(indptr) < vocab_size + 1:
+            indptr = np.concatenate([indptr, np.full(vocab_size + 1 - len(indptr), indptr[-1], np.int64)])
+        return cls(np.asarray(s["data"], np.float32), np.asarray(s["indices"], np.int32), indptr, len(corpus_ids))
+
+    def save(self, directory: Path) -> None:
+        for name, array in zip(self.FILES, (self.data, self.indices, self.indptr)):
+            np.save(directory / name, array, allow_pickle=False)
+
+    @classmethod
+    def load(cls, directory: Path, num_paragraphs: int, **_) -> "Bm25sEngine":
+        data, indices, indptr = (np.load(directory / n, mmap_mode="r", allow_pickle=False) for n in cls.FILES)
+        return cls(data, indices, indptr, num_paragraphs)
+
+    def doc_freq(self, term_ids: np.ndarray) -> np.ndarray:
+        return self.indptr[term_ids + 1] - self.indptr[term_ids]
+
+    def scores(self, term_ids: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        scores = np.zeros(self.num_paragraphs, dtype=np.float32)
+        for term, weight in zip(term_ids.tolist(), weights.tolist()):
+            start, end = self.indptr[term], self.indptr[term + 1]
+            column = self.data[start:end]
+            # Indices are unique within one column, so fancy-index += is exact (no np.add.at needed).
+            scores[self.indices[start:end]] += column if weight == 1.0 else column * np.float32(weight)
+        return scores
+
+
+class RankBm25Engine:
+    """The reference engine: rank-bm25's BM25Okapi with the Lucene idf, built in memory at load."""
+
+    name: ClassVar[str] = "rank-bm25"
+    FILES: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, corpus_ids: Sequence[Sequence[int]], params: Bm25Params):
+        from rank_bm25 import BM25Okapi
+
+        class LuceneOkapi(BM25Okapi):
+            def _calc_idf(self, nd):
+                self.nd = nd
+                for word, freq in nd.items():
+                    self.idf[word] = float(np.log(1 + (self.corpus_size - freq + 0.5) / (freq + 0.5)))
+
+        # rank-bm25 cannot index an empty paragraph list; a placeholder keeps N and avgdl unchanged.
+        self.model = LuceneOkapi([list(map(str, ids)) or ["\x00"] for ids in corpus_ids], k1=params.k1, b=params.b)
+        self.k1 = params.k1
+        self.num_paragraphs = len(corpus_ids)
+
+    @classmethod
+    def build(cls, corpus_ids, vocab_size, params) -> "RankBm25Engine":
+        return cls(corpus_ids, params)
+
+    def save(self, directory: Path) -> None:
+        """Nothing to save: rebuilt from the stored token ids at load."""
+
+    @classmethod
+    def load(cls, directory: Path, num_paragraphs: int, corpus_ids=(), params=Bm25Params()) -> "RankBm25Engine":
+        return cls(corpus_ids, params)
+
+    def doc_freq(self, term_ids: np.ndarray) -> np.ndarray:
+        return np.array([self.model.nd.get(str(t), 0) for t in term_ids.tolist()], dtype=np.int64)
+
+    def scores(self, term_ids: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        total = np.zeros(self.num_paragraphs, dtype=np.float64)
+        for term, weight in zip(term_ids.tolist(), weights.tolist()):
+            total += weight * self.model.get_scores([str(term)])
+        # rank-bm25 multiplies by (k1 + 1); divide it out so both engines give the same numbers.
+        return (total / (self.k1 + 1)).astype(np.float32)
+
+
+ENGINES: dict[str, type] = {Bm25sEngine.name: Bm25sEngine, RankBm25Engine.name: RankBm25Engine}

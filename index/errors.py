@@ -1,0 +1,76 @@
+"""The one exception hierarchy of docqa; each class carries the HTTP status and title it maps to.
+
+    DocqaError                      500  base; never raised directly
+    ├── InvalidInputError           422  a value is well-formed but not acceptable
+    │   └── EmptyQueryError         422  the question has no searchable words after analysis
+    ├── BadRequestError             400  the request cannot be parsed (broken JSON, bad encoding)
+    ├── UnauthorizedError           401  missing or wrong API token
+    ├── ForbiddenError              403  writes are disabled (no token configured)
+    ├── DocumentNotFoundError       404  no document with that id
+    ├── PayloadTooLargeError        413  request body over the configured limit
+    ├── UnsupportedMediaTypeError   415  wrong content type or undecodable upload
+    ├── CorpusError                 500  the corpus folder is missing or unreadable
+    └── IndexCorruptError           500  an index on disk failed validation (callers rebuild it)
+"""
+
+from __future__ import annotations
+
+
+class DocqaError(Exception):
+    """Base class: a message for people plus the HTTP status and title it maps to."""
+
+    status = 500
+    title = "Internal error"
+
+    def __init__(self, detail: str):
+        super().__init__(detail)
+        self.detail = detail
+
+
+class InvalidInputError(DocqaError):
+    status = 422
+    title = "Invalid input"
+
+
+class EmptyQueryError(InvalidInputError):
+    title = "Question has no searchable words"
+
+
+class BadRequestError(DocqaError):
+    status = 400
+    title = "Bad request"
+
+
+class UnauthorizedError(DocqaError):
+    status = 401
+    title = "Unauthorized"
+
+
+class ForbiddenError(DocqaError):
+    status = 403
+    title = "Forbidden"
+
+
+class DocumentNotFoundError(DocqaError):
+    status = 404
+    title = "Document not found"
+
+
+class PayloadTooLargeError(DocqaError):
+    status = 413
+    title = "Payload too large"
+
+
+class UnsupportedMediaTypeError(DocqaError):
+    status = 415
+    title = "Unsupported media type"
+
+
+class CorpusError(DocqaError):
+    status = 500
+    title = "Corpus unavailable"
+
+
+class IndexCorruptError(DocqaError):
+    status = 500
+    title = "Index corrupt"

@@ -1,0 +1,132 @@
+"""A loaded index: memory-mapped arrays, the vocabulary, and BM25 search returning Hits."""
+
+from __future__ import annotations
+
+import json
+import mmap
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+import numpy as np
+
+from . import analysis
+from .documents import Document, Paragraph
+from .engine import ENGINES, Bm25Params, Hit, top_k
+from .errors import DocumentNotFoundError, EmptyQueryError
+
+# paragraphs.npy columns
+DOC, NUMBER, START, END, BYTE_START, BYTE_END, HEADING = range(7)
+PARAGRAPH_COLUMNS = 7
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    id: str
+    title: str
+    file: str
+    sha256: str
+    chars: int
+    paragraphs: int
+    first_paragraph: int
+    byte_start: int
+    byte_end: int
+
+
+class SearchIndex:
+    """Everything needed to answer queries, opened from one index generation."""
+
+    def __init__(self, directory: Path, manifest: dict, engine, vocab_list: list[str], rows: np.ndarray,
+                 headings: list[str], text: bytes | mmap.mmap, tokens: np.ndarray, token_offsets: np.ndarray):
+        self.directory, self.manifest, self.engine = directory, manifest, engine
+        self.vocab_list = vocab_list
+        self.vocab = {term: i for i, term in enumerate(vocab_list)}
+        self.rows, self.headings, self.text = rows, headings, text
+        self.tokens, self.token_offsets = tokens, token_offsets
+        self.documents = [DocumentInfo(d["id"], d["title"], d["file"], d["sha256"], d["chars"], d["paragraphs"],
+                                       d["first_paragraph"], d["bytes"][0], d["bytes"][1])
+                          for d in manifest["documents"]]
+        self.by_id = {d.id: d for d in self.documents}
+        self.num_paragraphs = len(rows)
+
+    @classmethod
+    def open(cls, directory: Path, manifest: dict) -> "SearchIndex":
+        settings = manifest["settings"]
+        load = lambda name: np.load(directory / name, mmap_mode="r", allow_pickle=False)  # noqa: E731
+        rows, tokens, token_offsets = load("paragraphs.npy"), load("tokens.npy"), load("token_offsets.npy")
+        if rows.ndim != 2 or rows.shape[1] != PARAGRAPH_COLUMNS or len(token_offsets) != len(rows) + 1:
+            raise ValueError("paragraph arrays have inconsistent shapes")
+        vocab_list = json.loads((directory / "vocab.json").read_text(encoding="utf-8"))
+        headings = json.loads((directory / "headings.json").read_text(encoding="utf-8"))
+        with open(directory / "text.bin", "rb") as f:
+            size = f.seek(0, 2)
+            text = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+        engine_cls = ENGINES[settings["engine"]]
+        params = Bm25Params(settings["bm25"]["k1"], settings["bm25"]["b"])
+        corpus_ids = (lambda: [tokens[token_offsets[i]:token_offsets[i + 1]] for i in range(len(rows))])
+        engine = engine_cls.load(directory, len(rows), params=params,
+                                 corpus_ids=corpus_ids() if not engine_cls.FILES else ())
+        return cls(directory, manifest, engine, vocab_list, rows, headings, text, tokens, token_offsets)
+
+    # -- paragraphs and documents -------------------------------------------------------------
+
+    def paragraph(self, i: int) -> Paragraph:
+        row = self.rows[i]
+        text = bytes(self.text[int(row[BYTE_START]):int(row[BYTE_END])]).decode("utf-8")
+        heading = self.headings[int(row[HEADING])] if row[HEADING] >= 0 else None
+        return Paragraph(self.documents[int(row[DOC])].id, int(row[NUMBER]), int(row[START]), int(row[END]),
+                         text, heading)
+
+    def paragraph_terms(self, i: int) -> np.ndarray:
+        return self.tokens[self.token_offsets[i]:self.token_offsets[i + 1]]
+
+    def info(self, document_id: str) -> DocumentInfo:
+        try:
+            return self.by_id[document_id]
+        except KeyError:
+            raise DocumentNotFoundError(f"no document with id {document_id!r}") from None
+
+    def document(self, document_id: str) -> Document:
+        info = self.info(document_id)
+        text = bytes(self.text[info.byte_start:info.byte_end]).decode("utf-8")
+        return Document(info.id, info.title, info.file, text, info.sha256)
+
+    def document_paragraphs(self, document_id: str) -> list[Paragraph]:
+        info = self.info(document_id)
+        return [self.paragraph(i) for i in range(info.first_paragraph, info.first_paragraph + info.paragraphs)]
+
+    # -- search ---------------------------------------------------------------------------------
+
+    def idf(self, terms: list[str]) -> np.ndarray:
+        """Lucene idf per term (0 for terms not in the index)."""
+        ids = np.array([self.vocab.get(t, -1) for t in terms], dtype=np.int64)
+        known = ids >= 0
+        df = np.zeros(len(terms), dtype=np.float64)
+        if known.any():
+            df[known] = self.engine.doc_freq(ids[known])
+        n = self.num_paragraphs
+        return np.where(known & (df > 0), np.log(1 + (n - df + 0.5) / (df + 0.5)), 0.0)
+
+    def search(self, question: str, k: int = 5) -> list[Hit]:
+        """The k best paragraphs for `question`; EmptyQueryError when no term survives analysis."""
+        terms = analysis.analyze(question)
+        if not terms:
+            raise EmptyQueryError("the question has no searchable words (only stopwords or punctuation)")
+        return self.search_terms(dict.fromkeys(terms, 1.0), k)
+
+    def search_terms(self, weighted: Mapping[str, float], k: int = 5) -> list[Hit]:
+        """The k best paragraphs for analysed terms with weights (repeated terms count once)."""
+        known = [(self.vocab[t], w) for t, w in weighted.items() if t in self.vocab and w > 0]
+        k = max(0, min(int(k), self.num_paragraphs))
+        if not known or k == 0:
+            return []
+        ids = np.array([i for i, _ in known], dtype=np.int64)
+        weights = np.array([w for _, w in known], dtype=np.float32)
+        order, scores = top_k(self.engine.scores(ids, weights), k)
+        query_ids = {i: self.vocab_list[i] for i in ids.tolist()}
+        hits = []
+        for i, score in zip(order.tolist(), scores.tolist()):
+            present = set(self.paragraph_terms(i).tolist())
+            matched = tuple(term for tid, term in query_ids.items() if tid in present)
+            hits.append(Hit(self.paragraph(i), round(float(score), 4), matched))
+        return hits

@@ -1,0 +1,296 @@
+"""The index on disk: build (incrementally), save atomically, validate and load.
+
+Layout of an index directory:
+    CURRENT              name of the live generation (replaced atomically with os.replace)
+    gen-<stamp>/         one complete index: manifest.json (written last, with each file's sha256),
+                         text.bin, paragraphs.npy, headings.json, vocab.json, tokens.npy,
+                         token_offsets.npy and the engine's arrays
+A build writes a new generation under a temporary name, renames it into place, then points CURRENT
+at it; a crash at any point leaves the previous generation live. No pickle: JSON and .npy only.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import logging
+import os
+import shutil
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from . import analysis
+from .documents import Document, Paragraph, corpus_files, read_document, split_paragraphs
+from .engine import ENGINES, Bm25Params
+from .errors import CorpusError, IndexCorruptError, InvalidInputError, UnsupportedMediaTypeError
+from .search import SearchIndex, DocumentInfo, PARAGRAPH_COLUMNS
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+BASE_FILES = ("text.bin", "paragraphs.npy", "headings.json", "vocab.json", "tokens.npy", "token_offsets.npy")
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    documents: int
+    paragraphs: int
+    analysed: int
+    reused: int
+    seconds: float
+    reason: str
+
+
+def _settings(engine: str, params: Bm25Params) -> dict:
+    return {"format": FORMAT_VERSION, "analysis": analysis.settings(), "engine": engine, "bm25": params.as_dict()}
+
+
+def current_generation(index_dir: Path) -> Path | None:
+    try:
+        name = (index_dir / "CURRENT").read_text().strip()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as exc:
+        raise IndexCorruptError(f"cannot read {index_dir / 'CURRENT'}: {exc.strerror}") from None
+    if not name.startswith("gen-") or "/" in name:
+        raise IndexCorruptError(f"CURRENT names {name!r}, not an index generation")
+    return index_dir / name
+
+
+def read_manifest(generation: Path) -> dict:
+    try:
+        manifest = json.loads((generation / "manifest.json").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise IndexCorruptError(f"{generation.name} has no manifest.json") from None
+    except (OSError, ValueError) as exc:
+        raise IndexCorruptError(f"{generation.name}/manifest.json is unreadable: {exc}") from None
+    if not isinstance(manifest, dict) or manifest.get("settings", {}).get("format") != FORMAT_VERSION:
+        raise IndexCorruptError(f"{generation.name} has format {manifest.get('settings', {}).get('format')!r}, "
+                                f"this docqa reads format {FORMAT_VERSION}")
+    return manifest
+
+
+def _sha256(path: Path) -> str:
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+def load_index(index_dir: Path, engine: str | None = None, verify: bool = True) -> SearchIndex:
+    """Load the live generation; IndexCorruptError (with the reason) if it is missing or damaged."""
+    generation = current_generation(index_dir)
+    if generation is None:
+        raise IndexCorruptError(f"no index in {index_dir} yet")
+    manifest = read_manifest(generation)
+    for name, expected in manifest["files"].items():
+        path = generation / name
+        if not path.is_file():
+            raise IndexCorruptError(f"{generation.name}/{name} is missing")
+        if path.stat().st_size != expected["bytes"] or (verify and _sha256(path) != expected["sha256"]):
+            raise IndexCorruptError(f"{generation.name}/{name} does not match its checksum")
+    if engine is not None and engine != manifest["settings"]["engine"]:
+        raise IndexCorruptError(f"index was built for engine {manifest['settings']['engine']}, {engine} requested")
+    try:
+        return SearchIndex.open(generation, manifest)
+    except (OSError, ValueError, KeyError) as exc:
+        raise IndexCorruptError(f"{generation.name} cannot be opened: {exc}") from None
+
+
+def _corpus_fingerprint(corpus_dir: Path) -> dict[str, tuple[int, int]]:
+    return {p.name: (p.stat().st_size, p.stat().st_mtime_ns) for p in corpus_files(corpus_dir)}
+
+
+def is_current(index: SearchIndex, corpus_dir: Path, engine: str, params: Bm25Params) -> tuple[bool, str]:
+    """Whether `index` matches the corpus and settings; the reason when it does not."""
+    if index.manifest["settings"] != _settings(engine, params):
+        return False, "settings changed"
+    stamps = {d["file"]: tuple(d["stamp"]) for d in index.manifest["documents"]}
+    stamps.update({name: tuple(stamp) for name, stamp in index.manifest.get("skipped", {}).items()})
+    now = _corpus_fingerprint(corpus_dir)
+    if now != stamps:
+        changed = sorted(set(now.items()) ^ set(stamps.items()))
+        return False, f"{len(changed)} corpus file change(s), e.g. {changed[0][0]}"
+    return True, "up to date"
+
+
+def open_index(corpus_dir: Path, index_dir: Path, engine: str = "bm25s", params: Bm25Params = Bm25Params(),
+               progress: Callable[[int, int], None] | None = None) -> tuple[SearchIndex, BuildReport | None]:
+    """Load the index, rebuilding it from the corpus first when missing, damaged or stale."""
+    try:
+        index = load_index(index_dir)
+        fresh, reason = is_current(index, corpus_dir, engine, params)
+        if fresh:
+            return index, None
+    except IndexCorruptError as exc:
+        reason = exc.detail
+    log.info("building index: %s", reason)
+    report = build_index(corpus_dir, index_dir, engine, params, progress=progress, reason=reason)
+    return load_index(index_dir, verify=False), report
+
+
+@contextmanager
+def _build_lock(index_dir: Path):
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def build_index(corpus_dir: Path, index_dir: Path, engine: str = "bm25s", params: Bm25Params = Bm25Params(),
+                progress: Callable[[int, int], None] | None = None, reason: str = "requested") -> BuildReport:
+    """Analyse the corpus (reusing unchanged documents' terms) and swap in a new generation."""
+    if engine not in ENGINES:
+        raise InvalidInputError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+    started = time.perf_counter()
+    with _build_lock(index_dir):
+        vocab_list, previous = _previous(index_dir)
+        vocab = {term: i for i, term in enumerate(vocab_list)}
+        files = corpus_files(corpus_dir)
+        documents, paragraphs, headings, token_chunks, skipped, seen = [], [], {}, [], {}, set()
+        analysed = reused = 0
+        for n, path in enumerate(files, 1):
+            doc = _read(path)
+            if doc is None or doc.id in seen:
+                if doc is not None:
+                    log.warning("skipped %s: id %r is already used", path.name, doc.id)
+                skipped[path.name] = [path.stat().st_size, path.stat().st_mtime_ns]
+                continue
+            seen.add(doc.id)
+            paras = split_paragraphs(doc)
+            stored = previous.get((doc.id, doc.sha256))
+            if stored is not None and len(stored) == len(paras):
+                reused += 1
+                token_chunks.extend(stored)
+            else:
+                analysed += 1
+                token_chunks.extend(_ids(analysis.analyze(paragraph_search_text(p)), vocab) for p in paras)
+            documents.append((doc, path))
+            paragraphs.append(paras)
+            for p in paras:
+                if p.heading is not None:
+                    headings.setdefault(p.heading, len(headings))
+            if progress:
+                progress(n, len(files))
+        generation = _write_generation(index_dir, documents, paragraphs, headings, vocab, token_chunks,
+                                       skipped, engine, params)
+        _swap_in(index_dir, generation)
+    seconds = time.perf_counter() - started
+    report = BuildReport(len(documents), sum(map(len, paragraphs)), analysed, reused, seconds, reason)
+    log.info("index built: %d documents, %d paragraphs (%d analysed, %d reused) in %.2f s",
+             report.documents, report.paragraphs, analysed, reused, seconds)
+    return report
+
+
+def _ids(terms: list[str], vocab: dict[str, int]) -> np.ndarray:
+    setdefault = vocab.setdefault
+    return np.fromiter((setdefault(t, len(vocab)) for t in terms), dtype=np.int32, count=len(terms))
+
+
+def paragraph_search_text(p: Paragraph) -> str:
+    """What is indexed for a paragraph: its heading (if any) and its text."""
+    return f"{p.heading}\n{p.text}" if p.heading else p.text
+
+
+def _read(path: Path) -> Document | None:
+    try:
+        return read_document(path)
+    except (UnsupportedMediaTypeError, CorpusError) as exc:
+        log.warning("skipped %s: %s", path.name, exc.detail)
+        return None
+
+
+def _previous(index_dir: Path) -> tuple[list[str], dict]:
+    """The live generation's vocabulary and, per (document id, sha256), its paragraphs' term ids.
+
+    The new build starts from the same vocabulary, so reused term ids need no remapping."""
+    try:
+        index = load_index(index_dir)
+    except IndexCorruptError as exc:
+        log.info("analysing every document: %s", exc.detail)
+        return [], {}
+    if index.manifest["settings"]["analysis"] != analysis.settings():
+        return [], {}
+    out = {}
+    for info in index.documents:
+        lo = info.first_paragraph
+        out[(info.id, info.sha256)] = [np.array(index.paragraph_terms(i)) for i in range(lo, lo + info.paragraphs)]
+    return index.vocab_list, out
+
+
+def _write_generation(index_dir, documents, paragraphs, headings, vocab, token_chunks, skipped, engine, params):
+    stamp = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}-{time.monotonic_ns() % 10**6:06d}"
+    tmp = index_dir / f".tmp-gen-{stamp}"
+    tmp.mkdir(parents=True)
+    rows, doc_entries, blob_parts, byte_pos = [], [], [], 0
+    for d, ((doc, path), paras) in enumerate(zip(documents, paragraphs)):
+        encoded = doc.text.encode("utf-8")
+        doc_entries.append({"id": doc.id, "title": doc.title, "file": path.name, "sha256": doc.sha256,
+                            "stamp": [path.stat().st_size, path.stat().st_mtime_ns], "chars": len(doc.text),
+                            "paragraphs": len(paras), "first_paragraph": len(rows),
+                            "bytes": [byte_pos, byte_pos + len(encoded)]})
+        char_pos, local = 0, 0
+        for p in paras:
+            local += len(doc.text[char_pos:p.start].encode("utf-8"))
+            start_b = local
+            local += len(p.text.encode("utf-8"))
+            char_pos = p.end
+            rows.append((d, p.number, p.start, p.end, byte_pos + start_b, byte_pos + local,
+                         headings[p.heading] if p.heading is not None else -1))
+        blob_parts.append(encoded)
+        byte_pos += len(encoded)
+    (tmp / "text.bin").write_bytes(b"".join(blob_parts))
+    np.save(tmp / "paragraphs.npy", np.array(rows, dtype=np.int64).reshape(-1, PARAGRAPH_COLUMNS), allow_pickle=False)
+    (tmp / "headings.json").write_text(json.dumps(list(headings), ensure_ascii=False), encoding="utf-8")
+    (tmp / "vocab.json").write_text(json.dumps(list(vocab), ensure_ascii=False), encoding="utf-8")
+    lengths = np.fromiter((len(c) for c in token_chunks), dtype=np.int64, count=len(token_chunks))
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    flat = np.concatenate(token_chunks).astype(np.int32) if token_chunks else np.zeros(0, np.int32)
+    np.save(tmp / "tokens.npy", flat, allow_pickle=False)
+    np.save(tmp / "token_offsets.npy", offsets, allow_pickle=False)
+    engine_cls = ENGINES[engine]
+    engine_cls.build(token_chunks, len(vocab), params).save(tmp)
+    files = {}
+    for name in BASE_FILES + engine_cls.FILES:
+        files[name] = {"bytes": (tmp / name).stat().st_size, "sha256": _sha256(tmp / name)}
+    manifest = {"settings": _settings(engine, params), "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "counts": {"documents": len(documents), "paragraphs": len(rows), "terms": len(vocab)},
+                "documents": doc_entries, "skipped": skipped, "files": files}
+    (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+    _fsync_tree(tmp)
+    final = index_dir / f"gen-{stamp}"
+    os.replace(tmp, final)
+    return final
+
+
+def _fsync_tree(directory: Path) -> None:
+    for path in directory.iterdir():
+        with open(path, "rb") as f:
+            os.fsync(f.fileno())
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _swap_in(index_dir: Path, generation: Path) -> None:
+    """Point CURRENT at `generation` atomically, then remove older generations and leftovers."""
+    pointer = index_dir / f".CURRENT.{os.getpid()}.tmp"
+    with open(pointer, "w") as f:
+        f.write(generation.name + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(pointer, index_dir / "CURRENT")
+    fd = os.open(index_dir, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    for old in index_dir.iterdir():
+        if old != generation and (old.name.startswith(("gen-", ".tmp-gen-")) and old.is_dir()):
+            shutil.rmtree(old, ignore_errors=True)  # open mmaps of readers stay valid on POSIX

@@ -1,0 +1,31 @@
+"""docqa's web service: the Flask app factory."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: settings from defaults -> DOCQA_* environment -> test_config, index loaded once."""
+    from . import api, middleware, pages, problems
+    from .live import LiveIndex
+    from .settings import load_settings
+
+    app = Flask(__name__, instance_relative_config=True)
+    config = dict(test_config or {})
+    watch = config.pop("watch", False)
+    settings = load_settings(app.instance_path, os.environ, config)
+    app.config.update(MAX_CONTENT_LENGTH=settings.max_body_bytes, JSON_SORT_KEYS=False)
+    app.json.sort_keys = False
+    app.json.ensure_ascii = False
+    app.extensions["docqa.settings"] = settings
+    app.extensions["docqa.index"] = LiveIndex(settings)
+    if watch:
+        app.extensions["docqa.index"].watch()
+    middleware.init_app(app)
+    problems.init_app(app)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(pages.bp)
+    return app

@@ -1,0 +1,82 @@
+"""The JSON API: ask, search, documents, health and the OpenAPI description."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, request
+
+from index.errors import DocumentNotFoundError, InvalidInputError
+
+from . import validation
+from .answers import answer_question, find_passages, passage_json, to_json
+from .questions import describe_query
+from .middleware import took_ms
+from .openapi import openapi_document
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+def live():
+    return current_app.extensions["docqa.index"]
+
+
+def settings():
+    return current_app.extensions["docqa.settings"]
+
+
+@bp.post("/ask")
+def ask():
+    body = validation.json_body(request)
+    question = validation.question(body.get("question"))
+    k = validation.top_k(body.get("top_k"))
+    history = validation.history(body.get("history"))
+    index = live().current
+    result = answer_question(index, question, top_k=k, history=history, threshold=settings().answer_threshold)
+    payload = to_json(result)
+    for p in payload["passages"]:
+        p["title"] = index.info(p["document"]).title
+    payload["took_ms"] = took_ms()
+    return jsonify(payload)
+
+
+@bp.get("/search")
+def search():
+    q = validation.question(request.args.get("q"), "q")
+    k = validation.top_k(request.args.get("k"), "k")
+    index = live().current
+    parsed, _, found = find_passages(index, q, top_k=k)
+    passages = [passage_json(p.hit, p.highlights, index.info(p.hit.paragraph.document_id).title) for p in found]
+    return jsonify({"q": q, "query": describe_query(parsed.search), "passages": passages, "took_ms": took_ms()})
+
+
+@bp.get("/documents")
+def documents():
+    index = live().current
+    return jsonify({"documents": [{"id": d.id, "title": d.title, "paragraphs": d.paragraphs, "chars": d.chars,
+                                   "sha256": d.sha256} for d in index.documents], "took_ms": took_ms()})
+
+
+@bp.get("/documents/<path:document_id>")
+def document(document_id: str):
+    try:
+        validation.document_id(document_id)
+    except InvalidInputError:
+        raise DocumentNotFoundError(f"no document with id {document_id!r}") from None
+    index = live().current
+    doc = index.document(document_id)
+    return jsonify({"id": doc.id, "title": doc.title, "text": doc.text, "sha256": doc.sha256,
+                    "paragraphs": [{"number": p.number, "start": p.start, "end": p.end, "heading": p.heading}
+                                   for p in index.document_paragraphs(document_id)],
+                    "took_ms": took_ms()})
+
+
+@bp.get("/health")
+def health():
+    index = live().current
+    return jsonify({"status": "ok", "documents": len(index.documents), "paragraphs": index.num_paragraphs,
+                    "index": {"built_at": index.manifest["built_at"], "engine": index.manifest["settings"]["engine"]},
+                    "took_ms": took_ms()})
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(openapi_document())

@@ -1,0 +1,174 @@
+"""The `docqa` command: index, ask, serve, eval and bench."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from index import Bm25Params, DocqaError, open_index
+from index.store import build_index
+
+from .settings import ENV, Settings, default_instance_path, load_settings
+
+
+class DocqaGroup(click.Group):
+    """Turns any DocqaError into one line on stderr and exit code 1, never a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except DocqaError as exc:
+            raise click.ClickException(exc.detail) from None
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            ctx.exit(130)
+
+
+def corpus_options(func):
+    func = click.option("--engine", type=click.Choice(["bm25s", "rank-bm25"]), default=None,
+                        help=f"BM25 engine [env {ENV['engine']}; default bm25s]")(func)
+    func = click.option("--index-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+                        help=f"index directory [env {ENV['index_dir']}; default instance/index]")(func)
+    func = click.option("--corpus", type=click.Path(file_okay=False, path_type=Path), default=None,
+                        help=f"documents folder [env {ENV['corpus']}; default docs_corpus]")(func)
+    return func
+
+
+def settings_from(**overrides) -> Settings:
+    return load_settings(default_instance_path(), os.environ, overrides)
+
+
+def _progress_reporter(label: str):
+    """A click progress bar on an interactive stderr for large corpora; silent otherwise."""
+    state = {}
+
+    def report(done: int, total: int) -> None:
+        if total < 200 or not sys.stderr.isatty():
+            return
+        if "bar" not in state:
+            state["bar"] = click.progressbar(length=total, label=label, file=sys.stderr)
+            state["bar"].__enter__()
+        state["bar"].update(done - state["bar"].pos)
+        if done == total:
+            state["bar"].__exit__(None, None, None)
+    return report
+
+
+def open_settings_index(settings: Settings):
+    return open_index(settings.corpus, settings.index_dir, settings.engine, Bm25Params(settings.k1, settings.b),
+                      progress=_progress_reporter("indexing"))
+
+
+@click.group(cls=DocqaGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", is_flag=True, help="log progress (INFO) to stderr")
+def main(verbose: bool) -> None:
+    """docqa: ask questions of a folder of documents and get quoted answers with exact citations."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets DEBUG on its own logger
+
+
+@main.command("index")
+@corpus_options
+def index_command(corpus, index_dir, engine) -> None:
+    """Build or refresh the index of the documents folder."""
+    s = settings_from(corpus=corpus, index_dir=index_dir, engine=engine)
+    report = build_index(s.corpus, s.index_dir, s.engine, Bm25Params(s.k1, s.b),
+                         progress=_progress_reporter("indexing"))
+    click.echo(f"indexed {report.documents} documents, {report.paragraphs} paragraphs "
+               f"({report.analysed} analysed, {report.reused} unchanged) in {report.seconds:.2f} s "
+               f"-> {s.index_dir}")
+
+
+@main.command("ask")
+@click.argument("question")
+@click.option("-k", "--top-k", type=click.IntRange(1, 50), default=5, show_default=True, help="passages to show")
+@click.option("--json", "as_json", is_flag=True, help="print the API's JSON response")
+@corpus_options
+def ask_command(question, top_k, as_json, corpus, index_dir, engine) -> None:
+    """Answer QUESTION from the documents, with citations."""
+    from .answers import answer_question, to_json
+
+    if not question.strip():
+        raise click.ClickException("the question is empty; ask something, e.g. docqa ask \"how many survivors\"")
+    s = settings_from(corpus=corpus, index_dir=index_dir, engine=engine)
+    index, _ = open_settings_index(s)
+    result = answer_question(index, question, top_k=top_k, threshold=s.answer_threshold)
+    if as_json:
+        click.echo(json.dumps(to_json(result), ensure_ascii=False, indent=2))
+        return
+    _print_result(result)
+
+
+def _emphasise(text: str, spans, style) -> str:
+    out, pos = [], 0
+    for start, end in sorted(spans):
+        if start < pos:
+            continue
+        out += [text[pos:start], click.style(text[start:end], **style)]
+        pos = end
+    return "".join(out) + text[pos:]
+
+
+def _print_result(result) -> None:
+    answer = result.answer
+    if answer is None:
+        click.echo("The documents don't answer this. Nearest passages:" if result.passages
+                   else "Nothing in the documents matches this question.")
+    else:
+        span = [(answer.highlight[0], answer.highlight[1])] if answer.highlight else []
+        click.echo(_emphasise(answer.text, span, {"bold": True, "underline": True}) + f"  [{answer.passage + 1}]")
+        for note in result.disagreement_notes():
+            click.echo(click.style("Sources disagree: ", fg="yellow") + note)
+    click.echo(click.style(f"(searched: {result.query})", dim=True))
+    for n, p in enumerate(result.passages, 1):
+        hit = p.hit
+        click.echo("")
+        click.echo(click.style(f"[{n}] {hit.paragraph.document_id} ¶{hit.paragraph.number}", bold=True)
+                   + f"  score {hit.score:.2f}  chars {hit.paragraph.start}-{hit.paragraph.end}")
+        click.echo("    " + _emphasise(hit.paragraph.text, p.highlights, {"bold": True}))
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="address to listen on")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="port (0: any free)")
+@click.option("--threads", type=click.IntRange(1, 64), default=None, help=f"waitress threads [env {ENV['threads']}; default 4]")
+@click.option("--watch/--no-watch", default=True, show_default=True,
+              help=f"pick up files changed in the corpus folder (every {ENV['poll_seconds']} seconds)")
+@corpus_options
+def serve_command(host, port, threads, watch, corpus, index_dir, engine) -> None:
+    """Serve the chat page and the JSON API with waitress (builds the index first if needed)."""
+    import signal
+
+    from waitress import create_server
+
+    from . import create_app
+
+    logging.getLogger().setLevel(logging.INFO)
+    log = logging.getLogger("service.serve")
+    app = create_app({"corpus": corpus, "index_dir": index_dir, "engine": engine, "threads": threads,
+                      "watch": watch})
+    s = app.extensions["docqa.settings"]
+    live = app.extensions["docqa.index"]
+    server = create_server(app, host=host, port=port, threads=s.threads, ident="docqa")
+    url = f"http://{host}:{server.effective_port}"
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    log.info("docqa serving %s: %d documents, %d paragraphs (engine %s, %d threads)",
+             url, len(live.current.documents), live.current.num_paragraphs, s.engine, s.threads)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        live.stop()
+        server.close()
+        log.info("docqa stopped")

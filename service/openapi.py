@@ -1,0 +1,141 @@
+"""The OpenAPI 3.1 description of the HTTP API, in one place (served at /api/openapi.json)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from .validation import MAX_ANSWER_CHARS, MAX_HISTORY_TURNS, MAX_QUESTION_CHARS
+
+_ID = {"type": "string", "pattern": "^[a-z0-9][a-z0-9._-]{0,99}$"}
+_OFFSETS = {"type": "array", "items": {"type": "integer", "minimum": 0}, "minItems": 2, "maxItems": 2}
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict, description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _problems(*codes: int) -> dict:
+    text = {400: "Malformed request", 401: "Missing or wrong token", 403: "Writes disabled", 404: "Not found",
+            413: "Body too large", 415: "Wrong content type", 422: "Invalid input", 500: "Server error"}
+    return {str(c): {"description": text[c], "content": {"application/problem+json": {"schema": _ref("Problem")}}}
+            for c in codes}
+
+
+SCHEMAS = {
+    "Problem": {"type": "object", "required": ["type", "title", "status", "detail"], "properties": {
+        "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
+        "detail": {"type": "string"}, "request_id": {"type": "string"}}},
+    "Turn": {"type": "object", "required": ["question"], "properties": {
+        "question": {"type": "string", "maxLength": MAX_QUESTION_CHARS},
+        "answer": {"type": ["string", "null"], "maxLength": MAX_ANSWER_CHARS}}},
+    "AskRequest": {"type": "object", "required": ["question"], "properties": {
+        "question": {"type": "string", "minLength": 1, "maxLength": MAX_QUESTION_CHARS, "pattern": "\\S",
+                     "description": "1-1000 characters after trimming"},
+        "top_k": {"type": "integer", "minimum": 1, "maximum": 50, "default": 5},
+        "history": {"type": "array", "maxItems": MAX_HISTORY_TURNS, "items": _ref("Turn"),
+                    "description": "earlier turns, oldest first, held by the client"}}},
+    "Passage": {"type": "object",
+                "required": ["text", "score", "document", "title", "paragraph", "start", "end", "highlights", "url"],
+                "properties": {
+                    "text": {"type": "string"}, "score": {"type": "number"}, "document": {"type": "string"},
+                    "title": {"type": "string"}, "paragraph": {"type": "integer", "minimum": 1},
+                    "heading": {"type": ["string", "null"]},
+                    "start": {"type": "integer", "minimum": 0}, "end": {"type": "integer", "minimum": 0},
+                    "highlights": {"type": "array", "items": _OFFSETS}, "url": {"type": "string"}}},
+    "Answer": {"type": ["object", "null"], "required": ["text", "highlight", "passage", "confidence"], "properties": {
+        "text": {"type": "string"},
+        "highlight": {"type": ["object", "null"], "required": ["start", "end"], "properties": {
+            "start": {"type": "integer", "minimum": 0}, "end": {"type": "integer", "minimum": 0}}},
+        "passage": {"type": "integer", "minimum": 0}, "confidence": {"type": "number", "minimum": 0, "maximum": 1}}},
+    "AskResponse": {"type": "object",
+                    "required": ["question", "query", "answer", "disagreement", "passages", "took_ms"], "properties": {
+                        "question": {"type": "string"}, "query": {"type": "string"}, "answer": _ref("Answer"),
+                        "disagreement": {"type": "array", "items": {"type": "object", "required": ["value", "passages"],
+                                                                     "properties": {"value": {"type": "string"},
+                                                                                    "passages": {"type": "array", "items": {"type": "integer"}}}}},
+                        "passages": {"type": "array", "items": _ref("Passage")}, "took_ms": {"type": "number"}}},
+    "SearchResponse": {"type": "object", "required": ["q", "query", "passages", "took_ms"], "properties": {
+        "q": {"type": "string"}, "query": {"type": "string"}, "passages": {"type": "array", "items": _ref("Passage")},
+        "took_ms": {"type": "number"}}},
+    "DocumentSummary": {"type": "object", "required": ["id", "title", "paragraphs", "chars", "sha256"], "properties": {
+        "id": {"type": "string"}, "title": {"type": "string"}, "paragraphs": {"type": "integer"},
+        "chars": {"type": "integer"}, "sha256": {"type": "string"}}},
+    "DocumentList": {"type": "object", "required": ["documents"], "properties": {
+        "documents": {"type": "array", "items": _ref("DocumentSummary")}, "took_ms": {"type": "number"}}},
+    "Document": {"type": "object", "required": ["id", "title", "text", "paragraphs"], "properties": {
+        "id": {"type": "string"}, "title": {"type": "string"}, "text": {"type": "string"}, "sha256": {"type": "string"},
+        "paragraphs": {"type": "array", "items": {"type": "object", "required": ["number", "start", "end", "heading"],
+                                                  "properties": {"number": {"type": "integer"}, "start": {"type": "integer"},
+                                                                 "end": {"type": "integer"},
+                                                                 "heading": {"type": ["string", "null"]}}}},
+        "took_ms": {"type": "number"}}},
+    "NewDocument": {"type": "object", "required": ["id", "text"], "properties": {
+        "id": _ID, "title": {"type": "string", "maxLength": 300}, "text": {"type": "string", "minLength": 1}}},
+    "Upload": {"type": "object", "required": ["file"], "properties": {
+        "file": {"type": "string", "contentMediaType": "application/octet-stream",
+                 "description": "a .txt, .md or .html file in UTF-8; the id is its file name without extension"}}},
+    "WriteResult": {"type": "object", "required": ["id", "status"], "properties": {
+        "id": {"type": "string"}, "status": {"type": "string", "enum": ["created", "replaced", "deleted"]},
+        "paragraphs": {"type": "integer"}, "took_ms": {"type": "number"}}},
+    "Health": {"type": "object", "required": ["status", "documents", "paragraphs", "index"], "properties": {
+        "status": {"const": "ok"}, "documents": {"type": "integer"}, "paragraphs": {"type": "integer"},
+        "index": {"type": "object", "required": ["built_at", "engine"], "properties": {
+            "built_at": {"type": "string"}, "engine": {"type": "string"}}}, "took_ms": {"type": "number"}}},
+}
+
+
+@lru_cache(maxsize=1)
+def openapi_document() -> dict:
+    doc_id = {"name": "document_id", "in": "path", "required": True, "schema": _ID}
+    auth = [{"bearer": []}]
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "docqa", "version": "1.0.0",
+                 "description": "Question answering over a folder of documents, with exact citations. "
+                                "Errors are application/problem+json (RFC 9457)."},
+        "paths": {
+            "/api/ask": {"post": {
+                "summary": "Answer a question (chat); history holds earlier turns", "operationId": "ask",
+                "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("AskRequest")}}},
+                "responses": {"200": _json(_ref("AskResponse"), "The answer, disagreement and passages"),
+                              **_problems(400, 413, 415, 422)}}},
+            "/api/search": {"get": {
+                "summary": "Passages only", "operationId": "search",
+                "parameters": [{"name": "q", "in": "query", "required": True,
+                                "schema": {"type": "string", "minLength": 1, "maxLength": MAX_QUESTION_CHARS, "pattern": "\\S"}},
+                               {"name": "k", "in": "query", "required": False,
+                                "schema": {"type": "integer", "minimum": 1, "maximum": 50, "default": 5}}],
+                "responses": {"200": _json(_ref("SearchResponse"), "Best passages"), **_problems(422)}}},
+            "/api/documents": {
+                "get": {"summary": "List documents", "operationId": "listDocuments",
+                        "responses": {"200": _json(_ref("DocumentList"), "All documents")}},
+                "post": {"summary": "Add or replace a document (needs the API token)", "operationId": "putDocument",
+                         "security": auth,
+                         "requestBody": {"required": True, "content": {
+                             "application/json": {"schema": _ref("NewDocument")},
+                             "multipart/form-data": {"schema": _ref("Upload")}}},
+                         "responses": {"200": _json(_ref("WriteResult"), "Replaced"),
+                                       "201": _json(_ref("WriteResult"), "Created"),
+                                       **_problems(400, 401, 403, 413, 415, 422)}}},
+            "/api/documents/{document_id}": {
+                "get": {"summary": "One document with its paragraph offsets", "operationId": "getDocument",
+                        "parameters": [doc_id],
+                        "responses": {"200": _json(_ref("Document"), "The document"), **_problems(404)}},
+                "delete": {"summary": "Delete a document (needs the API token)", "operationId": "deleteDocument",
+                           "parameters": [doc_id], "security": auth,
+                           "responses": {"200": _json(_ref("WriteResult"), "Deleted"),
+                                         **_problems(401, 403, 404, 422)}}},
+            "/api/health": {"get": {"summary": "Liveness and index facts", "operationId": "health",
+                                    "responses": {"200": _json(_ref("Health"), "Serving")}}},
+            "/api/openapi.json": {"get": {"summary": "This document", "operationId": "openapi",
+                                          "responses": {"200": {"description": "OpenAPI 3.1 document",
+                                                                "content": {"application/json": {}}}}}},
+        },
+        "components": {"schemas": SCHEMAS,
+                       "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
+                                                      "description": "DOCQA_API_TOKEN"}}},
+    }

@@ -1,0 +1,52 @@
+"""Every error as application/problem+json (RFC 9457); never an HTML page or a traceback."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from flask import Flask, g, jsonify
+from werkzeug.exceptions import HTTPException
+
+from index.errors import DocqaError
+
+log = logging.getLogger(__name__)
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "-", name.removesuffix("Error")).lower()
+
+
+def problem(status: int, title: str, detail: str, type_: str = "about:blank"):
+    body = {"type": type_, "title": title, "status": status, "detail": detail}
+    request_id = g.get("request_id")
+    if request_id:
+        body["request_id"] = request_id
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = "application/problem+json"
+    return response
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(DocqaError)
+    def docqa_error(exc: DocqaError):
+        if exc.status >= 500:
+            log.error("request %s failed: %s", g.get("request_id"), exc.detail)
+        return problem(exc.status, exc.title, exc.detail, f"urn:docqa:problem:{_slug(type(exc).__name__)}")
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        detail = {404: "No such resource; see /api/openapi.json for the endpoints.",
+                  405: "This method is not allowed here; see /api/openapi.json.",
+                  413: "The request body is larger than this server accepts (DOCQA_MAX_BODY_BYTES)."}
+        response = problem(exc.code or 500, exc.name, detail.get(exc.code, exc.description or exc.name))
+        if exc.code == 405 and exc.valid_methods:
+            response.headers["Allow"] = ", ".join(exc.valid_methods)
+        return response
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        log.exception("request %s failed with an unexpected error", g.get("request_id"))
+        return problem(500, "Internal Server Error",
+                       f"Something went wrong on the server; quote request id {g.get('request_id')} when reporting it.")

@@ -1,0 +1,95 @@
+"""What a question asks: its type, its focus, and the weighted terms to search (with follow-ups)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from index.analysis import analyze
+
+# Words that name the same countable thing; lets "how many died" read "31 bodies" or "loss of 31 lives".
+# Stems (as analyze() produces them). Used to find the value a passage gives, and lightly in search.
+FAMILIES = [
+    {"die", "dead", "death", "kill", "live", "bodi", "fatal", "toll", "drown", "lost", "loss", "victim"},
+    {"survivor", "surviv", "rescu", "save"},
+    {"injur", "wound", "hurt"},
+    {"arrest", "detain", "held", "custodi"},
+    {"migrant", "refuge", "asylum", "seeker"},
+]
+FAMILY_WEIGHT = 0.3
+HISTORY_QUESTION_WEIGHT = 0.6
+HISTORY_ANSWER_WEIGHT = 0.3
+_PRONOUNS = {"they", "them", "their", "theirs", "it", "its", "she", "her", "he", "him", "his", "this", "that",
+             "these", "those", "there", "then", "one", "ones"}
+_TYPES = [
+    ("quantity", re.compile(r"^\s*(?:and\s+)?(?:how\s+(?:many|much)|what\s+(?:number|percentage|amount)|"
+                            r"what\s+(?:was|is)\s+the\s+(?:number|death\s+toll|toll|amount|cost|population))\b", re.I)),
+    ("when", re.compile(r"^\s*(?:and\s+)?(?:when|what\s+(?:year|day|date|time|month|century|decade)|"
+                        r"in\s+what\s+(?:year|month|century)|on\s+what\s+(?:day|date))\b", re.I)),
+    ("who", re.compile(r"^\s*(?:and\s+)?(?:who|whom|whose|which\s+(?:person|man|woman|organi[sz]ation|company|group))\b",
+                       re.I)),
+    ("where", re.compile(r"^\s*(?:and\s+)?(?:where|in\s+what\s+(?:city|country|place|state)|what\s+(?:city|country|place)"
+                         r"|which\s+(?:city|country|place|hospital))\b", re.I)),
+]
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    kind: str                 # quantity | when | who | where | other
+    terms: tuple[str, ...]    # analysed terms of the question itself, in order
+    focus: tuple[str, ...]    # for quantity: the counted thing's terms ("how many survivors" -> survivor)
+    search: dict[str, float]  # term -> weight actually searched
+    follow_up: bool
+
+
+def question_kind(text: str) -> str:
+    for kind, pattern in _TYPES:
+        if pattern.search(text):
+            return kind
+    return "other"
+
+
+def family_of(term: str) -> set[str]:
+    for family in FAMILIES:
+        if term in family:
+            return family
+    return {term}
+
+
+def leans_on_history(text: str, terms: list[str]) -> bool:
+    """A follow-up: starts with 'and'/'what about', uses a pronoun, or has very few content words."""
+    words = re.findall(r"[a-z']+", text.lower())
+    return bool(words) and (words[0] in ("and", "also") or text.lower().lstrip().startswith("what about")
+                            or any(w in _PRONOUNS for w in words) or len(set(terms)) <= 1)
+
+
+def parse_question(text: str, history: list[dict] | tuple = (), idf=None) -> Question:
+    """Type, focus and weighted search terms; `idf(terms)` picks salient words from the last answer."""
+    terms = analyze(text)
+    kind = question_kind(text)
+    focus = tuple(terms)
+    if kind == "quantity":
+        m = re.search(r"how\s+(?:many|much)\s+(.*)", text, re.I)
+        focus = tuple(analyze(m.group(1))) if m else tuple(terms)
+    search: dict[str, float] = dict.fromkeys(terms, 1.0)
+    follow_up = bool(history) and leans_on_history(text, terms)
+    if follow_up:
+        last = history[-1]
+        for term in analyze(last.get("question", "")):
+            search.setdefault(term, HISTORY_QUESTION_WEIGHT)
+        answer_terms = [t for t in dict.fromkeys(analyze(last.get("answer") or "")) if t not in search]
+        if answer_terms and idf is not None:
+            ranked = sorted(zip(idf(answer_terms), answer_terms), reverse=True)[:4]
+            for _, term in ranked:
+                search.setdefault(term, HISTORY_ANSWER_WEIGHT)
+    if kind == "quantity":
+        for term in list(search):
+            for related in family_of(term) - {term}:
+                search.setdefault(related, FAMILY_WEIGHT * search[term])
+    return Question(text, kind, tuple(terms), focus, search, follow_up)
+
+
+def describe_query(search: dict[str, float]) -> str:
+    """The searched terms as text, Lucene-style boosts for lower weights: 'treat survivor^0.6'."""
+    return " ".join(t if w == 1.0 else f"{t}^{w:g}" for t, w in search.items())

@@ -1,0 +1,100 @@
+"""Configuration: defaults -> DOCQA_* environment -> explicit overrides, validated once at start-up."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+from index.engine import ENGINES
+from index.errors import InvalidInputError
+
+
+class ConfigError(InvalidInputError):
+    title = "Invalid configuration"
+
+
+@dataclass(frozen=True)
+class Settings:
+    corpus: Path
+    index_dir: Path
+    engine: str = "bm25s"
+    k1: float = 1.2
+    b: float = 0.75
+    api_token: str | None = None
+    max_body_bytes: int = 10 * 1024 * 1024
+    answer_threshold: float = 0.3
+    threads: int = 4
+    poll_seconds: float = 2.0
+
+    def __repr__(self) -> str:  # never show the token in logs or tracebacks
+        shown = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        shown["api_token"] = "<set>" if self.api_token else None
+        return f"Settings({shown})"
+
+
+ENV = {f.name: "DOCQA_" + f.name.upper() for f in dataclasses.fields(Settings)}
+
+
+def load_settings(instance_path: str | Path, environ: Mapping[str, str] = {},
+                  overrides: Mapping[str, Any] | None = None) -> Settings:
+    """Merge the three sources and validate; ConfigError names the setting that is wrong."""
+    values: dict[str, Any] = {"corpus": "docs_corpus", "index_dir": Path(instance_path) / "index"}
+    for name, var in ENV.items():
+        if environ.get(var, "") != "":
+            values[name] = environ[var]
+    for name, value in (overrides or {}).items():
+        if name not in ENV:
+            raise ConfigError(f"unknown setting {name!r}")
+        if value is not None:
+            values[name] = value
+    kinds = {f.name: f.type for f in dataclasses.fields(Settings)}
+    parsed = {}
+    for name, value in values.items():
+        try:
+            parsed[name] = _parse(kinds[name], value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{ENV[name]} / {name} must be {kinds[name]}, got {value!r}") from None
+    settings = Settings(**parsed)
+    _validate(settings)
+    return settings
+
+
+def _parse(kind: str, value: Any) -> Any:
+    if kind == "Path":
+        return Path(value)
+    if kind == "float":
+        number = float(value)
+        if not math.isfinite(number):
+            raise ValueError
+        return number
+    if kind == "int":
+        if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+            raise ValueError
+        return int(value)
+    return None if value is None else str(value)
+
+
+def _validate(s: Settings) -> None:
+    checks = [
+        (s.engine in ENGINES, "engine", f"one of {', '.join(ENGINES)}"),
+        (0 < s.k1 <= 10, "k1", "in (0, 10]"),
+        (0 <= s.b <= 1, "b", "in [0, 1]"),
+        (s.max_body_bytes >= 1024, "max_body_bytes", "at least 1024"),
+        (0 <= s.answer_threshold <= 1, "answer_threshold", "in [0, 1]"),
+        (1 <= s.threads <= 64, "threads", "in 1..64"),
+        (s.poll_seconds >= 0, "poll_seconds", "0 (off) or more"),
+        (s.api_token is None or len(s.api_token) >= 8, "api_token", "at least 8 characters"),
+    ]
+    for ok, name, expected in checks:
+        if not ok:
+            raise ConfigError(f"{ENV[name]} / {name} must be {expected}, got {getattr(s, name)!r}")
+
+
+def default_instance_path() -> Path:
+    """Flask's instance folder for this package (e.g. ./instance next to a source checkout)."""
+    from flask import Flask
+
+    return Path(Flask("service").instance_path)

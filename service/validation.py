@@ -1,0 +1,83 @@
+"""Explicit request validation: JSON bodies and parameters, no silent coercion."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from flask import Request
+
+from index.errors import BadRequestError, InvalidInputError, UnsupportedMediaTypeError
+
+MAX_QUESTION_CHARS = 1000
+MAX_HISTORY_TURNS = 20
+MAX_ANSWER_CHARS = 5000
+DOCUMENT_ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}")
+
+
+def json_body(request: Request) -> dict:
+    """The request's JSON object; 415 for another content type, 400 for broken JSON or UTF-8."""
+    if request.mimetype != "application/json":
+        raise UnsupportedMediaTypeError(f"send Content-Type: application/json (got {request.mimetype or 'none'})")
+    raw = request.get_data(cache=True)
+    try:
+        body = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise BadRequestError("the request body is not valid UTF-8") from None
+    except ValueError as exc:
+        raise BadRequestError(f"the request body is not valid JSON: {exc}") from None
+    if not isinstance(body, dict):
+        raise InvalidInputError("the request body must be a JSON object")
+    return body
+
+
+def question(value, name: str = "question") -> str:
+    if value is None:
+        raise InvalidInputError(f"'{name}' is required")
+    if not isinstance(value, str):
+        raise InvalidInputError(f"'{name}' must be a string")
+    text = value.strip()
+    if not text:
+        raise InvalidInputError(f"'{name}' is empty; ask something, e.g. \"how many survivors\"")
+    if len(text) > MAX_QUESTION_CHARS:
+        raise InvalidInputError(f"'{name}' is {len(text)} characters; the limit is {MAX_QUESTION_CHARS}")
+    return text
+
+
+def top_k(value, name: str = "top_k", default: int = 5) -> int:
+    if value is None:
+        return default
+    if isinstance(value, str):
+        if not re.fullmatch(r"[0-9]{1,3}", value.strip()):
+            raise InvalidInputError(f"'{name}' must be a whole number from 1 to 50, got {value!r}")
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInputError(f"'{name}' must be a whole number from 1 to 50, got {value!r}")
+    if not 1 <= value <= 50:
+        raise InvalidInputError(f"'{name}' must be from 1 to 50, got {value}")
+    return value
+
+
+def history(value) -> list[dict]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or len(value) > MAX_HISTORY_TURNS:
+        raise InvalidInputError(f"'history' must be a list of at most {MAX_HISTORY_TURNS} turns")
+    turns = []
+    for i, turn in enumerate(value):
+        if not isinstance(turn, dict) or not isinstance(turn.get("question"), str):
+            raise InvalidInputError(f"history[{i}] must be an object with a string 'question'")
+        answer = turn.get("answer")
+        if answer is not None and not isinstance(answer, str):
+            raise InvalidInputError(f"history[{i}].answer must be a string or null")
+        if len(turn["question"]) > MAX_QUESTION_CHARS or len(answer or "") > MAX_ANSWER_CHARS:
+            raise InvalidInputError(f"history[{i}] is too long")
+        turns.append({"question": turn["question"], "answer": answer})
+    return turns
+
+
+def document_id(value) -> str:
+    if not isinstance(value, str) or not DOCUMENT_ID.fullmatch(value):
+        raise InvalidInputError("a document id is 1-100 characters of a-z, 0-9, '.', '_' or '-', "
+                                "starting with a letter or digit")
+    return value

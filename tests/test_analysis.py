@@ -1,0 +1,40 @@
+import pytest
+
+from index.analysis import analyze, analyze_spans
+from index.sentences import sentence_spans
+
+
+@pytest.mark.parametrize("a, b", [
+    ("survivors", "survivor"),
+    ("two survivors", "2 survivors"),
+    ("“haven’t been enough”", '"haven\'t been enough"'),
+    ("co–operation", "co-operation"),
+    ("44,000 people", "44000 people"),
+], ids=["plural", "number-word", "curly-quotes", "dashes", "thousands"])
+def test_variants_meet(a, b):
+    assert set(analyze(a)) & set(analyze(b)) == set(analyze(b)) & set(analyze(a)) != set()
+    assert set(analyze(b)) <= set(analyze(a)) or set(analyze(a)) <= set(analyze(b))
+
+
+def test_numbers_stay_whole():
+    terms = analyze("£54 million, 44,000 and 3.5 per cent on 24 November")
+    for expected in ("£54", "54", "44000", "3.5", "24", "million"):
+        assert expected in terms
+    assert "44" not in terms and "000" not in terms
+
+
+def test_stopwords_dropped_and_stems_used():
+    assert analyze("How many of the survivors were treated?") == ["survivor", "treat"]
+
+
+def test_spans_point_into_the_original_text():
+    text = "Mr Darmanin said “two survivors” were treated."
+    for term, start, end in analyze_spans(text):
+        assert set(analyze(text[start:end])) >= {term} or term.isdigit()
+    assert ("survivor", text.index("survivors"), text.index("survivors") + 9) in analyze_spans(text)
+
+
+def test_sentences_respect_abbreviations():
+    text = "Mr. Smith and Dr. Jones arrived in the U.K. on Monday. They left. St. Ives was next."
+    sentences = [text[s:e] for s, e in sentence_spans(text)]
+    assert sentences == ["Mr. Smith and Dr. Jones arrived in the U.K. on Monday.", "They left.", "St. Ives was next."]

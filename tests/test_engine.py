@@ -1,0 +1,47 @@
+import random
+
+import numpy as np
+import pytest
+
+from index import build_index, load_index
+from index.errors import EmptyQueryError
+
+
+def _write_corpus(folder, paragraphs=600, seed=7):
+    rng = random.Random(seed)
+    words = [f"w{i}" for i in range(400)]
+    weights = [1 / (i + 1) for i in range(len(words))]
+    folder.mkdir()
+    for d in range(6):
+        paras = [" ".join(rng.choices(words, weights, k=rng.randint(5, 40))) + "." for _ in range(paragraphs // 6)]
+        (folder / f"doc{d}.txt").write_text("\n\n".join(paras))
+    return words, weights, rng
+
+
+def test_bm25s_and_rank_bm25_agree_on_top10_and_scores(tmp_path):
+    """Both engines use the Lucene BM25 variant (k1=1.2, b=0.75); rank-bm25 gets the Lucene idf."""
+    words, weights, rng = _write_corpus(tmp_path / "c")
+    build_index(tmp_path / "c", tmp_path / "a", engine="bm25s")
+    build_index(tmp_path / "c", tmp_path / "b", engine="rank-bm25")
+    fast, ref = load_index(tmp_path / "a"), load_index(tmp_path / "b")
+    for _ in range(40):
+        query = " ".join(rng.choices(words[5:], weights[5:], k=rng.randint(2, 6)))
+        a, b = fast.search(query, 10), ref.search(query, 10)
+        assert [h.score for h in a] == pytest.approx([h.score for h in b], rel=1e-4, abs=1e-4)
+        # identical order except where scores tie to float32 precision
+        for x, y in zip(a, b):
+            if (x.paragraph.document_id, x.paragraph.number) != (y.paragraph.document_id, y.paragraph.number):
+                assert x.score == pytest.approx(y.score, abs=1e-4)
+
+
+def test_only_positive_scores_and_k_clamped(seed_index):
+    hits = seed_index.search("survivors", 50)
+    assert 0 < len(hits) < seed_index.num_paragraphs
+    assert all(h.score > 0 and "survivor" in h.matched_terms for h in hits)
+    assert len(seed_index.search("the French", 1000)) <= seed_index.num_paragraphs
+
+
+def test_question_without_terms_is_a_typed_error(seed_index):
+    with pytest.raises(EmptyQueryError):
+        seed_index.search("what is the ?", 5)
+    assert seed_index.search("zebra quantum", 5) == []
