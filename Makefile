@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: serve test index screenshot chromium clean
+.PHONY: serve test index docs screenshot chromium clean
 
 serve: $(VENV)/.runtime
 	$(BIN)/docqa serve
@@ -13,6 +13,9 @@ index: $(VENV)/.runtime
 
 test: $(VENV)/.test chromium
 	$(BIN)/pytest
+
+docs: $(VENV)/.test
+	DOCQA_WRITE_DOCS=1 $(BIN)/pytest -q tests/test_api_doc.py
 
 screenshot: $(VENV)/.test chromium
 	$(BIN)/python tests/screenshot.py docs/screenshot.png

@@ -9,7 +9,7 @@ from flask import Flask
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: settings from defaults -> DOCQA_* environment -> test_config, index loaded once."""
-    from . import api, middleware, pages, problems
+    from . import api, middleware, pages, problems, writes
     from .live import LiveIndex
     from .settings import load_settings
 
@@ -27,5 +27,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     middleware.init_app(app)
     problems.init_app(app)
     app.register_blueprint(api.bp)
+    app.register_blueprint(writes.bp)
     app.register_blueprint(pages.bp)
     return app

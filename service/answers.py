@@ -145,7 +145,7 @@ def _answer_span(q: Question, sentence: str, matched: list[tuple[str, int]]) -> 
 
 
 def _focus_family(q: Question) -> set[str]:
-    return set().union(*(family_of(t) for t in q.focus)) if q.focus else set()
+    return {related for t in q.focus for related in family_of(t)}
 
 
 def _distance(candidate: tuple[int, int], anchors: list[int], kind: str) -> float:
@@ -163,8 +163,7 @@ def _is_year(text: str) -> bool:
 def _disagreement(q: Question, hits: list[Hit], weights: dict[str, float]) -> tuple[Disagreement, ...]:
     """Different values for the question's focus stated by passages from different documents."""
     concepts = [family_of(t) for t in dict.fromkeys(q.terms)]
-    concept_weight = [max(weights.get(t, 0.0) for t in fam if t in weights) if fam & weights.keys() else 0.0
-                      for fam in concepts]
+    concept_weight = [max((weights[t] for t in fam if t in weights), default=0.0) for fam in concepts]
     values: dict[str, list[int]] = {}
     documents: dict[str, set[str]] = {}
     for pi, hit in enumerate(hits):
@@ -178,7 +177,7 @@ def _disagreement(q: Question, hits: list[Hit], weights: dict[str, float]) -> tu
     return tuple(Disagreement(v, tuple(p)) for v, p in ordered)
 
 
-def _stated_value(text: str, concepts: list[set[str]], concept_weight: list[float]) -> str | None:
+def _stated_value(text: str, concepts: list[tuple[str, ...]], concept_weight: list[float]) -> str | None:
     """The number a passage gives for the question's focus: the number beside the best-matching words."""
     term_spans = analyze_spans(text)
     needed = 0.5 * sum(concept_weight)  # the sentence must be about most of what was asked

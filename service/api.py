@@ -41,7 +41,7 @@ def ask():
 @bp.get("/search")
 def search():
     q = validation.question(request.args.get("q"), "q")
-    k = validation.top_k(request.args.get("k"), "k")
+    k = validation.top_k(request.args.get("k"), "k", from_query=True)
     index = live().current
     parsed, _, found = find_passages(index, q, top_k=k)
     passages = [passage_json(p.hit, p.highlights, index.info(p.hit.paragraph.document_id).title) for p in found]

@@ -20,6 +20,7 @@ class LiveIndex:
         self.settings = settings
         self.params = Bm25Params(settings.k1, settings.b)
         self._refresh_lock = threading.Lock()
+        self.write_lock = threading.Lock()  # one document write (file + refresh) at a time
         self._stop = threading.Event()
         self._watcher: threading.Thread | None = None
         self.current: SearchIndex

@@ -9,13 +9,13 @@ from index.analysis import analyze
 
 # Words that name the same countable thing; lets "how many died" read "31 bodies" or "loss of 31 lives".
 # Stems (as analyze() produces them). Used to find the value a passage gives, and lightly in search.
-FAMILIES = [
-    {"die", "dead", "death", "kill", "live", "bodi", "fatal", "toll", "drown", "lost", "loss", "victim"},
-    {"survivor", "surviv", "rescu", "save"},
-    {"injur", "wound", "hurt"},
-    {"arrest", "detain", "held", "custodi"},
-    {"migrant", "refuge", "asylum", "seeker"},
-]
+FAMILIES = (
+    ("die", "dead", "death", "kill", "live", "bodi", "fatal", "toll", "drown", "lost", "loss", "victim"),
+    ("survivor", "surviv"),
+    ("injur", "wound", "hurt"),
+    ("arrest", "detain", "held", "custodi"),
+    ("migrant", "refuge", "asylum", "seeker"),
+)
 FAMILY_WEIGHT = 0.3
 HISTORY_QUESTION_WEIGHT = 0.6
 HISTORY_ANSWER_WEIGHT = 0.3
@@ -50,11 +50,12 @@ def question_kind(text: str) -> str:
     return "other"
 
 
-def family_of(term: str) -> set[str]:
+def family_of(term: str) -> tuple[str, ...]:
+    """The related-word family of a term (in a fixed order), or just the term itself."""
     for family in FAMILIES:
         if term in family:
             return family
-    return {term}
+    return (term,)
 
 
 def leans_on_history(text: str, terms: list[str]) -> bool:
@@ -85,7 +86,7 @@ def parse_question(text: str, history: list[dict] | tuple = (), idf=None) -> Que
                 search.setdefault(term, HISTORY_ANSWER_WEIGHT)
     if kind == "quantity":
         for term in list(search):
-            for related in family_of(term) - {term}:
+            for related in family_of(term):
                 search.setdefault(related, FAMILY_WEIGHT * search[term])
     return Question(text, kind, tuple(terms), focus, search, follow_up)
 

@@ -44,10 +44,11 @@ def question(value, name: str = "question") -> str:
     return text
 
 
-def top_k(value, name: str = "top_k", default: int = 5) -> int:
+def top_k(value, name: str = "top_k", default: int = 5, from_query: bool = False) -> int:
+    """1..50; a query-string value may be digits, a JSON value must be an integer (no coercion)."""
     if value is None:
         return default
-    if isinstance(value, str):
+    if isinstance(value, str) and from_query:
         if not re.fullmatch(r"[0-9]{1,3}", value.strip()):
             raise InvalidInputError(f"'{name}' must be a whole number from 1 to 50, got {value!r}")
         value = int(value)

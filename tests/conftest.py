@@ -52,3 +52,57 @@ def seed_index(corpus: Path, index_dir: Path):
 
     index, _ = open_index(corpus, index_dir)
     return index
+
+
+class Server:
+    """A real `docqa serve` process on 127.0.0.1 (port chosen by the OS, read from its log line)."""
+
+    def __init__(self, corpus: Path, index_dir: Path, env: dict | None = None, args: tuple = ()):
+        import os
+        import re
+        import subprocess
+        import threading
+
+        full_env = {**os.environ, "DOCQA_CORPUS": str(corpus), "DOCQA_INDEX_DIR": str(index_dir), **(env or {})}
+        self.proc = subprocess.Popen([DOCQA, "serve", "--port", "0", *args], env=full_env, text=True,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.log: list[str] = []
+        found = threading.Event()
+
+        def read() -> None:
+            for line in self.proc.stderr:
+                self.log.append(line)
+                m = re.search(r"serving (http://127\.0\.0\.1:\d+)", line)
+                if m:
+                    self.url = m.group(1)
+                    found.set()
+
+        threading.Thread(target=read, daemon=True).start()
+        if not found.wait(120):
+            self.proc.kill()
+            raise RuntimeError("docqa serve did not start:\n" + "".join(self.log))
+
+    def stop(self, timeout: float = 20) -> int:
+        import signal
+
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout)
+        except Exception:
+            self.proc.kill()
+            return self.proc.wait()
+
+
+@pytest.fixture
+def server(corpus: Path, index_dir: Path):
+    started = []
+
+    def start(env: dict | None = None, args: tuple = ()) -> Server:
+        s = Server(corpus, index_dir, env, args)
+        started.append(s)
+        return s
+
+    yield start
+    for s in started:
+        s.stop()

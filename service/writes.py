@@ -1,0 +1,121 @@
+"""Document writes: POST /api/documents and DELETE /api/documents/<id>, behind a bearer token.
+
+Files are written into the corpus folder atomically (hidden temp file + fsync + os.replace); the
+index is refreshed before the response, so the new text is searchable when the client hears back.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import os
+from pathlib import Path
+
+from flask import Blueprint, current_app, jsonify, request
+
+from index.documents import SUFFIXES, corpus_files, document_id_for, parse_document, split_paragraphs
+from index.errors import (DocumentNotFoundError, ForbiddenError, InvalidInputError, UnauthorizedError,
+                          UnsupportedMediaTypeError)
+
+from . import validation
+from .middleware import took_ms
+
+log = logging.getLogger(__name__)
+bp = Blueprint("writes", __name__, url_prefix="/api")
+
+
+def _require_token() -> None:
+    expected = current_app.extensions["docqa.settings"].api_token
+    if not expected:
+        raise ForbiddenError("document writes are disabled on this server; set DOCQA_API_TOKEN to enable them")
+    supplied = request.headers.get("Authorization", "")
+    scheme, _, token = supplied.partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), expected.encode()):
+        raise UnauthorizedError("send the API token as 'Authorization: Bearer <token>'")
+
+
+def _files_for(corpus: Path, document_id: str) -> list[Path]:
+    return [p for p in corpus_files(corpus) if document_id_for(p.name) == document_id]
+
+
+def _atomic_write(target: Path, data: bytes) -> None:
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    fd = os.open(target.parent, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _incoming() -> tuple[str, str, bytes]:
+    """(document id, file name, bytes) from a multipart upload or a JSON body."""
+    if request.mimetype == "multipart/form-data":
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            raise InvalidInputError("send the document as multipart field 'file' (or JSON {id, title, text})")
+        name = upload.filename
+        if "/" in name or "\\" in name or name.startswith("."):
+            raise InvalidInputError(f"file name {name!r} may not contain a path")
+        suffix = Path(name).suffix.lower()
+        if suffix not in SUFFIXES:
+            raise UnsupportedMediaTypeError(f"{name}: only {', '.join(SUFFIXES)} files are accepted")
+        doc_id = validation.document_id(request.form.get("id") or document_id_for(name))
+        return doc_id, doc_id + (".html" if suffix == ".htm" else suffix), upload.read()
+    body = validation.json_body(request)
+    doc_id = validation.document_id(body.get("id"))
+    text, title = body.get("text"), body.get("title")
+    if not isinstance(text, str) or not text.strip():
+        raise InvalidInputError("'text' must be a non-empty string")
+    if title is None:
+        return doc_id, f"{doc_id}.txt", text.encode("utf-8")
+    if not isinstance(title, str) or not title.strip() or len(title) > 300 or "\n" in title:
+        raise InvalidInputError("'title' must be one line of 1-300 characters")
+    front = f"---\ntitle: {title.strip()}\n---\n"
+    return doc_id, f"{doc_id}.md", (front + text).encode("utf-8")
+
+
+@bp.post("/documents")
+def put_document():
+    _require_token()
+    doc_id, name, data = _incoming()
+    document = parse_document(doc_id, name, data)  # 415 for binary or non-UTF-8, before anything is written
+    if not split_paragraphs(document):
+        raise InvalidInputError("the document has no text to index")
+    live = current_app.extensions["docqa.index"]
+    corpus = live.settings.corpus
+    with live.write_lock:
+        existing = _files_for(corpus, doc_id)
+        _atomic_write(corpus / name, data)
+        for old in existing:
+            if old.name != name:
+                old.unlink(missing_ok=True)
+        live.refresh()
+    log.info("document %s %s (%d bytes)", doc_id, "replaced" if existing else "created", len(data))
+    status = "replaced" if existing else "created"
+    paragraphs = live.current.info(doc_id).paragraphs
+    return jsonify({"id": doc_id, "status": status, "paragraphs": paragraphs, "took_ms": took_ms()}), (
+        200 if existing else 201)
+
+
+@bp.delete("/documents/<path:document_id>")
+def delete_document(document_id: str):
+    _require_token()
+    validation.document_id(document_id)
+    live = current_app.extensions["docqa.index"]
+    with live.write_lock:
+        existing = _files_for(live.settings.corpus, document_id)
+        if not existing:
+            raise DocumentNotFoundError(f"no document with id {document_id!r}")
+        for path in existing:
+            path.unlink(missing_ok=True)
+        live.refresh()
+    log.info("document %s deleted", document_id)
+    return jsonify({"id": document_id, "status": "deleted", "took_ms": took_ms()})
