@@ -1,0 +1,185 @@
+// The chat page: ask, show the quoted answer with citations, keep the conversation for follow-ups.
+import { el, marked } from "./text.js";
+
+const STORE = "docqa.chat.v1";
+const HISTORY_TURNS = 6;
+const thread = document.getElementById("thread");
+const form = document.getElementById("ask");
+const box = document.getElementById("question");
+const send = document.getElementById("send");
+const empty = document.getElementById("empty");
+
+let turns = load();
+
+function load() {
+  try {
+    const saved = JSON.parse(localStorage.getItem(STORE) || "[]");
+    return Array.isArray(saved) ? saved : [];
+  } catch {
+    return [];
+  }
+}
+
+function save() {
+  try {
+    localStorage.setItem(STORE, JSON.stringify(turns.slice(-30)));
+  } catch {
+    /* storage full or disabled: the conversation still works for this page view */
+  }
+}
+
+function citationUrl(passage) {
+  const words = [...new Set(passage.highlights.map(([s, e]) => passage.text.slice(s, e)))];
+  const query = words.length ? `?hl=${encodeURIComponent(words.join(","))}` : "";
+  return `/documents/${encodeURIComponent(passage.document)}${query}#p${passage.paragraph}`;
+}
+
+function cite(response, index) {
+  const p = response.passages[index];
+  return el("a", { class: "cite", href: citationUrl(p), title: `${p.title}, paragraph ${p.paragraph}`,
+                   "aria-label": `Source ${index + 1}: ${p.title}, paragraph ${p.paragraph}` }, `[${index + 1}]`);
+}
+
+function copyText(response) {
+  const a = response.answer;
+  const lines = [a ? `${a.text} [${a.passage + 1}]` : "The documents don't answer this."];
+  for (const d of response.disagreement) lines.push(`Sources disagree: ${d.value} in ${d.passages.map((i) => `[${i + 1}]`).join(" ")}`);
+  lines.push("");
+  response.passages.forEach((p, i) => lines.push(`[${i + 1}] ${p.title}, ¶${p.paragraph}: ${location.origin}${citationUrl(p)}`));
+  return lines.join("\n");
+}
+
+async function copy(text, button) {
+  try {
+    await navigator.clipboard.writeText(text);
+  } catch {
+    const area = el("textarea", { class: "visually-hidden" }, text);
+    document.body.append(area);
+    area.select();
+    document.execCommand("copy");
+    area.remove();
+  }
+  button.textContent = "Copied";
+  setTimeout(() => (button.textContent = "Copy answer with citations"), 1500);
+}
+
+function renderAnswer(response) {
+  const a = response.answer;
+  const body = el("div", { class: "answer" });
+  if (a) {
+    const span = a.highlight ? [[a.highlight.start, a.highlight.end]] : [];
+    const source = response.passages[a.passage];
+    body.append(el("p", { class: "answer-text" }, marked(a.text, span, "answer-span"), " ", cite(response, a.passage)),
+                el("p", { class: "answer-source" }, "From ", el("a", { href: citationUrl(source) }, source.title),
+                   `, paragraph ${source.paragraph}`));
+    if (response.disagreement.length) {
+      body.append(el("div", { class: "callout", role: "note" },
+        el("strong", {}, "Sources disagree."),
+        el("ul", {}, response.disagreement.map((d) =>
+          el("li", {}, el("span", { class: "value" }, d.value), " — ", d.passages.flatMap((i) => [cite(response, i), " "]))))));
+    }
+  } else {
+    body.append(el("p", { class: "no-answer" }, "The documents don't answer this.",
+      response.passages.length ? " These are the nearest passages." : " Nothing in them matches your question."));
+  }
+  if (response.passages.length) {
+    const list = el("ol", { class: "passages" }, response.passages.map((p, i) =>
+      el("li", { class: "passage" },
+        el("div", { class: "source" }, cite(response, i), " ",
+           el("a", { href: citationUrl(p) }, p.title), el("span", { class: "para-no" }, ` ¶${p.paragraph}`)),
+        el("p", {}, marked(p.text, p.highlights, "hit")))));
+    body.append(el("details", { class: "sources", open: !a }, el("summary", {},
+      `${response.passages.length} passage${response.passages.length === 1 ? "" : "s"}`), list));
+  }
+  const button = el("button", { type: "button", class: "secondary copy" }, "Copy answer with citations");
+  button.addEventListener("click", () => copy(copyText(response), button));
+  body.append(el("div", { class: "actions" }, button));
+  return body;
+}
+
+function problemMessage(problem, question) {
+  if (!problem) return "Can't reach the docqa server. Check that it is running, then try again.";
+  if (problem.status === 422 && question.trim().length > 1000)
+    return `Your question is too long (${question.trim().length.toLocaleString()} characters). Please keep it under 1,000 characters.`;
+  if (problem.title === "Question has no searchable words")
+    return "That question only has very common words. Try naming what you are looking for.";
+  if (problem.status === 413) return "That question is too large to send.";
+  if (problem.status >= 500)
+    return `Something went wrong on the server. Please try again (request id ${problem.request_id || "unknown"}).`;
+  return `The question couldn't be asked: ${problem.detail}`;
+}
+
+function renderTurn(turn) {
+  const item = el("li", { class: "turn" }, el("p", { class: "question" }, el("span", { class: "visually-hidden" }, "You asked: "), turn.question));
+  if (turn.response) item.append(renderAnswer(turn.response));
+  else if (turn.error) item.append(el("p", { class: "error", role: "alert" }, turn.error));
+  return item;
+}
+
+function renderAll() {
+  thread.replaceChildren(...turns.map(renderTurn));
+  empty.hidden = turns.length > 0;
+}
+
+async function ask(question) {
+  const history = turns.filter((t) => t.response).slice(-HISTORY_TURNS)
+    .map((t) => ({ question: t.question, answer: t.response.answer ? t.response.answer.text : null }));
+  const turn = { question };
+  const item = renderTurn(turn);
+  const loading = el("p", { class: "loading", role: "status" }, el("span", { class: "spinner", "aria-hidden": "true" }), "Searching the documents…");
+  item.append(loading);
+  thread.append(item);
+  empty.hidden = true;
+  item.scrollIntoView({ block: "end" });
+  send.disabled = true;
+  thread.setAttribute("aria-busy", "true");
+  try {
+    const res = await fetch("/api/ask", { method: "POST", headers: { "Content-Type": "application/json" },
+                                          body: JSON.stringify({ question, top_k: 5, history }) });
+    const body = await res.json().catch(() => null);
+    if (res.ok && body) {
+      turn.response = body;
+      turns.push(turn);
+      save();
+    } else {
+      turn.error = problemMessage(body || { status: res.status, detail: res.statusText }, question);
+    }
+  } catch {
+    turn.error = problemMessage(null, question);
+  } finally {
+    send.disabled = false;
+    thread.removeAttribute("aria-busy");
+  }
+  item.replaceWith(renderTurn(turn));
+  thread.lastElementChild.scrollIntoView({ block: "nearest" });
+}
+
+form.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const question = box.value;
+  if (!question.trim() || send.disabled) return;
+  box.value = "";
+  ask(question);
+});
+
+box.addEventListener("keydown", (event) => {
+  if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+    event.preventDefault();
+    form.requestSubmit();
+  }
+});
+
+document.querySelectorAll(".chip").forEach((chip) => chip.addEventListener("click", () => {
+  box.value = chip.textContent.trim();
+  form.requestSubmit();
+}));
+
+document.getElementById("new-chat").addEventListener("click", () => {
+  turns = [];
+  save();
+  renderAll();
+  box.focus();
+});
+
+renderAll();
+box.focus();

@@ -1,0 +1,42 @@
+"""Start a real server on the seed corpus, ask two questions in Chromium, save a screenshot.
+
+Usage: python tests/screenshot.py docs/screenshot.png   (what `make screenshot` runs)
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS, REPO, Server  # noqa: E402
+
+
+def main(out: str) -> None:
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = Path(tmp) / "corpus"
+        shutil.copytree(REPO / "docs_corpus", corpus)
+        server = Server(corpus, Path(tmp) / "index")
+        try:
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+                page = browser.new_page(viewport={"width": 900, "height": 1100})
+                page.goto(server.url)
+                for n, question in enumerate(["how many survivors", "How many people died?"]):
+                    page.fill("#question", question)
+                    page.keyboard.press("Enter")
+                    page.locator(".turn").nth(n).locator(".answer").wait_for()
+                page.screenshot(path=out, full_page=False)
+                browser.close()
+        finally:
+            server.stop()
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshot.png")
