@@ -55,8 +55,12 @@ def settings() -> dict:
 
 
 def fold(text: str) -> str:
-    """NFKC, curly quotes and dashes folded to ASCII, lower-case."""
-    return unicodedata.normalize("NFKC", text).translate(_FOLD).lower()
+    """NFKC, accents removed ("Möngke" -> "mongke"), curly quotes and dashes folded, lower-case."""
+    text = unicodedata.normalize("NFKC", text).translate(_FOLD).lower()
+    if text.isascii():
+        return text
+    stripped = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return unicodedata.normalize("NFKC", stripped)
 
 
 @lru_cache(maxsize=1 << 18)

@@ -172,3 +172,44 @@ def serve_command(host, port, threads, watch, corpus, index_dir, engine) -> None
         live.stop()
         server.close()
         log.info("docqa stopped")
+
+
+@main.group("eval")
+def eval_group() -> None:
+    """Measure answer and retrieval quality on public benchmarks."""
+
+
+def _report(figures: dict, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(figures))
+    else:
+        for key, value in figures.items():
+            click.echo(f"{key:>16}  {value}")
+
+
+@eval_group.command("squad")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="print one JSON line (last line of stdout)")
+@click.option("--subset", type=click.Choice(["all", "even", "odd"]), default="all", show_default=True,
+              help="questions of all articles, or only even/odd-numbered ones (tune on even)")
+@click.option("--limit", type=click.IntRange(1), default=None, help="ask only the first N questions")
+@click.option("--k1", type=float, default=1.2, show_default=True)
+@click.option("--b", type=float, default=0.75, show_default=True)
+def eval_squad_command(file, as_json, subset, limit, k1, b) -> None:
+    """SQuAD v1.1 FILE: top1/top5/top20/MRR of the gold paragraph, answer sentence, how-many span."""
+    from .evaluation import evaluate_squad
+
+    _report(evaluate_squad(file, Bm25Params(k1, b), subset, limit, progress=_progress_reporter("asking")), as_json)
+
+
+@eval_group.command("beir")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="print one JSON line (last line of stdout)")
+@click.option("--split", default="test", show_default=True, help="qrels/<split>.tsv")
+@click.option("--k1", type=float, default=1.2, show_default=True)
+@click.option("--b", type=float, default=0.75, show_default=True)
+def eval_beir_command(directory, as_json, split, k1, b) -> None:
+    """BEIR folder DIRECTORY (corpus.jsonl, queries.jsonl, qrels/): nDCG@10, recall@100, MRR@10."""
+    from .evaluation import evaluate_beir
+
+    _report(evaluate_beir(directory, split, Bm25Params(k1, b), progress=_progress_reporter("querying")), as_json)

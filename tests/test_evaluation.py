@@ -1,0 +1,90 @@
+import json
+import math
+
+import pytest
+
+from service.cli import main
+from service.evaluation import load_beir, load_squad, ndcg_at, normalize_answer, recall_at, reciprocal_rank
+from tests.conftest import EVAL
+
+
+def test_metrics_match_hand_computed_values():
+    ranked = ["d3", "d1", "d7", "d2"]
+    gains = {"d1": 1.0, "d2": 2.0}
+    # DCG = 1/log2(3) + 2/log2(5); IDCG = 2/log2(2) + 1/log2(3)
+    expected = (1 / math.log2(3) + 2 / math.log2(5)) / (2 + 1 / math.log2(3))
+    assert ndcg_at(ranked, gains, 10) == pytest.approx(expected)
+    assert ndcg_at(ranked, gains, 1) == 0.0
+    assert recall_at(ranked, gains, 2) == 0.5 and recall_at(ranked, gains, 4) == 1.0
+    assert reciprocal_rank(ranked, gains, 10) == 0.5 and reciprocal_rank(ranked, {"d9": 1}, 10) == 0.0
+    assert normalize_answer("The  Denver Broncos!") == "denver broncos"
+
+
+def _squad_fixture(path):
+    data = {"version": "1.1", "data": [
+        {"title": "Harbours", "paragraphs": [
+            {"context": "Dover harbour has 3 ferry berths. The harbour master is Jane Smith.",
+             "qas": [{"id": "q1", "question": "How many ferry berths does Dover harbour have?",
+                      "answers": [{"text": "3", "answer_start": 19}]},
+                     {"id": "q2", "question": "Who is the harbour master?",
+                      "answers": [{"text": "Jane Smith", "answer_start": 57}]}]},
+            {"context": "Calais port handles freight lorries every day of the year.",
+             "qas": [{"id": "q3", "question": "What does Calais port handle?",
+                      "answers": [{"text": "freight lorries", "answer_start": 20}]}]}]},
+        {"title": "Lighthouses", "paragraphs": [
+            {"context": "The lighthouse at Cap Gris-Nez was rebuilt in 1950 after the war.",
+             "qas": [{"id": "q4", "question": "When was the lighthouse at Cap Gris-Nez rebuilt?",
+                      "answers": [{"text": "1950", "answer_start": 46}]}]}]}]}
+    path.write_text(json.dumps(data))
+    return path
+
+
+def _beir_fixture(folder):
+    folder.mkdir()
+    (folder / "qrels").mkdir()
+    docs = [("a1", "Ferries", "Ferries cross the strait from Dover to Calais."),
+            ("a2", "Tides", "Spring tides are higher than neap tides."),
+            ("a3", "Lighthouses", "A lighthouse warns ships of rocks at night.")]
+    (folder / "corpus.jsonl").write_text("\n".join(json.dumps({"_id": i, "title": t, "text": x}) for i, t, x in docs))
+    (folder / "queries.jsonl").write_text("\n".join(json.dumps({"_id": i, "text": t}) for i, t in
+                                                    [("1", "ferries from Dover"), ("2", "neap tides"), ("3", "unjudged")]))
+    (folder / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\n1\ta1\t1\n2\ta2\t1\n")
+    return folder
+
+
+def test_loaders_read_the_fixture_formats(tmp_path):
+    articles, questions = load_squad(_squad_fixture(tmp_path / "squad.json"))
+    assert [t for t, _ in articles] == ["Harbours", "Lighthouses"]
+    assert [(q.id, q.article, q.context) for q in questions] == [("q1", 0, 0), ("q2", 0, 0), ("q3", 0, 1), ("q4", 1, 2)]
+    corpus, queries, qrels = load_beir(_beir_fixture(tmp_path / "beir"))
+    assert set(corpus) == {"a1", "a2", "a3"} and qrels == {"1": {"a1": 1.0}, "2": {"a2": 1.0}}
+
+
+def test_bad_eval_input_is_a_one_line_error(runner, tmp_path):
+    (tmp_path / "bad.json").write_text("[1, 2]")
+    for args in (["eval", "squad", str(tmp_path / "bad.json")], ["eval", "beir", str(tmp_path)]):
+        result = runner.invoke(main, args)
+        assert result.exit_code == 1 and result.output.startswith("Error:") and len(result.output.splitlines()) == 1
+
+
+def test_eval_commands_print_one_json_line_last(runner, tmp_path):
+    result = runner.invoke(main, ["eval", "squad", str(_squad_fixture(tmp_path / "s.json")), "--json"])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.output.strip().splitlines()[-1])
+    assert figures["questions"] == 4 and figures["paragraphs"] == 3 and figures["top1"] == 1.0
+    assert figures["answer_sentence"] == 1.0 and figures["how_many_exact"] == 1.0
+    result = runner.invoke(main, ["eval", "beir", str(_beir_fixture(tmp_path / "b")), "--json"])
+    figures = json.loads(result.output.strip().splitlines()[-1])
+    assert set(figures) >= {"queries", "documents", "ndcg@10", "recall@100", "mrr@10", "seconds"}
+    assert figures["queries"] == 2 and figures["documents"] == 3 and figures["ndcg@10"] == 1.0
+
+
+@pytest.mark.slow
+def test_squad_sample_from_shared_eval(runner):
+    path = EVAL / "squad" / "dev-v1.1.json"
+    if not path.exists():
+        pytest.skip(f"{path} is absent (public SQuAD v1.1 dev; see ../shared/eval/SOURCES.md)")
+    result = runner.invoke(main, ["eval", "squad", str(path), "--limit", "300", "--json"])
+    figures = json.loads(result.output.strip().splitlines()[-1])
+    assert figures["questions"] == 300 and figures["paragraphs"] == 2067
+    assert figures["top5"] > 0.85 and figures["answer_sentence"] > 0.5
