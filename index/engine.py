@@ -3,8 +3,8 @@
 Both engines use the Lucene variant of BM25 (DESIGN.md):
     idf(t)     = ln(1 + (N - df + 0.5) / (df + 0.5))
     score(t,d) = idf(t) * tf / (tf + k1 * (1 - b + b * |d| / avgdl))
-`Bm25sEngine` builds the sparse term->paragraph score matrix with bm25s and scores a query by adding
-the matrix columns of its terms; `RankBm25Engine` is the reference (rank-bm25, a Python loop over
+`Bm25sEngine` keeps bm25s's eager sparse index (the precomputed term->paragraph score matrix, CSC)
+and scores a query by adding the matrix columns of its terms; `RankBm25Engine` is the reference (rank-bm25, a Python loop over
 every paragraph), kept as the test oracle and selectable with `--engine rank-bm25`.
 """
 
@@ -45,6 +45,26 @@ class Engine(Protocol):
         """How many paragraphs contain each term."""
 
 
+def bm25_matrix(flat: np.ndarray, offsets: np.ndarray, vocab_size: int, params: Bm25Params):
+    """The Lucene-BM25 score of every (term, paragraph) pair as CSC arrays (data, indices, indptr).
+
+    The same matrix bm25s builds (a test checks it), computed with a few vectorised numpy passes
+    instead of a Python loop per paragraph, so a million paragraphs index in seconds."""
+    n = len(offsets) - 1
+    lengths = np.diff(offsets)
+    paragraph = np.repeat(np.arange(n, dtype=np.int64), lengths)
+    # sorting by (term, paragraph) gives the CSC order directly
+    pairs, tf = np.unique(flat.astype(np.int64) * max(n, 1) + paragraph, return_counts=True)
+    term, paragraph = np.divmod(pairs, max(n, 1))
+    df = np.bincount(term, minlength=vocab_size)
+    idf = np.log1p((n - df + 0.5) / (df + 0.5))
+    norm = params.k1 * (1 - params.b + params.b * lengths / (lengths.mean() if n and lengths.any() else 1.0))
+    data = (idf[term] * tf / (tf + norm[paragraph])).astype(np.float32)
+    indptr = np.zeros(vocab_size + 1, dtype=np.int64)
+    np.cumsum(df, out=indptr[1:])
+    return data, paragraph.astype(np.int32), indptr
+
+
 def top_k(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Indices and scores of the k best positive scores, best first (ties: lower index first)."""
     candidates = np.flatnonzero(scores > 0)
@@ -56,7 +76,7 @@ def top_k(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 class Bm25sEngine:
-    """Sparse BM25 (bm25s' precomputed score matrix, CSC by term), arrays memory-mapped from disk."""
+    """Sparse BM25: bm25s's precomputed score matrix (CSC by term), memory-mapped from disk."""
 
     name: ClassVar[str] = "bm25s"
     FILES: ClassVar[tuple[str, ...]] = ("bm25_data.npy", "bm25_indices.npy", "bm25_indptr.npy")
@@ -66,26 +86,17 @@ class Bm25sEngine:
         self.num_paragraphs = num_paragraphs
 
     @classmethod
-    def build(cls, corpus_ids: Sequence[Sequence[int]], vocab_size: int, params: Bm25Params) -> "Bm25sEngine":
-        import bm25s  # imported here: it is only needed when building
+    def build(cls, flat: np.ndarray, offsets: np.ndarray, vocab_size: int, params: Bm25Params) -> "Bm25sEngine":
+        return cls(*bm25_matrix(flat, offsets, vocab_size, params), len(offsets) - 1)
 
-        model = bm25s.BM25(k1=params.k1, b=params.b, method="lucene")
-        model.index(([list(ids) for ids in corpus_ids], {i: i for i in range(vocab_size)}),
-                    create_empty_token=False, show_progress=False)
-        s = model.scores
-        indptr = np.asarray(s["indptr"], dtype=np.int64)
-        # bm25s sizes the matrix by the terms it saw; pad so every vocabulary id has a (maybe empty) column.
-        if len(indptr) < vocab_size + 1:
-            indptr = np.concatenate([indptr, np.full(vocab_size + 1 - len(indptr), indptr[-1], np.int64)])
-        return cls(np.asarray(s["data"], np.float32), np.asarray(s["indices"], np.int32), indptr, len(corpus_ids))
-
-    def save(self, directory: Path) -> None:
+    def save(self, directory: Path, prefix: str = "") -> None:
         for name, array in zip(self.FILES, (self.data, self.indices, self.indptr)):
-            np.save(directory / name, array, allow_pickle=False)
+            np.save(directory / (prefix + name), array, allow_pickle=False)
 
     @classmethod
-    def load(cls, directory: Path, num_paragraphs: int, **_) -> "Bm25sEngine":
-        data, indices, indptr = (np.load(directory / n, mmap_mode="r", allow_pickle=False) for n in cls.FILES)
+    def load(cls, directory: Path, num_paragraphs: int, prefix: str = "", **_) -> "Bm25sEngine":
+        data, indices, indptr = (np.load(directory / (prefix + n), mmap_mode="r", allow_pickle=False)
+                                 for n in cls.FILES)
         return cls(data, indices, indptr, num_paragraphs)
 
     def doc_freq(self, term_ids: np.ndarray) -> np.ndarray:
@@ -107,7 +118,7 @@ class RankBm25Engine:
     name: ClassVar[str] = "rank-bm25"
     FILES: ClassVar[tuple[str, ...]] = ()
 
-    def __init__(self, corpus_ids: Sequence[Sequence[int]], params: Bm25Params):
+    def __init__(self, flat: np.ndarray, offsets: np.ndarray, params: Bm25Params):
         from rank_bm25 import BM25Okapi
 
         class LuceneOkapi(BM25Okapi):
@@ -117,20 +128,22 @@ class RankBm25Engine:
                     self.idf[word] = float(np.log(1 + (self.corpus_size - freq + 0.5) / (freq + 0.5)))
 
         # rank-bm25 cannot index an empty paragraph list; a placeholder keeps N and avgdl unchanged.
-        self.model = LuceneOkapi([list(map(str, ids)) or ["\x00"] for ids in corpus_ids], k1=params.k1, b=params.b)
+        corpus = [list(map(str, flat[offsets[i]:offsets[i + 1]].tolist())) or ["\x00"] for i in range(len(offsets) - 1)]
+        self.model = LuceneOkapi(corpus, k1=params.k1, b=params.b)
         self.k1 = params.k1
-        self.num_paragraphs = len(corpus_ids)
+        self.num_paragraphs = len(offsets) - 1
 
     @classmethod
-    def build(cls, corpus_ids, vocab_size, params) -> "RankBm25Engine":
-        return cls(corpus_ids, params)
+    def build(cls, flat, offsets, vocab_size, params) -> "RankBm25Engine":
+        return cls(flat, offsets, params)
 
-    def save(self, directory: Path) -> None:
-        """Nothing to save: rebuilt from the stored token ids at load."""
+    def save(self, directory: Path, prefix: str = "") -> None:
+        """Nothing to save: rebuilt from the stored term ids at load."""
 
     @classmethod
-    def load(cls, directory: Path, num_paragraphs: int, corpus_ids=(), params=Bm25Params()) -> "RankBm25Engine":
-        return cls(corpus_ids, params)
+    def load(cls, directory: Path, num_paragraphs: int, prefix: str = "", terms=None,
+             params=Bm25Params()) -> "RankBm25Engine":
+        return cls(*terms(), params)
 
     def doc_freq(self, term_ids: np.ndarray) -> np.ndarray:
         return np.array([self.model.nd.get(str(t), 0) for t in term_ids.tolist()], dtype=np.int64)

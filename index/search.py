@@ -6,15 +6,20 @@ import json
 import mmap
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
+from typing import Mapping, Sequence
 
 import numpy as np
 
-from . import analysis
+from . import analysis, rerank
 from .documents import Document, Paragraph
 from .engine import ENGINES, Bm25Params, Hit, top_k
 from .errors import DocumentNotFoundError, EmptyQueryError
+from .fields import build_phrases, query_pair_ids, title_field
 
+FIELD_PREFIXES = {"phrases": "phrase_", "titles": "title_"}
+# Field weights against a paragraph's own terms, chosen on SQuAD's even-numbered articles (docs/EVALUATION.md).
+PHRASE_WEIGHT = 0.3
+TITLE_WEIGHT = 0.4
 # paragraphs.npy columns
 DOC, NUMBER, START, END, BYTE_START, BYTE_END, HEADING = range(7)
 PARAGRAPH_COLUMNS = 7
@@ -36,9 +41,12 @@ class DocumentInfo:
 class SearchIndex:
     """Everything needed to answer queries, opened from one index generation."""
 
-    def __init__(self, directory: Path, manifest: dict, engine, vocab_list: list[str], rows: np.ndarray,
-                 headings: list[str], text: bytes | mmap.mmap, tokens: np.ndarray, token_offsets: np.ndarray):
-        self.directory, self.manifest, self.engine = directory, manifest, engine
+    def __init__(self, directory: Path, manifest: dict, engines: dict, phrase_table: np.ndarray,
+                 vocab_list: list[str], rows: np.ndarray, headings: list[str], text: bytes | mmap.mmap,
+                 tokens: np.ndarray, token_offsets: np.ndarray):
+        self.directory, self.manifest = directory, manifest
+        self.engine, self.phrases, self.titles = engines["body"], engines["phrases"], engines["titles"]
+        self.phrase_table = phrase_table
         self.vocab_list = vocab_list
         self.vocab = {term: i for i, term in enumerate(vocab_list)}
         self.rows, self.headings, self.text = rows, headings, text
@@ -63,10 +71,15 @@ class SearchIndex:
             text = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
         engine_cls = ENGINES[settings["engine"]]
         params = Bm25Params(settings["bm25"]["k1"], settings["bm25"]["b"])
-        corpus_ids = (lambda: [tokens[token_offsets[i]:token_offsets[i + 1]] for i in range(len(rows))])
-        engine = engine_cls.load(directory, len(rows), params=params,
-                                 corpus_ids=corpus_ids() if not engine_cls.FILES else ())
-        return cls(directory, manifest, engine, vocab_list, rows, headings, text, tokens, token_offsets)
+        phrase_table = load("phrase_table.npy")
+        counts = np.array([d["paragraphs"] for d in manifest["documents"]], dtype=np.int64)
+        field_terms = {  # only the reference engine, which keeps nothing on disk, needs these
+            "body": lambda: (tokens, token_offsets),
+            "phrases": lambda: build_phrases(np.asarray(tokens), np.asarray(token_offsets))[:2],
+            "titles": lambda: title_field(load("title_tokens.npy"), load("title_offsets.npy"), counts)}
+        engines = {name: engine_cls.load(directory, len(rows), prefix=FIELD_PREFIXES.get(name, ""), params=params,
+                                         terms=terms) for name, terms in field_terms.items()}
+        return cls(directory, manifest, engines, phrase_table, vocab_list, rows, headings, text, tokens, token_offsets)
 
     # -- paragraphs and documents -------------------------------------------------------------
 
@@ -112,17 +125,29 @@ class SearchIndex:
         terms = analysis.analyze(question)
         if not terms:
             raise EmptyQueryError("the question has no searchable words (only stopwords or punctuation)")
-        return self.search_terms(dict.fromkeys(terms, 1.0), k)
+        return self.search_terms(dict.fromkeys(terms, 1.0), k, phrase=terms)
 
-    def search_terms(self, weighted: Mapping[str, float], k: int = 5) -> list[Hit]:
-        """The k best paragraphs for analysed terms with weights (repeated terms count once)."""
+    def search_terms(self, weighted: Mapping[str, float], k: int = 5, phrase: Sequence[str] = ()) -> list[Hit]:
+        """The k best paragraphs for analysed terms with weights (repeated terms count once).
+
+        `phrase` is the question's own terms in order; paragraphs with the same adjacent pairs gain."""
         known = [(self.vocab[t], w) for t, w in weighted.items() if t in self.vocab and w > 0]
         k = max(0, min(int(k), self.num_paragraphs))
         if not known or k == 0:
             return []
         ids = np.array([i for i, _ in known], dtype=np.int64)
         weights = np.array([w for _, w in known], dtype=np.float32)
-        order, scores = top_k(self.engine.scores(ids, weights), k)
+        scores = self.engine.scores(ids, weights)
+        scores += self.titles.scores(ids, weights * np.float32(TITLE_WEIGHT))
+        pairs = query_pair_ids(self.phrase_table, [self.vocab.get(t, -1) for t in phrase if t in self.vocab])
+        if len(pairs):
+            scores += self.phrases.scores(pairs, np.full(len(pairs), PHRASE_WEIGHT, dtype=np.float32))
+        order, scores = top_k(scores, max(k, rerank.CANDIDATES) if rerank.CANDIDATES else k)
+        if rerank.CANDIDATES and len(order) > 1:
+            idf = dict(zip(ids.tolist(), (self.idf([self.vocab_list[i] for i in ids.tolist()]) * weights).tolist()))
+            scores = scores + rerank.proximity_scores(order, self.tokens, self.token_offsets, idf)
+            best = np.lexsort((order, -scores))[:k]
+            order, scores = order[best], scores[best]
         query_ids = {i: self.vocab_list[i] for i in ids.tolist()}
         hits = []
         for i, score in zip(order.tolist(), scores.tolist()):

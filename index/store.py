@@ -29,12 +29,14 @@ from . import analysis
 from .documents import Document, Paragraph, corpus_files, read_document, split_paragraphs
 from .engine import ENGINES, Bm25Params
 from .errors import CorpusError, IndexCorruptError, InvalidInputError, UnsupportedMediaTypeError
-from .search import SearchIndex, DocumentInfo, PARAGRAPH_COLUMNS
+from .fields import build_phrases, title_field
+from .search import FIELD_PREFIXES, PARAGRAPH_COLUMNS, SearchIndex
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
-BASE_FILES = ("text.bin", "paragraphs.npy", "headings.json", "vocab.json", "tokens.npy", "token_offsets.npy")
+FORMAT_VERSION = 3
+BASE_FILES = ("text.bin", "paragraphs.npy", "headings.json", "vocab.json", "tokens.npy", "token_offsets.npy",
+              "title_tokens.npy", "title_offsets.npy", "phrase_table.npy")
 
 
 @dataclass(frozen=True)
@@ -246,16 +248,30 @@ def _write_generation(index_dir, documents, paragraphs, headings, vocab, token_c
     (tmp / "text.bin").write_bytes(b"".join(blob_parts))
     np.save(tmp / "paragraphs.npy", np.array(rows, dtype=np.int64).reshape(-1, PARAGRAPH_COLUMNS), allow_pickle=False)
     (tmp / "headings.json").write_text(json.dumps(list(headings), ensure_ascii=False), encoding="utf-8")
-    (tmp / "vocab.json").write_text(json.dumps(list(vocab), ensure_ascii=False), encoding="utf-8")
     lengths = np.fromiter((len(c) for c in token_chunks), dtype=np.int64, count=len(token_chunks))
-    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    offsets = np.zeros(len(token_chunks) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
     flat = np.concatenate(token_chunks).astype(np.int32) if token_chunks else np.zeros(0, np.int32)
     np.save(tmp / "tokens.npy", flat, allow_pickle=False)
     np.save(tmp / "token_offsets.npy", offsets, allow_pickle=False)
     engine_cls = ENGINES[engine]
-    engine_cls.build(token_chunks, len(vocab), params).save(tmp)
+    engine_cls.build(flat, offsets, len(vocab), params).save(tmp)
+    pair_ids, pair_offsets, table = build_phrases(flat, offsets)
+    np.save(tmp / "phrase_table.npy", table, allow_pickle=False)
+    engine_cls.build(pair_ids, pair_offsets, len(table), params).save(tmp, prefix=FIELD_PREFIXES["phrases"])
+    titles = [_ids(analysis.analyze(doc.title), vocab) for doc, _ in documents]
+    title_offsets = np.zeros(len(titles) + 1, dtype=np.int64)
+    np.cumsum([len(t) for t in titles], out=title_offsets[1:])
+    title_flat = np.concatenate(titles).astype(np.int32) if titles else np.zeros(0, np.int32)
+    np.save(tmp / "title_tokens.npy", title_flat, allow_pickle=False)
+    np.save(tmp / "title_offsets.npy", title_offsets, allow_pickle=False)
+    paragraph_counts = np.array([len(p) for p in paragraphs], dtype=np.int64)
+    engine_cls.build(*title_field(title_flat, title_offsets, paragraph_counts), len(vocab), params).save(
+        tmp, prefix=FIELD_PREFIXES["titles"])
+    (tmp / "vocab.json").write_text(json.dumps(list(vocab), ensure_ascii=False), encoding="utf-8")
     files = {}
-    for name in BASE_FILES + engine_cls.FILES:
+    for name in BASE_FILES + tuple(prefix + f for prefix in ("",) + tuple(FIELD_PREFIXES.values())
+                                   for f in engine_cls.FILES):
         files[name] = {"bytes": (tmp / name).stat().st_size, "sha256": _sha256(tmp / name)}
     manifest = {"settings": _settings(engine, params), "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                 "counts": {"documents": len(documents), "paragraphs": len(rows), "terms": len(vocab)},

@@ -64,7 +64,7 @@ def find_passages(index: SearchIndex, question: str, top_k: int = 5, history=())
     q = parse_question(question, list(history), idf=lambda terms: index.idf(terms).tolist())
     if not q.search:
         raise EmptyQueryError("the question has no searchable words (only stopwords or punctuation)")
-    hits = index.search_terms(q.search, top_k)
+    hits = index.search_terms(q.search, top_k, phrase=q.terms)
     passages = tuple(Passage(h, tuple((s, e) for t, s, e in analyze_spans(h.paragraph.text) if t in q.search))
                      for h in hits)
     return q, hits, passages

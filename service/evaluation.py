@@ -157,7 +157,8 @@ def evaluate_squad(path: Path, params: Bm25Params = Bm25Params(), subset: str = 
                 pos += len(" ".join(c.split())) + 2
             starts[doc_id] = offsets
             body = "\n\n".join(" ".join(c.split()) for c in contexts)  # one paragraph per context
-            (corpus / f"{doc_id}.md").write_text(f"---\ntitle: {title}\n---\n{body}", encoding="utf-8")
+            readable = " ".join(title.replace("_", " ").split())
+            (corpus / f"{doc_id}.md").write_text(f"---\ntitle: {readable}\n---\n{body}", encoding="utf-8")
         build_index(corpus, Path(tmp) / "index", params=params)
         index = load_index(Path(tmp) / "index", verify=False)
         ranks, sentence_hits, how_many, how_many_hits, latencies = [], 0, 0, 0, []
@@ -212,8 +213,9 @@ def evaluate_beir(directory: Path, split: str = "test", params: Bm25Params = Bm2
         for n, (doc_id, (title, text)) in enumerate(corpus.items()):
             file_id = _doc_file_id(doc_id, n)
             file_ids[file_id] = doc_id
-            (folder / f"{file_id}.txt").write_text(f"{' '.join(title.split())}\n{' '.join(text.split())}",
-                                                   encoding="utf-8")
+            title = " ".join(title.split())
+            front = f"---\ntitle: {title}\n---\n" if title else ""  # the title field, and the title in the body too
+            (folder / f"{file_id}.md").write_text(f"{front}{title}\n{' '.join(text.split())}", encoding="utf-8")
         build_index(folder, Path(tmp) / "index", params=params)
         index = load_index(Path(tmp) / "index", verify=False)
         ndcg, recall, mrr, latencies = [], [], [], []

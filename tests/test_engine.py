@@ -45,3 +45,34 @@ def test_question_without_terms_is_a_typed_error(seed_index):
     with pytest.raises(EmptyQueryError):
         seed_index.search("what is the ?", 5)
     assert seed_index.search("zebra quantum", 5) == []
+
+
+def test_vectorised_matrix_equals_the_one_bm25s_builds():
+    import bm25s
+
+    from index.engine import Bm25Params, bm25_matrix
+
+    rng = np.random.default_rng(3)
+    docs = [rng.integers(0, 300, size=rng.integers(0, 50)).tolist() for _ in range(400)]
+    offsets = np.concatenate([[0], np.cumsum([len(d) for d in docs])]).astype(np.int64)
+    flat = np.concatenate([np.array(d, np.int32) for d in docs])
+    for k1, b in ((1.2, 0.75), (0.9, 0.4)):
+        data, indices, indptr = bm25_matrix(flat, offsets, 300, Bm25Params(k1, b))
+        model = bm25s.BM25(k1=k1, b=b, method="lucene")
+        model.index((docs, {i: i for i in range(300)}), create_empty_token=False, show_progress=False)
+        ref = model.scores
+        assert np.array_equal(indptr[:len(ref["indptr"])], ref["indptr"])
+        assert np.array_equal(indices, ref["indices"])
+        np.testing.assert_allclose(data, ref["data"], rtol=1e-6)
+
+
+def test_phrase_pairs_stay_inside_paragraphs():
+    from index.fields import build_phrases, query_pair_ids
+
+    flat = np.array([1, 2, 3, 2, 3, 9], np.int32)
+    offsets = np.array([0, 3, 3, 6], np.int64)  # paragraphs [1 2 3], [], [2 3 9]
+    ids, pair_offsets, table = build_phrases(flat, offsets)
+    assert pair_offsets.tolist() == [0, 2, 2, 4]
+    assert len(table) == 3  # (1,2), (2,3), (3,9); (3,2) crosses a paragraph boundary
+    assert ids[1] == ids[2]  # (2,3) in both paragraphs
+    assert len(query_pair_ids(table, [2, 3])) == 1 and len(query_pair_ids(table, [3, 2])) == 0

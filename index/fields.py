@@ -1,0 +1,59 @@
+"""Fields searched beside a paragraph's own terms: phrases and the document title.
+
+Phrases: each pair of adjacent terms in a paragraph is a term of its own. A pair of term ids (a, b)
+is the exact 64-bit key a << 32 | b; a sorted table of the keys seen in the corpus gives each pair a
+dense id, so no strings or vocabulary file are needed. Matching a question's adjacent terms rewards
+paragraphs that say the same phrase ("joint patrols").
+
+Titles: every paragraph also carries its document's title terms as a separate field, so a question
+naming a document's subject finds its paragraphs without title words inflating the body scores.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def pair_keys(flat: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Keys of adjacent term pairs within each paragraph, and their per-paragraph offsets."""
+    if len(flat) < 2:
+        return np.zeros(0, np.uint64), np.zeros(len(offsets), np.int64)
+    left, right = flat[:-1].astype(np.uint64), flat[1:].astype(np.uint64)
+    keys = (left << np.uint64(32)) | right
+    valid = np.ones(len(keys), dtype=bool)
+    boundaries = offsets[1:-1]
+    valid[boundaries[(boundaries > 0) & (boundaries <= len(keys))] - 1] = False  # pairs across paragraphs
+    counts = np.maximum(np.diff(offsets) - 1, 0)
+    pair_offsets = np.zeros(len(offsets), dtype=np.int64)
+    np.cumsum(counts, out=pair_offsets[1:])
+    return keys[valid], pair_offsets
+
+
+def build_phrases(flat: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(dense pair ids, their offsets, the sorted key table) for a corpus of term-id paragraphs."""
+    keys, pair_offsets = pair_keys(flat, offsets)
+    table, ids = np.unique(keys, return_inverse=True)
+    return ids.astype(np.int32), pair_offsets, table
+
+
+def query_pair_ids(table: np.ndarray, term_ids: list[int]) -> np.ndarray:
+    """Dense ids of the question's adjacent term pairs that occur somewhere in the corpus."""
+    if len(term_ids) < 2 or len(table) == 0:
+        return np.zeros(0, np.int64)
+    ids = np.asarray(term_ids, dtype=np.uint64)
+    keys = np.unique((ids[:-1] << np.uint64(32)) | ids[1:])
+    pos = np.searchsorted(table, keys)
+    pos = np.minimum(pos, len(table) - 1)
+    return pos[table[pos] == keys].astype(np.int64)
+
+
+def title_field(title_flat: np.ndarray, title_offsets: np.ndarray, paragraphs_per_document: np.ndarray):
+    """Per-paragraph (flat, offsets) of the title field: each paragraph repeats its document's title terms."""
+    lengths = np.diff(title_offsets)
+    per_paragraph = np.repeat(lengths, paragraphs_per_document)
+    offsets = np.zeros(len(per_paragraph) + 1, dtype=np.int64)
+    np.cumsum(per_paragraph, out=offsets[1:])
+    chunks = [np.tile(title_flat[title_offsets[d]:title_offsets[d + 1]], int(n))
+              for d, n in enumerate(paragraphs_per_document.tolist())]
+    flat = np.concatenate(chunks).astype(np.int32) if chunks else np.zeros(0, np.int32)
+    return flat, offsets
