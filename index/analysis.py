@@ -13,7 +13,7 @@ from functools import lru_cache
 from nltk.stem.snowball import SnowballStemmer
 from nltk.tokenize import RegexpTokenizer
 
-ANALYSIS_VERSION = 1
+ANALYSIS_VERSION = 2
 TOKEN_PATTERN = r"[£$€¥]?\d+(?:[.,]\d+)*%?|\w+(?:['’]\w+)*"
 
 # nltk's English stopword list (shipped here so nothing is downloaded), plus question fillers.
@@ -32,6 +32,24 @@ STOPWORDS = frozenset(
     many much
     """.split()
 )
+
+# Irregular past forms the stemmer cannot join to their verb ("spoke" -> "speak"); regular ones it can.
+IRREGULAR_VERBS = {past: base for base, forms in (line.split(":") for line in """
+    arise:arose,arisen awake:awoke,awoken bear:borne beat:beaten become:became begin:began,begun
+    bend:bent bite:bit,bitten blow:blew,blown break:broke,broken breed:bred bring:brought
+    build:built burn:burnt buy:bought catch:caught choose:chose,chosen come:came creep:crept deal:dealt
+    dig:dug draw:drew,drawn drink:drank,drunk drive:drove,driven eat:ate,eaten fall:fell,fallen feed:fed
+    feel:felt fight:fought find:found flee:fled fly:flew,flown forbid:forbade,forbidden forget:forgot,forgotten
+    forgive:forgave,forgiven freeze:froze,frozen get:got,gotten give:gave,given go:went,gone grow:grew,grown
+    hang:hung hear:heard hide:hid,hidden hold:held keep:kept kneel:knelt know:knew,known lay:laid lead:led
+    lend:lent lie:lain lose:lost make:made mean:meant meet:met pay:paid ride:rode,ridden
+    ring:rang,rung rise:rose,risen run:ran say:said see:saw,seen seek:sought sell:sold send:sent shake:shook,shaken
+    shine:shone shoot:shot show:shown shrink:shrank,shrunk sing:sang,sung sink:sank,sunk sit:sat sleep:slept
+    slide:slid speak:spoke,spoken spend:spent spin:spun stand:stood steal:stole,stolen stick:stuck sting:stung
+    strike:struck swear:swore,sworn sweep:swept swim:swam,swum swing:swung take:took,taken teach:taught
+    tear:tore,torn tell:told think:thought throw:threw,thrown understand:understood wake:woke,woken
+    wear:wore,worn weep:wept win:won withdraw:withdrew,withdrawn write:wrote,written
+    """.split()) for past in forms.split(",")}
 
 NUMBER_WORDS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
@@ -72,7 +90,7 @@ def terms_for_token(token: str) -> tuple[str, ...]:
         return (word[0] + number, number) if word[0] in _CURRENCY else (number,)
     if word in STOPWORDS:
         return ()
-    stem = _stemmer.stem(word)
+    stem = _stemmer.stem(IRREGULAR_VERBS.get(word, word))
     value = NUMBER_WORDS.get(word)
     return (stem, str(value)) if value is not None else (stem,)
 

@@ -7,6 +7,7 @@ every offset points into the text it came with. No Flask here.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 from index import SearchIndex, analyze_spans
@@ -17,10 +18,11 @@ from index.sentences import sentence_spans
 from . import spans as typed
 from .questions import Question, describe_query, family_of, parse_question
 
-ANSWER_PASSAGES = 5          # sentences are looked for in this many top passages
-PASSAGE_PRIOR = 0.25         # weight of the passage's BM25 rank in a sentence's score
+ANSWER_PASSAGES = 3          # sentences are looked for in this many top passages
+PASSAGE_PRIOR = 0.5          # weight of the passage's BM25 rank in a sentence's score
 TYPE_BONUS = 0.15            # the sentence holds the kind of thing asked for (a number for "how many")
 PROXIMITY_BONUS = 0.1        # matched words close together
+CONTEXT_WEIGHT = 0.3         # words from earlier turns and related words, against the question's own
 
 
 @dataclass(frozen=True)
@@ -101,30 +103,41 @@ def _best_sentence(q: Question, hits: list[Hit], weights: dict[str, float]) -> A
     for pi, hit in enumerate(hits[:ANSWER_PASSAGES]):
         text = hit.paragraph.text
         term_spans = analyze_spans(text)
-        passage_cover = sum(w for t, w in own.items() if t in hit.matched_terms) / total
+        passage_cover = _own_cover(own, set(hit.matched_terms)) / total
         for start, end in sentence_spans(text):
             inside = [(t, s) for t, s, e in term_spans if start <= s < end and t in weights]
             matched = {t for t, _ in inside}
             if not matched:
                 continue
-            cover = sum(weights[t] for t in matched) / searched_total
+            # led by the question's own words; context from history and related words counts less
+            cover = (_own_cover(own, matched) / total
+                     + CONTEXT_WEIGHT * sum(weights[t] for t in matched if t not in own) / searched_total)
             sentence = text[start:end]
             span = _answer_span(q, sentence, [(t, s - start) for t, s in inside])
             positions = sorted(s for _, s in inside)
             window = (positions[-1] - positions[0]) / max(len(sentence), 1) if len(positions) > 1 else 1.0
-            score = (cover + PASSAGE_PRIOR * hit.score / top_score + (TYPE_BONUS if span else 0.0)
+            typed_answer = span is not None and (q.kind != "quantity" or _counts_focus(q, matched))
+            score = (cover + PASSAGE_PRIOR * hit.score / top_score + (TYPE_BONUS if typed_answer else 0.0)
                      + PROXIMITY_BONUS * (1 - window) * (len(matched) > 1))
             if best is None or score > best[0]:
-                own_cover = sum(w for t, w in own.items() if t in matched) / total
+                own_cover = _own_cover(own, matched) / total
                 confidence = _confidence(own_cover, passage_cover, hit.score, searched_total)
                 best = (score, Answer(sentence, span, pi, confidence, start))
     return best[1] if best else None
 
 
+def _own_cover(own: dict[str, float], matched: set[str]) -> float:
+    """idf weight of the question's terms that matched, directly or through a related word ("dead" for "died")."""
+    return sum(w for t, w in own.items() if t in matched or matched.intersection(family_of(t)))
+
+
 def _confidence(sentence_cover: float, passage_cover: float, score: float, max_score: float) -> float:
-    """Share of the question's idf weight matched (sentence and passage) blended with normalised BM25."""
+    """Share of the question's idf weight the answer matches, scaled by the passage's normalised BM25.
+
+    A sentence that matches one word of four cannot be confident however well its passage scores."""
     normalised = min(1.0, score / max_score / 0.6)  # a full match of tf=1 terms reaches ~0.6 of the maximum
-    return round(0.35 * sentence_cover + 0.35 * passage_cover + 0.3 * normalised, 3)
+    cover = 0.7 * sentence_cover + 0.3 * passage_cover
+    return round(cover * (0.6 + 0.4 * normalised), 3)
 
 
 def _answer_span(q: Question, sentence: str, matched: list[tuple[str, int]]) -> tuple[int, int] | None:
@@ -132,16 +145,58 @@ def _answer_span(q: Question, sentence: str, matched: list[tuple[str, int]]) -> 
     finder = {"quantity": typed.numbers, "when": typed.dates, "who": typed.names, "where": typed.places}.get(q.kind)
     if finder is None:
         return None
-    question_words = {w.lower().strip(".,?!'’\"") for w in q.text.split()}
-    candidates = [(s, e) for s, e in finder(sentence)
-                  if not {w.lower().strip(".,?!'’\"") for w in sentence[s:e].split()} <= question_words]
+    question_words = {_word(w) for w in q.text.split()}
+    words = lambda c: {_word(w) for w in re.split(r"[\s’']+", sentence[c[0]:c[1]]) if w}  # noqa: E731
+    found = finder(sentence)
+    if q.kind == "who":  # "Home Secretary Priti Patel" asked as "who is the Home Secretary?" -> "Priti Patel"
+        found = [c for c in (_trim_words(sentence, c, question_words) for c in found) if c]
+    candidates = [c for c in found if not words(c) <= question_words and not (q.kind == "who" and words(c) & question_words)]
     if q.kind == "quantity":
         question_values = {typed.parse_number(q.text[s:e]) for s, e in typed.numbers(q.text)}
-        candidates = [(s, e) for s, e in candidates if typed.parse_number(sentence[s:e]) not in question_values]
+        counting = q.text.lower().lstrip().startswith("how many")  # a count, not a share or a sum
+        share_or_sum = re.compile(r"%|per\s?cent|[£$€¥]", re.I)
+        amount = re.compile(r"%|per\s?cent|[£$€¥]|million|billion|trillion|\d(?:m|bn)\b", re.I)
+        candidates = [(s, e) for s, e in candidates if typed.parse_number(sentence[s:e]) not in question_values
+                      and (not share_or_sum.search(sentence[s:e]) if counting else
+                           bool(amount.search(sentence[s:e])) or "much" not in q.text.lower())]
     if not candidates:
         return None
-    anchors = [s for t, s in matched if q.kind != "quantity" or t in _focus_family(q)] or [s for _, s in matched]
-    return min(candidates, key=lambda c: (_distance(c, anchors, q.kind), _is_year(sentence[c[0]:c[1]]), c[0]))
+    focus = _focus_family(q) if q.kind == "quantity" else set()
+    anchors = [s for t, s in matched if t in focus] or [s for _, s in matched]
+    others = [s for t, s in matched if t not in focus] or anchors
+    # nearest the counted thing; among equals, nearest the rest of the question; years last
+    possessive = lambda c: " " not in sentence[c[0]:c[1]] and (  # noqa: E731
+        sentence[c[0]:c[1]].endswith(("’s", "'s")) or sentence[c[1]:c[1] + 2] in ("’s", "'s"))
+    return min(candidates, key=lambda c: (_is_year(sentence[c[0]:c[1]]), q.kind == "who" and possessive(c),
+                                          _distance(c, anchors, q.kind) + 0.3 * _distance(c, others, q.kind), c[0]))
+
+
+def _trim_words(text: str, span: tuple[int, int], drop: set[str]) -> tuple[int, int] | None:
+    """Shrink `span` past leading and trailing words in `drop`; None if nothing is left."""
+    tokens = [(m.start() + span[0], m.end() + span[0]) for m in re.finditer(r"\S+", text[span[0]:span[1]])]
+    while tokens and _word(text[tokens[0][0]:tokens[0][1]]) in drop | {"and", "of", "the"}:
+        tokens.pop(0)
+    while tokens and _word(text[tokens[-1][0]:tokens[-1][1]]) in drop | {"and", "of", "the"}:
+        tokens.pop()
+    return (tokens[0][0], tokens[-1][1]) if tokens else None
+
+
+def _word(text: str) -> str:
+    return text.lower().strip(".,;:?!()'’\"“”")
+
+
+GENERIC_COUNTS = {"peopl", "person", "time", "number", "total", "amount", "year", "day"}
+
+
+def _specific_focus(q: Question) -> set[str]:
+    """The counted thing's words when it is specific ("women"), empty when generic ("people", "times")."""
+    head = q.focus[:1]  # "how many women died" counts women; the words after say which
+    return {related for t in head if t not in GENERIC_COUNTS for related in family_of(t)}
+
+
+def _counts_focus(q: Question, matched: set[str]) -> bool:
+    specific = _specific_focus(q)
+    return not specific or bool(specific & matched)
 
 
 def _focus_family(q: Question) -> set[str]:
@@ -166,8 +221,9 @@ def _disagreement(q: Question, hits: list[Hit], weights: dict[str, float]) -> tu
     concept_weight = [max((weights[t] for t in fam if t in weights), default=0.0) for fam in concepts]
     values: dict[str, list[int]] = {}
     documents: dict[str, set[str]] = {}
+    specific = _specific_focus(q)
     for pi, hit in enumerate(hits):
-        value = _stated_value(hit.paragraph.text, concepts, concept_weight)
+        value = _stated_value(hit.paragraph.text, concepts, concept_weight, specific)
         if value is not None:
             values.setdefault(value, []).append(pi)
             documents.setdefault(value, set()).add(hit.paragraph.document_id)
@@ -177,18 +233,22 @@ def _disagreement(q: Question, hits: list[Hit], weights: dict[str, float]) -> tu
     return tuple(Disagreement(v, tuple(p)) for v, p in ordered)
 
 
-def _stated_value(text: str, concepts: list[tuple[str, ...]], concept_weight: list[float]) -> str | None:
+def _stated_value(text: str, concepts: list[tuple[str, ...]], concept_weight: list[float],
+                  specific: set[str]) -> str | None:
     """The number a passage gives for the question's focus: the number beside the best-matching words."""
     term_spans = analyze_spans(text)
     needed = 0.5 * sum(concept_weight)  # the sentence must be about most of what was asked
+    rarest = max(range(len(concepts)), key=lambda i: concept_weight[i]) if concepts else None
     best = None
     for start, end in sentence_spans(text):
         inside = [(t, s) for t, s, e in term_spans if start <= s < end]
         present = [i for i, fam in enumerate(concepts) if any(t in fam for t, _ in inside)]
         strength = sum(concept_weight[i] for i in present)
-        if strength <= 0 or strength < needed:
+        if strength <= 0 or strength < needed or rarest not in present:  # and about its most specific part
             continue
-        anchors = [s for t, s in inside if any(t in concepts[i] for i in present)]
+        anchors = [s for t, s in inside if (t in specific if specific else any(t in concepts[i] for i in present))]
+        if not anchors:
+            continue  # a specific counted thing ("women") must be what the number counts
         for s, e in typed.numbers(text[start:end]):
             s, e = s + start, e + start
             value = typed.parse_number(text[s:e])

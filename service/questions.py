@@ -50,6 +50,19 @@ def question_kind(text: str) -> str:
     return "other"
 
 
+_AUXILIARY = re.compile(r"\b(?:did|does|do|were|was|are|is|have|has|had|will|would|can|could|should|may|might|"
+                        r"in|of|on|at|for|from|to|with|by|during|per|that|which|who|after|before|since)\b", re.I)
+
+
+def counted_thing(text: str) -> tuple[str, ...]:
+    """The counted noun phrase of a quantity question: "how many square kilometres of ..." -> squar kilometr."""
+    m = re.search(r"how\s+(?:many|much)\s+(.*)", text, re.I)
+    if not m:
+        return ()
+    phrase = _AUXILIARY.split(m.group(1), maxsplit=1)[0]
+    return tuple(analyze(phrase))
+
+
 def family_of(term: str) -> tuple[str, ...]:
     """The related-word family of a term (in a fixed order), or just the term itself."""
     for family in FAMILIES:
@@ -71,8 +84,7 @@ def parse_question(text: str, history: list[dict] | tuple = (), idf=None) -> Que
     kind = question_kind(text)
     focus = tuple(terms)
     if kind == "quantity":
-        m = re.search(r"how\s+(?:many|much)\s+(.*)", text, re.I)
-        focus = tuple(analyze(m.group(1))) if m else tuple(terms)
+        focus = counted_thing(text) or tuple(terms)
     search: dict[str, float] = dict.fromkeys(terms, 1.0)
     follow_up = bool(history) and leans_on_history(text, terms)
     if follow_up:
@@ -85,9 +97,12 @@ def parse_question(text: str, history: list[dict] | tuple = (), idf=None) -> Que
             for _, term in ranked:
                 search.setdefault(term, HISTORY_ANSWER_WEIGHT)
     if kind == "quantity":
+        unknown = {t for t, v in zip(terms, idf(terms)) if v == 0} if idf is not None else set()
         for term in list(search):
+            # a word the documents never use ("survived") is stood in for by its family at full weight
+            weight = search[term] if term in unknown else FAMILY_WEIGHT * search[term]
             for related in family_of(term):
-                search.setdefault(related, FAMILY_WEIGHT * search[term])
+                search[related] = max(search.get(related, 0.0), weight) if related != term else search[term]
     return Question(text, kind, tuple(terms), focus, search, follow_up)
 
 
