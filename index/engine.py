@@ -95,7 +95,7 @@ class Bm25sEngine:
 
     @classmethod
     def load(cls, directory: Path, num_paragraphs: int, prefix: str = "", **_) -> "Bm25sEngine":
-        data, indices, indptr = (np.load(directory / (prefix + n), mmap_mode="r", allow_pickle=False)
+        data, indices, indptr = (np.load(directory / (prefix + n), mmap_mode="r", allow_pickle=False).view(np.ndarray)
                                  for n in cls.FILES)
         return cls(data, indices, indptr, num_paragraphs)
 

@@ -17,12 +17,23 @@ from .errors import DocumentNotFoundError, EmptyQueryError
 from .fields import build_phrases, query_pair_ids, title_field
 
 FIELD_PREFIXES = {"phrases": "phrase_", "titles": "title_"}
-# Field weights against a paragraph's own terms, chosen on SQuAD's even-numbered articles (docs/EVALUATION.md).
-PHRASE_WEIGHT = 0.3
-TITLE_WEIGHT = 0.4
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """How the fields combine. Defaults chosen on SQuAD's even-numbered articles (docs/EVALUATION.md)."""
+
+    phrase_weight: float = 0.3  # adjacent term pairs, against a paragraph's own terms
+    title_weight: float = 0.4   # the document title's terms
+    rerank: bool = True         # proximity and coverage re-ranking of the top candidates
 # paragraphs.npy columns
 DOC, NUMBER, START, END, BYTE_START, BYTE_END, HEADING = range(7)
 PARAGRAPH_COLUMNS = 7
+
+
+def load_array(path: Path) -> np.ndarray:
+    """A memory-mapped .npy array, viewed as a plain ndarray (np.memmap slicing costs extra per access)."""
+    return np.load(path, mmap_mode="r", allow_pickle=False).view(np.ndarray)
 
 
 @dataclass(frozen=True)
@@ -47,6 +58,7 @@ class SearchIndex:
         self.directory, self.manifest = directory, manifest
         self.engine, self.phrases, self.titles = engines["body"], engines["phrases"], engines["titles"]
         self.phrase_table = phrase_table
+        self.ranking = Ranking()
         self.vocab_list = vocab_list
         self.vocab = {term: i for i, term in enumerate(vocab_list)}
         self.rows, self.headings, self.text = rows, headings, text
@@ -60,7 +72,7 @@ class SearchIndex:
     @classmethod
     def open(cls, directory: Path, manifest: dict) -> "SearchIndex":
         settings = manifest["settings"]
-        load = lambda name: np.load(directory / name, mmap_mode="r", allow_pickle=False)  # noqa: E731
+        load = lambda name: load_array(directory / name)  # noqa: E731
         rows, tokens, token_offsets = load("paragraphs.npy"), load("tokens.npy"), load("token_offsets.npy")
         if rows.ndim != 2 or rows.shape[1] != PARAGRAPH_COLUMNS or len(token_offsets) != len(rows) + 1:
             raise ValueError("paragraph arrays have inconsistent shapes")
@@ -127,23 +139,30 @@ class SearchIndex:
             raise EmptyQueryError("the question has no searchable words (only stopwords or punctuation)")
         return self.search_terms(dict.fromkeys(terms, 1.0), k, phrase=terms)
 
-    def search_terms(self, weighted: Mapping[str, float], k: int = 5, phrase: Sequence[str] = ()) -> list[Hit]:
+    def search_terms(self, weighted: Mapping[str, float], k: int = 5, phrase: Sequence[str] = (),
+                     exclude: frozenset[str] = frozenset()) -> list[Hit]:
         """The k best paragraphs for analysed terms with weights (repeated terms count once).
 
-        `phrase` is the question's own terms in order; paragraphs with the same adjacent pairs gain."""
+        `phrase` is the question's own terms in order; paragraphs with the same adjacent pairs gain.
+        Paragraphs of `exclude`d documents (replaced or deleted since this index was built) never rank."""
         known = [(self.vocab[t], w) for t, w in weighted.items() if t in self.vocab and w > 0]
         k = max(0, min(int(k), self.num_paragraphs))
         if not known or k == 0:
             return []
         ids = np.array([i for i, _ in known], dtype=np.int64)
         weights = np.array([w for _, w in known], dtype=np.float32)
+        ranking = self.ranking
         scores = self.engine.scores(ids, weights)
-        scores += self.titles.scores(ids, weights * np.float32(TITLE_WEIGHT))
+        if ranking.title_weight:
+            scores += self.titles.scores(ids, weights * np.float32(ranking.title_weight))
         pairs = query_pair_ids(self.phrase_table, [self.vocab.get(t, -1) for t in phrase if t in self.vocab])
-        if len(pairs):
-            scores += self.phrases.scores(pairs, np.full(len(pairs), PHRASE_WEIGHT, dtype=np.float32))
-        order, scores = top_k(scores, max(k, rerank.CANDIDATES) if rerank.CANDIDATES else k)
-        if rerank.CANDIDATES and len(order) > 1:
+        if len(pairs) and ranking.phrase_weight:
+            scores += self.phrases.scores(pairs, np.full(len(pairs), ranking.phrase_weight, dtype=np.float32))
+        for document_id in exclude & self.by_id.keys():
+            info = self.by_id[document_id]
+            scores[info.first_paragraph:info.first_paragraph + info.paragraphs] = 0
+        order, scores = top_k(scores, max(k, rerank.CANDIDATES) if ranking.rerank else k)
+        if ranking.rerank and len(order) > 1:
             idf = dict(zip(ids.tolist(), (self.idf([self.vocab_list[i] for i in ids.tolist()]) * weights).tolist()))
             scores = scores + rerank.proximity_scores(order, self.tokens, self.token_offsets, idf)
             best = np.lexsort((order, -scores))[:k]

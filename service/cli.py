@@ -184,7 +184,7 @@ def _report(figures: dict, as_json: bool) -> None:
         click.echo(json.dumps(figures))
     else:
         for key, value in figures.items():
-            click.echo(f"{key:>16}  {value}")
+            click.echo(f"{key:>24}  {value}")
 
 
 @eval_group.command("squad")
@@ -213,3 +213,44 @@ def eval_beir_command(directory, as_json, split, k1, b) -> None:
     from .evaluation import evaluate_beir
 
     _report(evaluate_beir(directory, split, Bm25Params(k1, b), progress=_progress_reporter("querying")), as_json)
+
+
+@main.command("bench")
+@click.option("--paragraphs", type=click.IntRange(100), default=100_000, show_default=True)
+@click.option("--queries", type=click.IntRange(10), default=1000, show_default=True)
+@click.option("--seed", type=int, default=7, show_default=True, help="generated corpus and queries")
+@click.option("--http/--no-http", "with_http", default=False, show_default=True,
+              help="also measure a real `docqa serve` (/api/search p50, req/s with 8 clients, server RSS)")
+@click.option("--json", "as_json", is_flag=True, help="print one JSON line (last line of stdout)")
+@click.option("--corpus", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="folder whose word frequencies shape the generated text [default docs_corpus]")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="where generated corpora and bench indexes are kept [default the instance folder]")
+def bench_command(paragraphs, queries, seed, with_http, as_json, corpus, cache_dir) -> None:
+    """Speed and memory on a generated corpus: index build, load, engine vs bm25s vs rank-bm25."""
+    from .bench import cached_corpus, generate_queries, run_bench, run_http, seed_texts_from
+
+    s = settings_from(corpus=corpus)
+    instance = cache_dir or default_instance_path()
+    texts = seed_texts_from(s.corpus)
+    say = (lambda m: click.echo(m, err=True))
+    figures = run_bench(instance, paragraphs, queries, seed, texts, log=say)
+    if with_http:
+        say("HTTP: a real docqa serve on 127.0.0.1")
+        figures.update(run_http(str(Path(sys.executable).parent / "docqa"), cached_corpus(instance, paragraphs, seed, texts),
+                                instance / "bench" / f"index-{paragraphs}-{seed}", generate_queries(queries, seed, texts)))
+    _report(figures, as_json)
+
+
+@eval_group.command("table")
+@click.argument("squad_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("beir_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="also print the rows as one JSON line (last line)")
+def eval_table_command(squad_file, beir_dir, as_json) -> None:
+    """The EVALUATION.md table: baselines and each ranking step on SQuAD and BEIR, in one run."""
+    from .ablation import evaluation_table, markdown
+
+    rows = evaluation_table(squad_file, beir_dir, log=lambda m: click.echo(f"measuring: {m}", err=True))
+    click.echo(markdown(rows))
+    if as_json:
+        click.echo(json.dumps({name: figures for name, figures in rows}))

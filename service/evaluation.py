@@ -133,6 +133,41 @@ def _timed(fn: Callable, latencies: list[float]):
     return value
 
 
+def squad_index(articles: list[tuple[str, list[str]]], folder: Path, params: Bm25Params = Bm25Params()):
+    """Index SQuAD contexts (one document per article); returns the index and paragraph -> context number."""
+    corpus, owners = folder / "corpus", {}
+    corpus.mkdir(parents=True)
+    n = 0
+    for a, (title, contexts) in enumerate(articles):
+        doc_id, pos = _doc_file_id(title, a), 0
+        starts = []
+        for c in contexts:
+            starts.append((pos, n))
+            n, pos = n + 1, pos + len(" ".join(c.split())) + 2
+        owners[doc_id] = starts
+        body = "\n\n".join(" ".join(c.split()) for c in contexts)  # one paragraph per context
+        readable = " ".join(title.replace("_", " ").split())
+        (corpus / f"{doc_id}.md").write_text(f"---\ntitle: {readable}\n---\n{body}", encoding="utf-8")
+    build_index(corpus, folder / "index", params=params)
+
+    def context_of(paragraph) -> int:
+        starts = owners[paragraph.document_id]  # a long context split in two maps back to itself
+        return starts[bisect.bisect_right([s for s, _ in starts], paragraph.start) - 1][1]
+
+    return load_index(folder / "index", verify=False), context_of
+
+
+def context_rank(paragraphs, context_of, gold: int) -> int | None:
+    """1-based rank of the gold context among the distinct contexts of ranked paragraphs."""
+    seen = list(dict.fromkeys(context_of(p) for p in paragraphs))
+    return seen.index(gold) + 1 if gold in seen else None
+
+
+def retrieval_figures(ranks: list[int | None]) -> dict:
+    return {"top1": _share(ranks, 1), "top5": _share(ranks, 5), "top20": _share(ranks, 20),
+            "mrr": round(sum(1 / r for r in ranks if r) / max(len(ranks), 1), 4)}
+
+
 def evaluate_squad(path: Path, params: Bm25Params = Bm25Params(), subset: str = "all", limit: int | None = None,
                    progress: Callable[[int, int], None] | None = None) -> dict:
     """Index every context (one document per article), ask every question of `subset` articles."""
@@ -144,23 +179,7 @@ def evaluate_squad(path: Path, params: Bm25Params = Bm25Params(), subset: str = 
         questions = [q for q in questions if q.article % 2 == (0 if subset == "even" else 1)]
     questions = questions[:limit] if limit else questions
     with tempfile.TemporaryDirectory(prefix="docqa-squad-") as tmp:
-        corpus, starts, owners = Path(tmp) / "corpus", {}, {}
-        corpus.mkdir()
-        n = 0
-        for a, (title, contexts) in enumerate(articles):
-            doc_id = _doc_file_id(title, a)
-            offsets, pos = [], 0
-            for c in contexts:
-                offsets.append(pos)
-                owners[(doc_id, pos)] = n
-                n += 1
-                pos += len(" ".join(c.split())) + 2
-            starts[doc_id] = offsets
-            body = "\n\n".join(" ".join(c.split()) for c in contexts)  # one paragraph per context
-            readable = " ".join(title.replace("_", " ").split())
-            (corpus / f"{doc_id}.md").write_text(f"---\ntitle: {readable}\n---\n{body}", encoding="utf-8")
-        build_index(corpus, Path(tmp) / "index", params=params)
-        index = load_index(Path(tmp) / "index", verify=False)
+        index, context_of = squad_index(articles, Path(tmp), params)
         ranks, sentence_hits, how_many, how_many_hits, latencies = [], 0, 0, 0, []
         for i, q in enumerate(questions, 1):
             try:
@@ -168,13 +187,7 @@ def evaluate_squad(path: Path, params: Bm25Params = Bm25Params(), subset: str = 
             except EmptyQueryError:
                 ranks.append(None)
                 continue
-            seen = []
-            for p in result.passages:
-                doc, start = p.hit.paragraph.document_id, p.hit.paragraph.start
-                context = owners[(doc, starts[doc][bisect.bisect_right(starts[doc], start) - 1])]
-                if context not in seen:
-                    seen.append(context)
-            ranks.append(seen.index(q.context) + 1 if q.context in seen else None)
+            ranks.append(context_rank([p.hit.paragraph for p in result.passages], context_of, q.context))
             text = result.answer.text if result.answer else ""
             sentence_hits += any(a in text for a in q.answers)
             if q.question.lower().lstrip().startswith("how many"):
@@ -187,8 +200,7 @@ def evaluate_squad(path: Path, params: Bm25Params = Bm25Params(), subset: str = 
                 progress(i, len(questions))
     count = len(questions)
     return {"questions": count, "paragraphs": sum(len(c) for _, c in articles), "subset": subset,
-            "top1": _share(ranks, 1), "top5": _share(ranks, 5), "top20": _share(ranks, 20),
-            "mrr": round(sum(1 / r for r in ranks if r) / max(count, 1), 4),
+            **retrieval_figures(ranks),
             "answer_sentence": round(sentence_hits / max(count, 1), 4),
             "how_many_exact": round(how_many_hits / max(how_many, 1), 4),
             "p50_ms": round(statistics.median(latencies), 3) if latencies else 0.0,
@@ -199,6 +211,27 @@ def _share(ranks: list, cutoff: int) -> float:
     return round(sum(1 for r in ranks if r and r <= cutoff) / max(len(ranks), 1), 4)
 
 
+def beir_index(corpus: dict[str, tuple[str, str]], folder: Path, params: Bm25Params = Bm25Params()):
+    """Index each BEIR entry as a document (title as the title field, and title + text as the body)."""
+    (folder / "corpus").mkdir(parents=True)
+    file_ids = {}
+    for n, (doc_id, (title, text)) in enumerate(corpus.items()):
+        file_id = _doc_file_id(doc_id, n)
+        file_ids[file_id] = doc_id
+        title = " ".join(title.split())
+        front = f"---\ntitle: {title}\n---\n" if title else ""
+        (folder / "corpus" / f"{file_id}.md").write_text(f"{front}{title}\n{' '.join(text.split())}", encoding="utf-8")
+    build_index(folder / "corpus", folder / "index", params=params)
+    return load_index(folder / "index", verify=False), file_ids
+
+
+def beir_figures(rankings: dict[str, list[str]], qrels: dict[str, dict[str, float]]) -> dict:
+    """Mean nDCG@10, recall@100 and MRR@10 of ranked document ids per query."""
+    return {"ndcg@10": round(statistics.fmean(ndcg_at(rankings.get(q, []), g, 10) for q, g in qrels.items()), 4),
+            "recall@100": round(statistics.fmean(recall_at(rankings.get(q, []), g, 100) for q, g in qrels.items()), 4),
+            "mrr@10": round(statistics.fmean(reciprocal_rank(rankings.get(q, []), g, 10) for q, g in qrels.items()), 4)}
+
+
 def evaluate_beir(directory: Path, split: str = "test", params: Bm25Params = Bm25Params(),
                   progress: Callable[[int, int], None] | None = None) -> dict:
     """Index each corpus entry as a document (title + text); nDCG@10, recall@100, MRR@10 over qrels."""
@@ -207,32 +240,15 @@ def evaluate_beir(directory: Path, split: str = "test", params: Bm25Params = Bm2
     if not qrels:
         raise InvalidInputError(f"no judged queries for split {split!r} in {directory}")
     with tempfile.TemporaryDirectory(prefix="docqa-beir-") as tmp:
-        folder = Path(tmp) / "corpus"
-        folder.mkdir()
-        file_ids = {}
-        for n, (doc_id, (title, text)) in enumerate(corpus.items()):
-            file_id = _doc_file_id(doc_id, n)
-            file_ids[file_id] = doc_id
-            title = " ".join(title.split())
-            front = f"---\ntitle: {title}\n---\n" if title else ""  # the title field, and the title in the body too
-            (folder / f"{file_id}.md").write_text(f"{front}{title}\n{' '.join(text.split())}", encoding="utf-8")
-        build_index(folder, Path(tmp) / "index", params=params)
-        index = load_index(Path(tmp) / "index", verify=False)
-        ndcg, recall, mrr, latencies = [], [], [], []
-        for i, (qid, gains) in enumerate(sorted(qrels.items()), 1):
+        index, file_ids = beir_index(corpus, Path(tmp), params)
+        rankings, latencies = {}, []
+        for i, qid in enumerate(sorted(qrels), 1):
             try:
-                _, hits, _ = _timed(lambda: find_passages(index, queries[qid], top_k=50), latencies)
+                _, hits, _ = _timed(lambda: find_passages(index, queries[qid], top_k=300), latencies)
             except DocqaError:
                 hits = []
-            ranked = list(dict.fromkeys(file_ids[h.paragraph.document_id] for h in hits))
-            if len(ranked) < 100 and len(hits) == 50:
-                _, hits, _ = find_passages(index, queries[qid], top_k=300)
-                ranked = list(dict.fromkeys(file_ids[h.paragraph.document_id] for h in hits))
-            ndcg.append(ndcg_at(ranked, gains, 10))
-            recall.append(recall_at(ranked, gains, 100))
-            mrr.append(reciprocal_rank(ranked, gains, 10))
+            rankings[qid] = list(dict.fromkeys(file_ids[h.paragraph.document_id] for h in hits))
             if progress:
                 progress(i, len(qrels))
-    return {"queries": len(qrels), "documents": len(corpus), "ndcg@10": round(statistics.fmean(ndcg), 4),
-            "recall@100": round(statistics.fmean(recall), 4), "mrr@10": round(statistics.fmean(mrr), 4),
+    return {"queries": len(qrels), "documents": len(corpus), **beir_figures(rankings, qrels),
             "p50_ms": round(statistics.median(latencies), 3), "seconds": round(time.perf_counter() - started, 1)}

@@ -1,11 +1,29 @@
-"""The index a running server answers from, swapped atomically when the corpus changes."""
+"""The index a running server answers from, kept current while documents change.
+
+Readers take `LiveIndex.current` once per request: an immutable `LayeredIndex` of the main index
+(on disk, memory-mapped), an overlay index of documents written since the main one was built, and
+the ids those writes replaced or deleted. A write builds a new overlay (milliseconds: it holds only
+the written documents) and swaps the reference, so new text is searchable at once and nobody ever
+sees a half-built index; a background rebuild then folds the writes into a new main index, and the
+overlay shrinks to what was written meanwhile. Files changed by other means are found by polling.
+"""
 
 from __future__ import annotations
 
 import logging
+import shutil
+import tempfile
 import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping, Sequence
 
-from index import Bm25Params, SearchIndex, open_index
+import numpy as np
+
+from index import Bm25Params, SearchIndex, build_index, load_index, open_index
+from index.documents import Document, Paragraph, corpus_files, document_id_for
+from index.engine import Hit
+from index.errors import DocumentNotFoundError
 from index.store import is_current
 
 from .settings import Settings
@@ -13,27 +31,122 @@ from .settings import Settings
 log = logging.getLogger(__name__)
 
 
+def corpus_files_for(corpus: Path, document_id: str) -> list[Path]:
+    """The corpus files that hold `document_id` (normally one)."""
+    return [p for p in corpus_files(corpus) if document_id_for(p.name) == document_id]
+
+
+@dataclass(frozen=True)
+class LayeredIndex:
+    """Main index minus `hidden` documents, plus `overlay`: the SearchIndex interface the service uses."""
+
+    main: SearchIndex
+    overlay: SearchIndex | None = None
+    hidden: frozenset[str] = frozenset()
+
+    @property
+    def manifest(self) -> dict:
+        return self.main.manifest
+
+    @property
+    def documents(self):
+        kept = [d for d in self.main.documents if d.id not in self.hidden]
+        return kept + (list(self.overlay.documents) if self.overlay else [])
+
+    @property
+    def num_paragraphs(self) -> int:
+        return sum(d.paragraphs for d in self.documents)
+
+    def _owner(self, document_id: str) -> SearchIndex:
+        if self.overlay is not None and document_id in self.overlay.by_id:
+            return self.overlay
+        if document_id in self.hidden:
+            raise DocumentNotFoundError(f"no document with id {document_id!r}")
+        return self.main
+
+    def info(self, document_id: str):
+        return self._owner(document_id).info(document_id)
+
+    def document(self, document_id: str) -> Document:
+        return self._owner(document_id).document(document_id)
+
+    def document_paragraphs(self, document_id: str) -> list[Paragraph]:
+        return self._owner(document_id).document_paragraphs(document_id)
+
+    def idf(self, terms: list[str]) -> np.ndarray:
+        return self.main.idf(terms)
+
+    def search_terms(self, weighted: Mapping[str, float], k: int = 5, phrase: Sequence[str] = ()) -> list[Hit]:
+        if self.overlay is None and not self.hidden:
+            return self.main.search_terms(weighted, k, phrase)
+        hits = self.main.search_terms(weighted, k, phrase, exclude=self.hidden)
+        if self.overlay is not None:
+            hits += self.overlay.search_terms(weighted, k, phrase)
+        return sorted(hits, key=lambda h: -h.score)[:k]
+
+
 class LiveIndex:
-    """Holds the current SearchIndex; readers take `.current` once per request and keep it."""
+    """Holds the current LayeredIndex and keeps it in step with the corpus folder."""
 
     def __init__(self, settings: Settings):
         self.settings = settings
         self.params = Bm25Params(settings.k1, settings.b)
-        self._refresh_lock = threading.Lock()
-        self.write_lock = threading.Lock()  # one document write (file + refresh) at a time
+        self.write_lock = threading.Lock()     # one document write at a time
+        self._rebuild_lock = threading.Lock()  # one main-index rebuild at a time
+        self._pending: dict[str, int] = {}     # document id -> write number, since the main index was built
+        self._writes = 0
         self._stop = threading.Event()
         self._watcher: threading.Thread | None = None
-        self.current: SearchIndex
-        self.current, self.report = open_index(settings.corpus, settings.index_dir, settings.engine, self.params)
+        self._overlay_dir = Path(tempfile.mkdtemp(prefix="docqa-overlay-"))
+        main, self.report = open_index(settings.corpus, settings.index_dir, settings.engine, self.params)
+        self.current = LayeredIndex(main)
+
+    # -- writes -------------------------------------------------------------------------------
+
+    def document_written(self, document_id: str) -> None:
+        """Call after a document file was written or deleted: make it visible now, rebuild later."""
+        self._writes += 1
+        self._pending[document_id] = self._writes
+        self._install_overlay(self.current.main)
+        threading.Thread(target=self._rebuild_in_background, name="docqa-rebuild", daemon=True).start()
+
+    def _install_overlay(self, main: SearchIndex) -> None:
+        pending = dict(self._pending)
+        if not pending:
+            self.current = LayeredIndex(main)
+            return
+        folder = self._overlay_dir / f"corpus-{self._writes}"
+        folder.mkdir(parents=True)
+        for doc_id in pending:
+            for path in corpus_files_for(self.settings.corpus, doc_id):  # none when it was deleted
+                shutil.copy2(path, folder / path.name)
+        index_dir = self._overlay_dir / f"index-{self._writes}"
+        build_index(folder, index_dir, self.settings.engine, self.params, reason="documents written")
+        overlay = load_index(index_dir, verify=False)
+        self.current = LayeredIndex(main, overlay if overlay.num_paragraphs else None, frozenset(pending))
+        shutil.rmtree(folder, ignore_errors=True)  # the overlay index keeps its own copy of the text
+
+    def _rebuild_in_background(self) -> None:
+        try:
+            self.refresh()
+        except Exception:
+            log.exception("rebuilding the index after a write failed; the overlay keeps serving the write")
+
+    # -- files changed by other means ---------------------------------------------------------
 
     def refresh(self) -> bool:
-        """Rebuild from the corpus if it changed; returns whether a new index was swapped in."""
-        with self._refresh_lock:
-            fresh, _ = is_current(self.current, self.settings.corpus, self.settings.engine, self.params)
-            if fresh:
+        """Rebuild the main index if the corpus changed on disk; returns whether one was swapped in.
+
+        Writes that arrive while it builds stay in the overlay (the build may not have seen them)."""
+        with self._rebuild_lock:
+            started_at = self._writes
+            fresh, _ = is_current(self.current.main, self.settings.corpus, self.settings.engine, self.params)
+            if fresh and not self._pending:
                 return False
-            index, report = open_index(self.settings.corpus, self.settings.index_dir, self.settings.engine, self.params)
-            self.current = index  # one reference assignment: readers see the old or the new index, never half
+            main, report = open_index(self.settings.corpus, self.settings.index_dir, self.settings.engine, self.params)
+            with self.write_lock:
+                self._pending = {d: n for d, n in self._pending.items() if n > started_at}
+                self._install_overlay(main)
             self.report = report or self.report
             return True
 
@@ -55,3 +168,4 @@ class LiveIndex:
 
     def stop(self) -> None:
         self._stop.set()
+        shutil.rmtree(self._overlay_dir, ignore_errors=True)

@@ -45,13 +45,15 @@ def question(value, name: str = "question") -> str:
 
 
 def top_k(value, name: str = "top_k", default: int = 5, from_query: bool = False) -> int:
-    """1..50; a query-string value may be digits, a JSON value must be an integer (no coercion)."""
+    """1..50; a query-string value may be digits, a JSON value must be an integer (41.0 counts, 2.5 not)."""
     if value is None:
         return default
     if isinstance(value, str) and from_query:
         if not re.fullmatch(r"[0-9]{1,3}", value.strip()):
             raise InvalidInputError(f"'{name}' must be a whole number from 1 to 50, got {value!r}")
         value = int(value)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # JSON Schema counts 41.0 as an integer; 2.5 is not
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidInputError(f"'{name}' must be a whole number from 1 to 50, got {value!r}")
     if not 1 <= value <= 50:

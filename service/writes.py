@@ -13,11 +13,12 @@ from pathlib import Path
 
 from flask import Blueprint, current_app, jsonify, request
 
-from index.documents import SUFFIXES, corpus_files, document_id_for, parse_document, split_paragraphs
+from index.documents import SUFFIXES, document_id_for, parse_document, split_paragraphs
 from index.errors import (DocumentNotFoundError, ForbiddenError, InvalidInputError, UnauthorizedError,
                           UnsupportedMediaTypeError)
 
 from . import validation
+from .live import corpus_files_for
 from .middleware import took_ms
 
 log = logging.getLogger(__name__)
@@ -32,10 +33,6 @@ def _require_token() -> None:
     scheme, _, token = supplied.partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), expected.encode()):
         raise UnauthorizedError("send the API token as 'Authorization: Bearer <token>'")
-
-
-def _files_for(corpus: Path, document_id: str) -> list[Path]:
-    return [p for p in corpus_files(corpus) if document_id_for(p.name) == document_id]
 
 
 def _atomic_write(target: Path, data: bytes) -> None:
@@ -92,12 +89,12 @@ def put_document():
     live = current_app.extensions["docqa.index"]
     corpus = live.settings.corpus
     with live.write_lock:
-        existing = _files_for(corpus, doc_id)
+        existing = corpus_files_for(corpus, doc_id)
         _atomic_write(corpus / name, data)
         for old in existing:
             if old.name != name:
                 old.unlink(missing_ok=True)
-        live.refresh()
+        live.document_written(doc_id)
     log.info("document %s %s (%d bytes)", doc_id, "replaced" if existing else "created", len(data))
     status = "replaced" if existing else "created"
     paragraphs = live.current.info(doc_id).paragraphs
@@ -111,11 +108,11 @@ def delete_document(document_id: str):
     validation.document_id(document_id)
     live = current_app.extensions["docqa.index"]
     with live.write_lock:
-        existing = _files_for(live.settings.corpus, document_id)
+        existing = corpus_files_for(live.settings.corpus, document_id)
         if not existing:
             raise DocumentNotFoundError(f"no document with id {document_id!r}")
         for path in existing:
             path.unlink(missing_ok=True)
-        live.refresh()
+        live.document_written(document_id)
     log.info("document %s deleted", document_id)
     return jsonify({"id": document_id, "status": "deleted", "took_ms": took_ms()})

@@ -38,3 +38,23 @@ def test_sentences_respect_abbreviations():
     text = "Mr. Smith and Dr. Jones arrived in the U.K. on Monday. They left. St. Ives was next."
     sentences = [text[s:e] for s, e in sentence_spans(text)]
     assert sentences == ["Mr. Smith and Dr. Jones arrived in the U.K. on Monday.", "They left.", "St. Ives was next."]
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@given(st.text(alphabet=st.sampled_from("ab9 ,.'’£$€%-–\n\té"), max_size=80))
+@settings(max_examples=300, deadline=None)
+def test_fast_tokenizer_matches_nltk(text):
+    from index.analysis import _TOKEN_RE, TOKENIZER
+
+    assert _TOKEN_RE.findall(text) == TOKENIZER.tokenize(text)
+    assert [m.span() for m in _TOKEN_RE.finditer(text)] == list(TOKENIZER.span_tokenize(text))
+
+
+def test_fast_tokenizer_matches_nltk_on_the_seeds(corpus):
+    from index.analysis import _TOKEN_RE, TOKENIZER
+
+    for path in corpus.iterdir():
+        text = path.read_text(encoding="utf-8")
+        assert _TOKEN_RE.findall(text) == TOKENIZER.tokenize(text)
