@@ -38,8 +38,8 @@ class Hit:
 class Engine(Protocol):
     name: ClassVar[str]
 
-    def scores(self, term_ids: np.ndarray, weights: np.ndarray) -> np.ndarray:
-        """Dense float32 scores, one per paragraph, for weighted query term ids."""
+    def scores(self, term_ids: np.ndarray, weights: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """Dense float32 scores, one per paragraph, for weighted query term ids (added into `out` if given)."""
 
     def doc_freq(self, term_ids: np.ndarray) -> np.ndarray:
         """How many paragraphs contain each term."""
@@ -102,8 +102,8 @@ class Bm25sEngine:
     def doc_freq(self, term_ids: np.ndarray) -> np.ndarray:
         return self.indptr[term_ids + 1] - self.indptr[term_ids]
 
-    def scores(self, term_ids: np.ndarray, weights: np.ndarray) -> np.ndarray:
-        scores = np.zeros(self.num_paragraphs, dtype=np.float32)
+    def scores(self, term_ids: np.ndarray, weights: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        scores = np.zeros(self.num_paragraphs, dtype=np.float32) if out is None else out
         for term, weight in zip(term_ids.tolist(), weights.tolist()):
             start, end = self.indptr[term], self.indptr[term + 1]
             column = self.data[start:end]
@@ -148,12 +148,16 @@ class RankBm25Engine:
     def doc_freq(self, term_ids: np.ndarray) -> np.ndarray:
         return np.array([self.model.nd.get(str(t), 0) for t in term_ids.tolist()], dtype=np.int64)
 
-    def scores(self, term_ids: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    def scores(self, term_ids: np.ndarray, weights: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         total = np.zeros(self.num_paragraphs, dtype=np.float64)
         for term, weight in zip(term_ids.tolist(), weights.tolist()):
             total += weight * self.model.get_scores([str(term)])
         # rank-bm25 multiplies by (k1 + 1); divide it out so both engines give the same numbers.
-        return (total / (self.k1 + 1)).astype(np.float32)
+        scores = (total / (self.k1 + 1)).astype(np.float32)
+        if out is not None:
+            out += scores
+            return out
+        return scores
 
 
 ENGINES: dict[str, type] = {Bm25sEngine.name: Bm25sEngine, RankBm25Engine.name: RankBm25Engine}

@@ -40,10 +40,8 @@ def query_pair_ids(table: np.ndarray, term_ids: list[int]) -> np.ndarray:
     """Dense ids of the question's adjacent term pairs that occur somewhere in the corpus."""
     if len(term_ids) < 2 or len(table) == 0:
         return np.zeros(0, np.int64)
-    ids = np.asarray(term_ids, dtype=np.uint64)
-    keys = np.unique((ids[:-1] << np.uint64(32)) | ids[1:])
-    pos = np.searchsorted(table, keys)
-    pos = np.minimum(pos, len(table) - 1)
+    keys = np.array(sorted({(a << 32) | b for a, b in zip(term_ids, term_ids[1:])}), dtype=np.uint64)
+    pos = np.minimum(np.searchsorted(table, keys), len(table) - 1)
     return pos[table[pos] == keys].astype(np.int64)
 
 

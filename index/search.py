@@ -124,9 +124,12 @@ class SearchIndex:
 
     def idf(self, terms: list[str]) -> np.ndarray:
         """Lucene idf per term (0 for terms not in the index)."""
-        ids = np.array([self.vocab.get(t, -1) for t in terms], dtype=np.int64)
+        return self.idf_of_ids(np.array([self.vocab.get(t, -1) for t in terms], dtype=np.int64))
+
+    def idf_of_ids(self, ids: np.ndarray) -> np.ndarray:
+        """Lucene idf per term id (0 for -1, an unknown term)."""
         known = ids >= 0
-        df = np.zeros(len(terms), dtype=np.float64)
+        df = np.zeros(len(ids), dtype=np.float64)
         if known.any():
             df[known] = self.engine.doc_freq(ids[known])
         n = self.num_paragraphs
@@ -154,16 +157,16 @@ class SearchIndex:
         ranking = self.ranking
         scores = self.engine.scores(ids, weights)
         if ranking.title_weight:
-            scores += self.titles.scores(ids, weights * np.float32(ranking.title_weight))
+            self.titles.scores(ids, weights * np.float32(ranking.title_weight), out=scores)
         pairs = query_pair_ids(self.phrase_table, [self.vocab.get(t, -1) for t in phrase if t in self.vocab])
         if len(pairs) and ranking.phrase_weight:
-            scores += self.phrases.scores(pairs, np.full(len(pairs), ranking.phrase_weight, dtype=np.float32))
+            self.phrases.scores(pairs, np.full(len(pairs), ranking.phrase_weight, dtype=np.float32), out=scores)
         for document_id in exclude & self.by_id.keys():
             info = self.by_id[document_id]
             scores[info.first_paragraph:info.first_paragraph + info.paragraphs] = 0
         order, scores = top_k(scores, max(k, rerank.CANDIDATES) if ranking.rerank else k)
         if ranking.rerank and len(order) > 1:
-            idf = dict(zip(ids.tolist(), (self.idf([self.vocab_list[i] for i in ids.tolist()]) * weights).tolist()))
+            idf = dict(zip(ids.tolist(), (self.idf_of_ids(ids) * weights).tolist()))
             scores = scores + rerank.proximity_scores(order, self.tokens, self.token_offsets, idf)
             best = np.lexsort((order, -scores))[:k]
             order, scores = order[best], scores[best]
