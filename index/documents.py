@@ -45,7 +45,7 @@ class Paragraph:
 def document_id_for(name: str) -> str:
     """URL-safe id from a file name: lower-case stem, other characters folded to '-'."""
     stem = name.rsplit(".", 1)[0] if "." in name else name
-    return _ID_UNSAFE.sub("-", stem.lower()).strip("-._") or "document"
+    return _ID_UNSAFE.sub("-", stem.lower()).lstrip("-._")[:100] or "document"
 
 
 def humanize(doc_id: str) -> str:

@@ -85,3 +85,14 @@ def test_unreadable_files_are_skipped_with_one_warning(tmp_path, caplog):
     assert [d.id for d in docs] == ["good"]
     warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
     assert len(warnings) == 2 and any("latin.txt" in w for w in warnings) and any("blob.md" in w for w in warnings)
+
+
+@pytest.mark.parametrize("name, doc_id", [("My File.TXT", "my-file"), ("a-.md", "a-"), ("v1.2.txt", "v1.2"),
+                                          ("__init__.txt", "init__"), ("Ünïcode.md", "n-code")],
+                         ids=["spaces-upper", "trailing-dash", "dots", "leading-underscores", "unicode"])
+def test_document_ids_are_slugs_and_a_slug_maps_to_itself(name, doc_id):
+    from index.documents import document_id_for
+    from service.validation import DOCUMENT_ID
+
+    assert document_id_for(name) == doc_id and DOCUMENT_ID.fullmatch(doc_id)
+    assert document_id_for(doc_id + ".md") == doc_id
