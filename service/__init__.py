@@ -17,7 +17,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     config = dict(test_config or {})
     watch = config.pop("watch", False)
     settings = load_settings(app.instance_path, os.environ, config)
-    app.config.update(MAX_CONTENT_LENGTH=settings.max_body_bytes, JSON_SORT_KEYS=False)
+    # Never debug mode (Flask would take it from FLASK_DEBUG): errors stay problem+json, never a debugger.
+    app.config.update(MAX_CONTENT_LENGTH=settings.max_body_bytes, DEBUG=False, PROPAGATE_EXCEPTIONS=False)
+    app.debug = False
     app.json.sort_keys = False
     app.json.ensure_ascii = False
     app.extensions["docqa.settings"] = settings

@@ -188,6 +188,38 @@ def run_bench(instance: Path, paragraphs: int, queries: int, seed: int, seed_tex
     }
 
 
+BENCH_TOKEN = "docqa-bench-token"
+
+
+def _write_visibility(port: int) -> dict:
+    """Milliseconds from POSTing a document until a search finds it, and from DELETE until it is gone."""
+    import http.client
+
+    def call(method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        headers = {"Authorization": f"Bearer {BENCH_TOKEN}", "Content-Type": "application/json"}
+        conn.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
+        response = conn.getresponse()
+        payload = json.loads(response.read() or b"{}")
+        conn.close()
+        return response.status, payload
+
+    def visible() -> bool:
+        _, body = call("GET", "/api/search?k=3&q=zanzibar+quokka+lighthouse")
+        return any(p["document"] == "bench-write-probe" for p in body.get("passages", []))
+
+    started = time.perf_counter()
+    status, _ = call("POST", "/api/documents", {"id": "bench-write-probe", "text": "A zanzibar quokka lighthouse."})
+    while status in (200, 201) and not visible() and time.perf_counter() - started < 30:
+        time.sleep(0.01)
+    added = (time.perf_counter() - started) * 1000
+    started = time.perf_counter()
+    call("DELETE", "/api/documents/bench-write-probe")
+    while visible() and time.perf_counter() - started < 30:
+        time.sleep(0.01)
+    return {"http_write_visible_ms": round(added, 1), "http_delete_gone_ms": round((time.perf_counter() - started) * 1000, 1)}
+
+
 def run_http(docqa: str, corpus: Path, index_dir: Path, qs: list[str], clients: int = 8,
              requests_per_client: int = 200, env: dict | None = None) -> dict:
     """A real `docqa serve` on 127.0.0.1: /api/search p50 with one client, then req/s with `clients`."""
@@ -197,7 +229,7 @@ def run_http(docqa: str, corpus: Path, index_dir: Path, qs: list[str], clients: 
 
     proc = subprocess.Popen([docqa, "serve", "--port", "0", "--no-watch"], stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "DOCQA_CORPUS": str(corpus), "DOCQA_INDEX_DIR": str(index_dir),
-                                 **(env or {})})
+                                 "DOCQA_API_TOKEN": BENCH_TOKEN, **(env or {})})
     started = time.perf_counter()
     port = None
     for line in proc.stderr:
@@ -233,7 +265,7 @@ def run_http(docqa: str, corpus: Path, index_dir: Path, qs: list[str], clients: 
         elapsed = time.perf_counter() - began
         return {"http_start_seconds": round(start_s, 2), "http_search_p50_ms": round(statistics.median(single), 2),
                 f"http_rps_{clients}_clients": round(len(many) / elapsed, 1), "http_errors": len(errors),
-                "server_rss_mb": _rss_mb(f"/proc/{proc.pid}/status", "VmHWM")}
+                **_write_visibility(port), "server_rss_mb": _rss_mb(f"/proc/{proc.pid}/status", "VmHWM")}
     finally:
         proc.terminate()
         proc.wait(30)

@@ -148,3 +148,28 @@ def test_environment_is_read_at_create_app_not_import(monkeypatch, corpus, index
     monkeypatch.setenv("DOCQA_K1", "abc")
     with pytest.raises(Exception, match="DOCQA_K1"):
         create_app()
+
+
+def test_security_headers_on_every_kind_of_response(client):
+    for path in ("/", "/api/health", "/api/nope", "/documents/uk-france-keep-all-options-on-the-table",
+                 "/static/chat.js", "/documents/missing"):
+        response = client.get(path)
+        assert "script-src 'self'" in response.headers["Content-Security-Policy"], path
+        assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"], path
+        assert response.headers["X-Content-Type-Options"] == "nosniff", path
+        assert response.headers["Referrer-Policy"] == "no-referrer", path
+
+
+def test_never_debug_mode_even_if_the_environment_asks(monkeypatch, corpus, index_dir):
+    from service import create_app
+
+    monkeypatch.setenv("FLASK_DEBUG", "1")
+    app = create_app({"corpus": corpus, "index_dir": index_dir})
+    assert app.debug is False
+
+    @app.get("/boom")
+    def boom():
+        raise ValueError("internal")
+
+    response = app.test_client().get("/boom")
+    assert response.status_code == 500 and "Traceback" not in response.get_data(as_text=True)
