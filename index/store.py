@@ -12,7 +12,6 @@ at it; a crash at any point leaves the previous generation live. No pickle: JSON
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import json
 import logging
 import os
@@ -30,6 +29,7 @@ from .documents import Document, Paragraph, corpus_files, read_document, split_p
 from .engine import ENGINES, Bm25Params
 from .errors import CorpusError, IndexCorruptError, InvalidInputError, UnsupportedMediaTypeError
 from .fields import build_phrases, title_field
+from .files import atomic_write, fsync_tree, sha256_of
 from .search import FIELD_PREFIXES, PARAGRAPH_COLUMNS, SearchIndex
 
 log = logging.getLogger(__name__)
@@ -78,11 +78,6 @@ def read_manifest(generation: Path) -> dict:
     return manifest
 
 
-def _sha256(path: Path) -> str:
-    with open(path, "rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
-
-
 def load_index(index_dir: Path, engine: str | None = None, verify: bool = True) -> SearchIndex:
     """Load the live generation; IndexCorruptError (with the reason) if it is missing or damaged."""
     generation = current_generation(index_dir)
@@ -93,7 +88,7 @@ def load_index(index_dir: Path, engine: str | None = None, verify: bool = True) 
         path = generation / name
         if not path.is_file():
             raise IndexCorruptError(f"{generation.name}/{name} is missing")
-        if path.stat().st_size != expected["bytes"] or (verify and _sha256(path) != expected["sha256"]):
+        if path.stat().st_size != expected["bytes"] or (verify and sha256_of(path) != expected["sha256"]):
             raise IndexCorruptError(f"{generation.name}/{name} does not match its checksum")
     if engine is not None and engine != manifest["settings"]["engine"]:
         raise IndexCorruptError(f"index was built for engine {manifest['settings']['engine']}, {engine} requested")
@@ -121,8 +116,11 @@ def is_current(index: SearchIndex, corpus_dir: Path, engine: str, params: Bm25Pa
 
 
 def open_index(corpus_dir: Path, index_dir: Path, engine: str = "bm25s", params: Bm25Params = Bm25Params(),
-               progress: Callable[[int, int], None] | None = None) -> tuple[SearchIndex, BuildReport | None]:
-    """Load the index, rebuilding it from the corpus first when missing, damaged or stale."""
+               progress: Callable[[int, int], None] | None = None,
+               builder: Callable[..., BuildReport] | None = None) -> tuple[SearchIndex, BuildReport | None]:
+    """Load the index, rebuilding it from the corpus first when missing, damaged or stale.
+
+    `builder` (default `build_index`, same arguments) lets a server build in another process."""
     try:
         index = load_index(index_dir)
         fresh, reason = is_current(index, corpus_dir, engine, params)
@@ -131,7 +129,7 @@ def open_index(corpus_dir: Path, index_dir: Path, engine: str = "bm25s", params:
     except IndexCorruptError as exc:
         reason = exc.detail
     log.info("building index: %s", reason)
-    report = build_index(corpus_dir, index_dir, engine, params, progress=progress, reason=reason)
+    report = (builder or build_index)(corpus_dir, index_dir, engine, params, progress=progress, reason=reason)
     return load_index(index_dir, verify=False), report
 
 
@@ -153,7 +151,7 @@ def build_index(corpus_dir: Path, index_dir: Path, engine: str = "bm25s", params
         vocab_list, previous = _previous(index_dir)
         vocab = {term: i for i, term in enumerate(vocab_list)}
         files = corpus_files(corpus_dir)
-        documents, paragraphs, headings, token_chunks, skipped, seen = [], [], {}, [], {}, set()
+        documents, paragraphs, headings, terms, skipped, seen = [], [], {}, [], {}, set()
         analysed = reused = 0
         for n, path in enumerate(files, 1):
             doc = _read(path)
@@ -165,12 +163,14 @@ def build_index(corpus_dir: Path, index_dir: Path, engine: str = "bm25s", params
             seen.add(doc.id)
             paras = split_paragraphs(doc)
             stored = previous.get((doc.id, doc.sha256))
-            if stored is not None and len(stored) == len(paras):
+            if stored is not None and len(stored[1]) == len(paras):
                 reused += 1
-                token_chunks.extend(stored)
+                terms.append(stored)
             else:
                 analysed += 1
-                token_chunks.extend(_ids(analysis.analyze(paragraph_search_text(p)), vocab) for p in paras)
+                chunks = [_ids(analysis.analyze(paragraph_search_text(p)), vocab) for p in paras]
+                terms.append((np.concatenate(chunks) if chunks else np.zeros(0, np.int32),
+                              np.array([len(c) for c in chunks], dtype=np.int64)))
             documents.append((doc, path))
             paragraphs.append(paras)
             for p in paras:
@@ -178,7 +178,7 @@ def build_index(corpus_dir: Path, index_dir: Path, engine: str = "bm25s", params
                     headings.setdefault(p.heading, len(headings))
             if progress:
                 progress(n, len(files))
-        generation = _write_generation(index_dir, documents, paragraphs, headings, vocab, token_chunks,
+        generation = _write_generation(index_dir, documents, paragraphs, headings, vocab, terms,
                                        skipped, engine, params)
         _swap_in(index_dir, generation)
     seconds = time.perf_counter() - started
@@ -207,9 +207,10 @@ def _read(path: Path) -> Document | None:
 
 
 def _previous(index_dir: Path) -> tuple[list[str], dict]:
-    """The live generation's vocabulary and, per (document id, sha256), its paragraphs' term ids.
+    """The live generation's vocabulary and, per (document id, sha256), its term ids and paragraph lengths.
 
-    The new build starts from the same vocabulary, so reused term ids need no remapping."""
+    The new build starts from the same vocabulary, so reused term ids need no remapping; the arrays
+    are slices of the memory-mapped previous index (one per document, not per paragraph)."""
     try:
         index = load_index(index_dir)
     except IndexCorruptError as exc:
@@ -219,12 +220,12 @@ def _previous(index_dir: Path) -> tuple[list[str], dict]:
         return [], {}
     out = {}
     for info in index.documents:
-        lo = info.first_paragraph
-        out[(info.id, info.sha256)] = [np.array(index.paragraph_terms(i)) for i in range(lo, lo + info.paragraphs)]
+        bounds = index.token_offsets[info.first_paragraph:info.first_paragraph + info.paragraphs + 1]
+        out[(info.id, info.sha256)] = (index.tokens[bounds[0]:bounds[-1]], np.diff(bounds))
     return index.vocab_list, out
 
 
-def _write_generation(index_dir, documents, paragraphs, headings, vocab, token_chunks, skipped, engine, params):
+def _write_generation(index_dir, documents, paragraphs, headings, vocab, terms, skipped, engine, params):
     stamp = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}-{time.monotonic_ns() % 10**6:06d}"
     tmp = index_dir / f".tmp-gen-{stamp}"
     tmp.mkdir(parents=True)
@@ -248,10 +249,10 @@ def _write_generation(index_dir, documents, paragraphs, headings, vocab, token_c
     (tmp / "text.bin").write_bytes(b"".join(blob_parts))
     np.save(tmp / "paragraphs.npy", np.array(rows, dtype=np.int64).reshape(-1, PARAGRAPH_COLUMNS), allow_pickle=False)
     (tmp / "headings.json").write_text(json.dumps(list(headings), ensure_ascii=False), encoding="utf-8")
-    lengths = np.fromiter((len(c) for c in token_chunks), dtype=np.int64, count=len(token_chunks))
-    offsets = np.zeros(len(token_chunks) + 1, dtype=np.int64)
+    lengths = np.concatenate([n for _, n in terms]) if terms else np.zeros(0, np.int64)
+    offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
-    flat = np.concatenate(token_chunks).astype(np.int32) if token_chunks else np.zeros(0, np.int32)
+    flat = np.concatenate([t for t, _ in terms]).astype(np.int32) if terms else np.zeros(0, np.int32)
     np.save(tmp / "tokens.npy", flat, allow_pickle=False)
     np.save(tmp / "token_offsets.npy", offsets, allow_pickle=False)
     engine_cls = ENGINES[engine]
@@ -272,41 +273,20 @@ def _write_generation(index_dir, documents, paragraphs, headings, vocab, token_c
     files = {}
     for name in BASE_FILES + tuple(prefix + f for prefix in ("",) + tuple(FIELD_PREFIXES.values())
                                    for f in engine_cls.FILES):
-        files[name] = {"bytes": (tmp / name).stat().st_size, "sha256": _sha256(tmp / name)}
+        files[name] = {"bytes": (tmp / name).stat().st_size, "sha256": sha256_of(tmp / name)}
     manifest = {"settings": _settings(engine, params), "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                 "counts": {"documents": len(documents), "paragraphs": len(rows), "terms": len(vocab)},
                 "documents": doc_entries, "skipped": skipped, "files": files}
     (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
-    _fsync_tree(tmp)
+    fsync_tree(tmp)
     final = index_dir / f"gen-{stamp}"
     os.replace(tmp, final)
     return final
 
 
-def _fsync_tree(directory: Path) -> None:
-    for path in directory.iterdir():
-        with open(path, "rb") as f:
-            os.fsync(f.fileno())
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _swap_in(index_dir: Path, generation: Path) -> None:
     """Point CURRENT at `generation` atomically, then remove older generations and leftovers."""
-    pointer = index_dir / f".CURRENT.{os.getpid()}.tmp"
-    with open(pointer, "w") as f:
-        f.write(generation.name + "\n")
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(pointer, index_dir / "CURRENT")
-    fd = os.open(index_dir, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    atomic_write(index_dir / "CURRENT", (generation.name + "\n").encode())
     for old in index_dir.iterdir():
         if old != generation and (old.name.startswith(("gen-", ".tmp-gen-")) and old.is_dir()):
             shutil.rmtree(old, ignore_errors=True)  # open mmaps of readers stay valid on POSIX

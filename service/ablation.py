@@ -20,7 +20,7 @@ import numpy as np
 from index.errors import EmptyQueryError
 from index.search import Ranking
 
-from .evaluation import (beir_figures, beir_index, context_rank, load_beir, load_squad, retrieval_figures,
+from .evaluation import (beir_figures, beir_index, load_beir, load_squad, retrieval_figures,
                          squad_index)
 
 STEPS = [

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
 
-from index.errors import DocumentNotFoundError, InvalidInputError
-
 from . import validation
 from .answers import answer_question, find_passages, passage_json, to_json
 from .questions import describe_query
@@ -57,10 +55,7 @@ def documents():
 
 @bp.get("/documents/<path:document_id>")
 def document(document_id: str):
-    try:
-        validation.document_id(document_id)
-    except InvalidInputError:
-        raise DocumentNotFoundError(f"no document with id {document_id!r}") from None
+    validation.document_in_url(document_id)
     index = live().current
     doc = index.document(document_id)
     return jsonify({"id": doc.id, "title": doc.title, "text": doc.text, "sha256": doc.sha256,

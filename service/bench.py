@@ -21,7 +21,7 @@ from typing import Callable
 
 import numpy as np
 
-from index import Bm25Params, analyze, build_index, load_index
+from index import analyze, build_index, load_index
 from index.documents import corpus_files, read_document
 from index.search import Ranking
 

@@ -11,7 +11,10 @@ overlay shrinks to what was written meanwhile. Files changed by other means are 
 from __future__ import annotations
 
 import logging
+import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import threading
 from dataclasses import dataclass
@@ -20,15 +23,16 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from index import Bm25Params, SearchIndex, build_index, load_index, open_index
+from index import Bm25Params, BuildReport, SearchIndex, build_index, load_index, open_index
 from index.documents import Document, Paragraph, corpus_files, document_id_for
 from index.engine import Hit
-from index.errors import DocumentNotFoundError
+from index.errors import CorpusError, DocumentNotFoundError
 from index.store import is_current
 
 from .settings import Settings
 
 log = logging.getLogger(__name__)
+CHILD_BUILD_BYTES = 20 * 2**20  # corpora above this are (re)built in a child process
 
 
 def corpus_files_for(corpus: Path, document_id: str) -> list[Path]:
@@ -55,6 +59,8 @@ class LayeredIndex:
 
     @property
     def num_paragraphs(self) -> int:
+        if self.overlay is None and not self.hidden:
+            return self.main.num_paragraphs
         return sum(d.paragraphs for d in self.documents)
 
     def _owner(self, document_id: str) -> SearchIndex:
@@ -97,9 +103,30 @@ class LiveIndex:
         self._writes = 0
         self._stop = threading.Event()
         self._watcher: threading.Thread | None = None
-        self._overlay_dir = Path(tempfile.mkdtemp(prefix="docqa-overlay-"))
-        main, self.report = open_index(settings.corpus, settings.index_dir, settings.engine, self.params)
+        self._overlay_dir: Path | None = None  # created on the first write
+        self._overlay_index: Path | None = None
+        main, self.report = self._open_main()
         self.current = LayeredIndex(main)
+
+    def _open_main(self):
+        s = self.settings
+        return open_index(s.corpus, s.index_dir, s.engine, self.params, builder=self._build)
+
+    @staticmethod
+    def _build(corpus: Path, index_dir: Path, engine: str, params: Bm25Params, progress=None,
+               reason: str = "") -> BuildReport | None:
+        """Build in this process for a small corpus; in a child process for a large one, so the
+        server's memory stays that of serving (a build of 1M paragraphs peaks at several GB)."""
+        size = sum(p.stat().st_size for p in corpus_files(corpus))
+        if size < CHILD_BUILD_BYTES:
+            return build_index(corpus, index_dir, engine, params, progress=progress, reason=reason)
+        log.info("building the index in a child process (%d MB of documents)", size >> 20)
+        env = {**os.environ, "DOCQA_K1": repr(params.k1), "DOCQA_B": repr(params.b)}
+        done = subprocess.run([sys.executable, "-m", "service", "index", "--corpus", str(corpus), "--index-dir",
+                               str(index_dir), "--engine", engine], env=env, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise CorpusError(f"building the index failed: {done.stderr.strip()[-300:]}")
+        return None
 
     # -- writes -------------------------------------------------------------------------------
 
@@ -114,7 +141,10 @@ class LiveIndex:
         pending = dict(self._pending)
         if not pending:
             self.current = LayeredIndex(main)
+            self._forget_overlay()
             return
+        if self._overlay_dir is None:
+            self._overlay_dir = Path(tempfile.mkdtemp(prefix="docqa-overlay-"))
         folder = self._overlay_dir / f"corpus-{self._writes}"
         folder.mkdir(parents=True)
         for doc_id in pending:
@@ -125,6 +155,14 @@ class LiveIndex:
         overlay = load_index(index_dir, verify=False)
         self.current = LayeredIndex(main, overlay if overlay.num_paragraphs else None, frozenset(pending))
         shutil.rmtree(folder, ignore_errors=True)  # the overlay index keeps its own copy of the text
+        self._forget_overlay()
+        self._overlay_index = index_dir
+
+    def _forget_overlay(self) -> None:
+        """Remove the previous overlay's files (readers still mapping them keep valid mappings)."""
+        if self._overlay_index is not None:
+            shutil.rmtree(self._overlay_index, ignore_errors=True)
+            self._overlay_index = None
 
     def _rebuild_in_background(self) -> None:
         try:
@@ -143,7 +181,7 @@ class LiveIndex:
             fresh, _ = is_current(self.current.main, self.settings.corpus, self.settings.engine, self.params)
             if fresh and not self._pending:
                 return False
-            main, report = open_index(self.settings.corpus, self.settings.index_dir, self.settings.engine, self.params)
+            main, report = self._open_main()
             with self.write_lock:
                 self._pending = {d: n for d, n in self._pending.items() if n > started_at}
                 self._install_overlay(main)
@@ -168,4 +206,5 @@ class LiveIndex:
 
     def stop(self) -> None:
         self._stop.set()
-        shutil.rmtree(self._overlay_dir, ignore_errors=True)
+        if self._overlay_dir is not None:
+            shutil.rmtree(self._overlay_dir, ignore_errors=True)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template
 
-from index.errors import DocumentNotFoundError, InvalidInputError
-
 from . import validation
 
 bp = Blueprint("pages", __name__)
@@ -18,10 +16,7 @@ def chat():
 
 @bp.get("/documents/<path:document_id>")
 def document(document_id: str):
-    try:
-        validation.document_id(document_id)
-    except InvalidInputError:
-        raise DocumentNotFoundError(f"no document with id {document_id!r}") from None
+    validation.document_in_url(document_id)
     index = current_app.extensions["docqa.index"].current
     doc = index.document(document_id)
     return render_template("document.html", document=doc, paragraphs=index.document_paragraphs(document_id))

@@ -7,7 +7,7 @@ import re
 
 from flask import Request
 
-from index.errors import BadRequestError, InvalidInputError, UnsupportedMediaTypeError
+from index.errors import BadRequestError, DocumentNotFoundError, InvalidInputError, UnsupportedMediaTypeError
 
 MAX_QUESTION_CHARS = 1000
 MAX_HISTORY_TURNS = 20
@@ -83,4 +83,11 @@ def document_id(value) -> str:
     if not isinstance(value, str) or not DOCUMENT_ID.fullmatch(value):
         raise InvalidInputError("a document id is 1-100 characters of a-z, 0-9, '.', '_' or '-', "
                                 "starting with a letter or digit")
+    return value
+
+
+def document_in_url(value: str) -> str:
+    """A document id taken from a URL: anything that is not a slug cannot name a document (404)."""
+    if not DOCUMENT_ID.fullmatch(value):
+        raise DocumentNotFoundError(f"no document with id {value!r}")
     return value

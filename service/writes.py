@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hmac
 import logging
-import os
 from pathlib import Path
 
 from flask import Blueprint, current_app, jsonify, request
@@ -16,6 +15,7 @@ from flask import Blueprint, current_app, jsonify, request
 from index.documents import SUFFIXES, document_id_for, parse_document, split_paragraphs
 from index.errors import (DocumentNotFoundError, ForbiddenError, InvalidInputError, UnauthorizedError,
                           UnsupportedMediaTypeError)
+from index.files import atomic_write
 
 from . import validation
 from .live import corpus_files_for
@@ -33,23 +33,6 @@ def _require_token() -> None:
     scheme, _, token = supplied.partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), expected.encode()):
         raise UnauthorizedError("send the API token as 'Authorization: Bearer <token>'")
-
-
-def _atomic_write(target: Path, data: bytes) -> None:
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
-    fd = os.open(target.parent, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _incoming() -> tuple[str, str, bytes]:
@@ -90,7 +73,7 @@ def put_document():
     corpus = live.settings.corpus
     with live.write_lock:
         existing = corpus_files_for(corpus, doc_id)
-        _atomic_write(corpus / name, data)
+        atomic_write(corpus / name, data)
         for old in existing:
             if old.name != name:
                 old.unlink(missing_ok=True)

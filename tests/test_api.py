@@ -173,3 +173,19 @@ def test_never_debug_mode_even_if_the_environment_asks(monkeypatch, corpus, inde
 
     response = app.test_client().get("/boom")
     assert response.status_code == 500 and "Traceback" not in response.get_data(as_text=True)
+
+
+def test_public_surface_of_the_index_library_is_pinned():
+    import index
+
+    assert sorted(index.__all__) == sorted([
+        "Bm25Params", "BuildReport", "DocqaError", "Document", "ENGINES", "EmptyQueryError", "Hit",
+        "IndexCorruptError", "Paragraph", "SearchIndex", "analyze", "analyze_spans", "build_index",
+        "load_corpus", "load_index", "open_index", "parse_document", "split_paragraphs"])
+    assert all(hasattr(index, name) for name in index.__all__)
+    import subprocess
+    import sys
+
+    loaded = subprocess.run([sys.executable, "-c", "import index, index.store, sys; print('flask' in sys.modules)"],
+                            capture_output=True, text=True, check=True).stdout.strip()
+    assert loaded == "False"  # the library never imports Flask

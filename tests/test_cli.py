@@ -1,7 +1,6 @@
 import json
 import os
 import subprocess
-import sys
 
 from service.cli import main
 from tests.conftest import DOCQA

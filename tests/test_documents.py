@@ -1,10 +1,9 @@
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings, strategies as st
 
 from index.documents import Document, load_corpus, parse_document, split_paragraphs
-from tests.conftest import REPO, SHARED
+from tests.conftest import SHARED
 
 
 def test_seed_documents_keep_the_seed_text_unchanged(corpus):

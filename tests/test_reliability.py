@@ -192,3 +192,22 @@ def test_bounded_load_mixed_ask_and_search(server):
     assert after - before < 30 * 1024, f"RSS grew {before} -> {after} kB"
     print(json.dumps({"requests": 2000, "clients": 16, "seconds": round(elapsed, 2),
                       "rps": round(2000 / elapsed, 1), "rss_before_kb": before, "rss_after_kb": after}))
+
+
+def test_large_corpora_are_built_in_a_child_process(monkeypatch, corpus, index_dir):
+    """The server stays at serving memory: over the size threshold, builds run as `python -m service index`."""
+    import service.live
+    from service import create_app
+
+    monkeypatch.setattr(service.live, "CHILD_BUILD_BYTES", 0)  # every corpus counts as large here
+    app = create_app({"corpus": corpus, "index_dir": index_dir, "api_token": TOKEN})
+    live = app.extensions["docqa.index"]
+    assert live.report is None  # built by the child, which reports on its own stdout
+    assert live.current.num_paragraphs == 45
+    client = app.test_client()
+    assert client.post("/api/documents", headers=AUTH, json={"id": "tides", "text": "Neap tides are low."}).status_code == 201
+    deadline = time.monotonic() + 60
+    while live.current.overlay is not None:  # the background rebuild lands in a child-built main index
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    assert live.current.main.search("neap tides", 1)[0].paragraph.document_id == "tides"

@@ -4,7 +4,6 @@ import subprocess
 import sys
 import time
 
-import numpy as np
 import pytest
 
 from index import build_index, load_index, open_index
