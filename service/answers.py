@@ -50,7 +50,6 @@ class Disagreement:
 class AskResult:
     question: str
     query: str
-    query_terms: tuple[str, ...]
     answer: Answer | None
     disagreement: tuple[Disagreement, ...]
     passages: tuple[Passage, ...]
@@ -75,7 +74,7 @@ def find_passages(index: SearchIndex, question: str, top_k: int = 5, history=())
 def answer_question(index: SearchIndex, question: str, top_k: int = 5, history=(), threshold: float = 0.3) -> AskResult:
     """Search, then pick the answer sentence and span; `answer` is None below `threshold` confidence."""
     q, hits, passages = find_passages(index, question, top_k, history)
-    result = dict(question=question, query=describe_query(q.search), query_terms=tuple(q.search))
+    result = dict(question=question, query=describe_query(q.search))
     if not hits:
         return AskResult(**result, answer=None, disagreement=(), passages=passages)
     weights = _term_weights(index, q)
@@ -109,9 +108,9 @@ def _best_sentence(q: Question, hits: list[Hit], weights: dict[str, float]) -> A
             matched = {t for t, _ in inside}
             if not matched:
                 continue
+            own_cover = _own_cover(own, matched) / total
             # led by the question's own words; context from history and related words counts less
-            cover = (_own_cover(own, matched) / total
-                     + CONTEXT_WEIGHT * sum(weights[t] for t in matched if t not in own) / searched_total)
+            cover = own_cover + CONTEXT_WEIGHT * sum(weights[t] for t in matched if t not in own) / searched_total
             sentence = text[start:end]
             span = _answer_span(q, sentence, [(t, s - start) for t, s in inside])
             positions = sorted(s for _, s in inside)
@@ -120,7 +119,6 @@ def _best_sentence(q: Question, hits: list[Hit], weights: dict[str, float]) -> A
             score = (cover + PASSAGE_PRIOR * hit.score / top_score + (TYPE_BONUS if typed_answer else 0.0)
                      + PROXIMITY_BONUS * (1 - window) * (len(matched) > 1))
             if best is None or score > best[0]:
-                own_cover = _own_cover(own, matched) / total
                 confidence = _confidence(own_cover, passage_cover, hit.score, searched_total)
                 best = (score, Answer(sentence, span, pi, confidence, start))
     return best[1] if best else None

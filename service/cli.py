@@ -48,7 +48,7 @@ def _progress_reporter(label: str):
     state = {}
 
     def report(done: int, total: int) -> None:
-        if total < 200 or not sys.stderr.isatty():
+        if total < 20 or not sys.stderr.isatty():  # total counts files
             return
         if "bar" not in state:
             state["bar"] = click.progressbar(length=total, label=label, file=sys.stderr)
