@@ -37,10 +37,14 @@ def build_phrases(flat: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np
 
 
 def query_pair_ids(table: np.ndarray, term_ids: list[int]) -> np.ndarray:
-    """Dense ids of the question's adjacent term pairs that occur somewhere in the corpus."""
-    if len(term_ids) < 2 or len(table) == 0:
+    """Dense ids of the question's adjacent term pairs that occur somewhere in the corpus.
+
+    `term_ids` are the question's terms in order, -1 for a term the corpus lacks: a pair is only
+    two terms that stand side by side in the question, never two that an unknown word separates."""
+    pairs = {(a << 32) | b for a, b in zip(term_ids, term_ids[1:]) if a >= 0 and b >= 0}
+    if not pairs or len(table) == 0:
         return np.zeros(0, np.int64)
-    keys = np.array(sorted({(a << 32) | b for a, b in zip(term_ids, term_ids[1:])}), dtype=np.uint64)
+    keys = np.array(sorted(pairs), dtype=np.uint64)
     pos = np.minimum(np.searchsorted(table, keys), len(table) - 1)
     return pos[table[pos] == keys].astype(np.int64)
 

@@ -158,7 +158,7 @@ class SearchIndex:
         scores = self.engine.scores(ids, weights)
         if ranking.title_weight:
             self.titles.scores(ids, weights * np.float32(ranking.title_weight), out=scores)
-        pairs = query_pair_ids(self.phrase_table, [self.vocab.get(t, -1) for t in phrase if t in self.vocab])
+        pairs = query_pair_ids(self.phrase_table, [self.vocab.get(t, -1) for t in phrase])
         if len(pairs) and ranking.phrase_weight:
             self.phrases.scores(pairs, np.full(len(pairs), ranking.phrase_weight, dtype=np.float32), out=scores)
         for document_id in exclude & self.by_id.keys():

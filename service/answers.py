@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 from index import SearchIndex, analyze_spans
 from index.engine import Hit
@@ -28,7 +29,12 @@ CONTEXT_WEIGHT = 0.3         # words from earlier turns and related words, again
 @dataclass(frozen=True)
 class Passage:
     hit: Hit
-    highlights: tuple[tuple[int, int], ...]
+    highlights: tuple[tuple[int, int], ...]   # offsets of the words that matched the question
+    terms: tuple[tuple[str, int, int], ...]   # every analysed term of the paragraph, with offsets
+
+    @cached_property
+    def sentences(self) -> list[tuple[int, int]]:
+        return sentence_spans(self.hit.paragraph.text)
 
 
 @dataclass(frozen=True)
@@ -66,9 +72,11 @@ def find_passages(index: SearchIndex, question: str, top_k: int = 5, history=())
     if not q.search:
         raise EmptyQueryError("the question has no searchable words (only stopwords or punctuation)")
     hits = index.search_terms(q.search, top_k, phrase=q.terms)
-    passages = tuple(Passage(h, tuple((s, e) for t, s, e in analyze_spans(h.paragraph.text) if t in q.search))
-                     for h in hits)
-    return q, hits, passages
+    passages = []
+    for h in hits:  # each paragraph is analysed once; highlights, sentences and values all use it
+        terms = tuple(analyze_spans(h.paragraph.text))
+        passages.append(Passage(h, tuple((s, e) for t, s, e in terms if t in q.search), terms))
+    return q, hits, tuple(passages)
 
 
 def answer_question(index: SearchIndex, question: str, top_k: int = 5, history=(), threshold: float = 0.3) -> AskResult:
@@ -78,8 +86,8 @@ def answer_question(index: SearchIndex, question: str, top_k: int = 5, history=(
     if not hits:
         return AskResult(**result, answer=None, disagreement=(), passages=passages)
     weights = _term_weights(index, q)
-    answer = _best_sentence(q, hits, weights)
-    disagreement = _disagreement(q, hits, weights) if q.kind == "quantity" else ()
+    answer = _best_sentence(q, passages, weights)
+    disagreement = _disagreement(q, passages, weights) if q.kind == "quantity" else ()
     if answer is not None and answer.confidence < threshold:
         answer, disagreement = None, ()
     return AskResult(**result, answer=answer, disagreement=disagreement, passages=passages)
@@ -93,18 +101,17 @@ def _term_weights(index: SearchIndex, q: Question) -> dict[str, float]:
     return {t: (float(i) if i > 0 else rarest) * q.search[t] for t, i in zip(terms, idf)}
 
 
-def _best_sentence(q: Question, hits: list[Hit], weights: dict[str, float]) -> Answer | None:
+def _best_sentence(q: Question, passages: tuple[Passage, ...], weights: dict[str, float]) -> Answer | None:
     own = {t: weights[t] for t in dict.fromkeys(q.terms)}
     total = sum(own.values()) or 1.0
     searched_total = sum(weights.values()) or 1.0
-    top_score = hits[0].score or 1.0
+    top_score = passages[0].hit.score or 1.0
     best = None
-    for pi, hit in enumerate(hits[:ANSWER_PASSAGES]):
-        text = hit.paragraph.text
-        term_spans = analyze_spans(text)
+    for pi, passage in enumerate(passages[:ANSWER_PASSAGES]):
+        hit, text = passage.hit, passage.hit.paragraph.text
         passage_cover = _own_cover(own, set(hit.matched_terms)) / total
-        for start, end in sentence_spans(text):
-            inside = [(t, s) for t, s, e in term_spans if start <= s < end and t in weights]
+        for start, end in passage.sentences:
+            inside = [(t, s) for t, s, e in passage.terms if start <= s < end and t in weights]
             matched = {t for t, _ in inside}
             if not matched:
                 continue
@@ -213,33 +220,33 @@ def _is_year(text: str) -> bool:
     return text.isdigit() and len(text) == 4 and 1500 <= int(text) <= 2100
 
 
-def _disagreement(q: Question, hits: list[Hit], weights: dict[str, float]) -> tuple[Disagreement, ...]:
+def _disagreement(q: Question, passages: tuple[Passage, ...], weights: dict[str, float]) -> tuple[Disagreement, ...]:
     """Different values for the question's focus stated by passages from different documents."""
     concepts = [family_of(t) for t in dict.fromkeys(q.terms)]
     concept_weight = [max((weights[t] for t in fam if t in weights), default=0.0) for fam in concepts]
     values: dict[str, list[int]] = {}
     documents: dict[str, set[str]] = {}
     specific = _specific_focus(q)
-    for pi, hit in enumerate(hits):
-        value = _stated_value(hit.paragraph.text, concepts, concept_weight, specific)
+    for pi, passage in enumerate(passages):
+        value = _stated_value(passage, concepts, concept_weight, specific)
         if value is not None:
             values.setdefault(value, []).append(pi)
-            documents.setdefault(value, set()).add(hit.paragraph.document_id)
+            documents.setdefault(value, set()).add(passage.hit.paragraph.document_id)
     if len(values) < 2 or len(set().union(*documents.values())) < 2:
         return ()
     ordered = sorted(values.items(), key=lambda kv: kv[1][0])
     return tuple(Disagreement(v, tuple(p)) for v, p in ordered)
 
 
-def _stated_value(text: str, concepts: list[tuple[str, ...]], concept_weight: list[float],
+def _stated_value(passage: Passage, concepts: list[tuple[str, ...]], concept_weight: list[float],
                   specific: set[str]) -> str | None:
     """The number a passage gives for the question's focus: the number beside the best-matching words."""
-    term_spans = analyze_spans(text)
+    text = passage.hit.paragraph.text
     needed = 0.5 * sum(concept_weight)  # the sentence must be about most of what was asked
     rarest = max(range(len(concepts)), key=lambda i: concept_weight[i]) if concepts else None
     best = None
-    for start, end in sentence_spans(text):
-        inside = [(t, s) for t, s, e in term_spans if start <= s < end]
+    for start, end in passage.sentences:
+        inside = [(t, s) for t, s, e in passage.terms if start <= s < end]
         present = [i for i, fam in enumerate(concepts) if any(t in fam for t, _ in inside)]
         strength = sum(concept_weight[i] for i in present)
         if strength <= 0 or strength < needed or rarest not in present:  # and about its most specific part

@@ -76,3 +76,4 @@ def test_phrase_pairs_stay_inside_paragraphs():
     assert len(table) == 3  # (1,2), (2,3), (3,9); (3,2) crosses a paragraph boundary
     assert ids[1] == ids[2]  # (2,3) in both paragraphs
     assert len(query_pair_ids(table, [2, 3])) == 1 and len(query_pair_ids(table, [3, 2])) == 0
+    assert len(query_pair_ids(table, [2, -1, 3])) == 0  # an unknown word between them: not a phrase
