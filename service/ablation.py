@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 import statistics
 import tempfile
-import time
 from pathlib import Path
 from typing import Callable
 
@@ -20,8 +19,7 @@ import numpy as np
 from index.errors import EmptyQueryError
 from index.search import Ranking
 
-from .evaluation import (beir_figures, beir_index, load_beir, load_squad, retrieval_figures,
-                         squad_index)
+from .evaluation import beir_figures, beir_index, load_beir, load_squad, retrieval_figures, squad_index, timed
 
 STEPS = [
     ("docqa analysis, body BM25 only", Ranking(phrase_weight=0.0, title_weight=0.0, rerank=False)),
@@ -34,9 +32,7 @@ STEPS = [
 def _squad_rows(ranked_contexts: Callable[[str], list[int]], questions) -> tuple[dict, float]:
     ranks, latencies = [], []
     for q in questions:
-        started = time.perf_counter()
-        contexts = ranked_contexts(q.question)
-        latencies.append((time.perf_counter() - started) * 1000)
+        contexts = timed(lambda: ranked_contexts(q.question), latencies)
         ranks.append(contexts.index(q.context) + 1 if q.context in contexts else None)
     return retrieval_figures(ranks), statistics.median(latencies)
 
@@ -71,7 +67,7 @@ def _baselines(articles, questions, corpus, queries, qrels) -> list[tuple[str, d
         tokens = tokenize([text])
         if not tokens.ids[0]:
             return []
-        found, _ = model.retrieve(tokens, k=k, show_progress=False, n_threads=1)
+        found, _ = model.retrieve(tokens, k=min(k, model.scores["num_docs"]), show_progress=False, n_threads=1)
         return found[0].tolist()
 
     squad, p50 = _squad_rows(lambda q: retrieve(model_squad, q, 20), questions)

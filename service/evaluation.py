@@ -126,7 +126,8 @@ def _doc_file_id(raw: str, n: int) -> str:
     return f"{n:05d}-{safe}" if safe else f"{n:05d}"
 
 
-def _timed(fn: Callable, latencies: list[float]):
+def timed(fn: Callable, latencies: list[float]):
+    """Call fn, append its wall time in ms to `latencies`, return its value."""
     started = time.perf_counter()
     value = fn()
     latencies.append((time.perf_counter() - started) * 1000)
@@ -183,7 +184,7 @@ def evaluate_squad(path: Path, params: Bm25Params = Bm25Params(), subset: str = 
         ranks, sentence_hits, how_many, how_many_hits, latencies = [], 0, 0, 0, []
         for i, q in enumerate(questions, 1):
             try:
-                result = _timed(lambda: answer_question(index, q.question, top_k=20, threshold=0.0), latencies)
+                result = timed(lambda: answer_question(index, q.question, top_k=20, threshold=0.0), latencies)
             except EmptyQueryError:
                 ranks.append(None)
                 continue
@@ -244,7 +245,7 @@ def evaluate_beir(directory: Path, split: str = "test", params: Bm25Params = Bm2
         rankings, latencies = {}, []
         for i, qid in enumerate(sorted(qrels), 1):
             try:
-                _, hits, _ = _timed(lambda: find_passages(index, queries[qid], top_k=300), latencies)
+                _, hits, _ = timed(lambda: find_passages(index, queries[qid], top_k=300), latencies)
             except DocqaError:
                 hits = []
             rankings[qid] = list(dict.fromkeys(file_ids[h.paragraph.document_id] for h in hits))

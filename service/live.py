@@ -105,7 +105,7 @@ class LiveIndex:
         self._watcher: threading.Thread | None = None
         self._overlay_dir: Path | None = None  # created on the first write
         self._overlay_index: Path | None = None
-        main, self.report = self._open_main()
+        main, _ = self._open_main()
         self.current = LayeredIndex(main)
 
     def _open_main(self):
@@ -181,11 +181,10 @@ class LiveIndex:
             fresh, _ = is_current(self.current.main, self.settings.corpus, self.settings.engine, self.params)
             if fresh and not self._pending:
                 return False
-            main, report = self._open_main()
+            main, _ = self._open_main()
             with self.write_lock:
                 self._pending = {d: n for d, n in self._pending.items() if n > started_at}
                 self._install_overlay(main)
-            self.report = report or self.report
             return True
 
     def watch(self) -> None:

@@ -79,6 +79,16 @@ def test_eval_commands_print_one_json_line_last(runner, tmp_path):
     assert figures["queries"] == 2 and figures["documents"] == 3 and figures["ndcg@10"] == 1.0
 
 
+def test_eval_table_measures_every_row(runner, tmp_path):
+    result = runner.invoke(main, ["eval", "table", str(_squad_fixture(tmp_path / "s.json")),
+                                  str(_beir_fixture(tmp_path / "b")), "--json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output.strip().splitlines()[-1])
+    assert len(rows) == 6 and rows["+ proximity and coverage re-rank of the top 15 (default)"]["top1"] == 1.0
+    assert all(set(f) >= {"top1", "top5", "top20", "mrr", "ndcg@10", "recall@100", "p50_ms"} for f in rows.values())
+    assert "| ranking | SQuAD top1 |" in result.output
+
+
 @pytest.mark.slow
 def test_squad_sample_from_shared_eval(runner):
     path = EVAL / "squad" / "dev-v1.1.json"
