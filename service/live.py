@@ -131,7 +131,10 @@ class LiveIndex:
     # -- writes -------------------------------------------------------------------------------
 
     def document_written(self, document_id: str) -> None:
-        """Call after a document file was written or deleted: make it visible now, rebuild later."""
+        """Call, holding `write_lock`, after a document file was written or deleted: visible now, rebuilt later.
+
+        Rebuild threads queue on the rebuild lock; one that finds the index already current returns at
+        once, so a burst of writes costs at most two rebuilds."""
         self._writes += 1
         self._pending[document_id] = self._writes
         self._install_overlay(self.current.main)

@@ -67,7 +67,8 @@ def put_document():
     _require_token()
     doc_id, name, data = _incoming()
     document = parse_document(doc_id, name, data)  # 415 for binary or non-UTF-8, before anything is written
-    if not split_paragraphs(document):
+    paragraphs = len(split_paragraphs(document))
+    if not paragraphs:
         raise InvalidInputError("the document has no text to index")
     live = current_app.extensions["docqa.index"]
     corpus = live.settings.corpus
@@ -80,7 +81,6 @@ def put_document():
         live.document_written(doc_id)
     log.info("document %s %s (%d bytes)", doc_id, "replaced" if existing else "created", len(data))
     status = "replaced" if existing else "created"
-    paragraphs = live.current.info(doc_id).paragraphs
     return jsonify({"id": doc_id, "status": status, "paragraphs": paragraphs, "took_ms": took_ms()}), (
         200 if existing else 201)
 
