@@ -19,11 +19,36 @@ from index.sentences import sentence_spans
 from . import spans as typed
 from .questions import Question, describe_query, family_of, parse_question
 
-ANSWER_PASSAGES = 3          # sentences are looked for in this many top passages
-PASSAGE_PRIOR = 0.5          # weight of the passage's BM25 rank in a sentence's score
-TYPE_BONUS = 0.15            # the sentence holds the kind of thing asked for (a number for "how many")
-PROXIMITY_BONUS = 0.1        # matched words close together
-CONTEXT_WEIGHT = 0.3         # words from earlier turns and related words, against the question's own
+ANSWER_PASSAGES = 3  # sentences are looked for in this many top passages
+# A sentence's score is features . weights (linear, so each answer can be explained feature by feature).
+# The weights are fitted by `docqa eval fit-answers` on SQuAD's even articles (docs/EVALUATION.md).
+SENTENCE_FEATURES = (
+    "context",         # idf share of matched words from earlier turns and related words ("dead" for "died")
+    "passage",         # the passage's score against the top passage's
+    "proximity",       # matched words close together (1 - their spread over the sentence)
+    "first_sentence",  # the passage's first sentence
+    "pairs",           # share of the question's adjacent word pairs found adjacent here
+    "log_length",      # log(1 + terms in the sentence)
+    "passage_cover",   # idf share of the question's words found anywhere in the passage
+    # holds the kind of thing asked for, one feature per question type: a number for "how many",
+    # a date for "when", a name for "who", a place for "where"
+    "span_quantity", "span_when", "span_who", "span_where",
+    "pronoun_before",  # starts with he/she/it/they/this...: the previous sentence's local-idf share
+    "local_idf",       # share of the question's words matched, weighted by sentence-level idf over the candidates
+    "near_miss",       # question words missing here but present with the same first five letters
+    "local_bm25",      # BM25 of the sentence among the candidates' sentences (idf x sentence-level idf)
+)
+# SQuAD has no follow-ups to learn the weight of history words from: set by hand, about a third of the
+# weight the question's own words get through local_idf and local_bm25.
+HAND_SET_WEIGHTS = {"context": 2.5}
+SENTENCE_WEIGHTS = {
+    "context": 2.5, "passage": 5.081, "proximity": 0.2151, "first_sentence": -0.2539, "pairs": 0.4768,
+    "log_length": 0.1232, "passage_cover": 2.8823, "span_quantity": 2.5584, "span_when": 2.7111, "span_who": 1.3871,
+    "span_where": 1.2268, "pronoun_before": 2.0056, "local_idf": 4.1935, "near_miss": 5.1325, "local_bm25": 3.9218,
+}
+_WEIGHTS = tuple(SENTENCE_WEIGHTS[name] for name in SENTENCE_FEATURES)
+_SPAN_KINDS = ("quantity", "when", "who", "where")
+_PRONOUN_START = re.compile(r"(?:he|she|it|they|this|these|its|his|her|their)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -85,7 +110,7 @@ def answer_question(index: SearchIndex, question: str, top_k: int = 5, history=(
     result = dict(question=question, query=describe_query(q.search))
     if not hits:
         return AskResult(**result, answer=None, disagreement=(), passages=passages)
-    weights = _term_weights(index, q)
+    weights = term_weights(index, q)
     answer = _best_sentence(q, passages, weights)
     disagreement = _disagreement(q, passages, weights) if q.kind == "quantity" else ()
     if answer is not None and answer.confidence < threshold:
@@ -93,7 +118,7 @@ def answer_question(index: SearchIndex, question: str, top_k: int = 5, history=(
     return AskResult(**result, answer=answer, disagreement=disagreement, passages=passages)
 
 
-def _term_weights(index: SearchIndex, q: Question) -> dict[str, float]:
+def term_weights(index: SearchIndex, q: Question) -> dict[str, float]:
     """idf x search weight per searched term; terms unknown to the index count as rarest."""
     terms = list(q.search)
     idf = index.idf(terms)
@@ -102,33 +127,64 @@ def _term_weights(index: SearchIndex, q: Question) -> dict[str, float]:
 
 
 def _best_sentence(q: Question, passages: tuple[Passage, ...], weights: dict[str, float]) -> Answer | None:
+    best = None
+    for features, answer in sentence_candidates(q, passages, weights):
+        score = sum(w * f for w, f in zip(_WEIGHTS, features))
+        if best is None or score > best[0]:
+            best = (score, answer)
+    return best[1] if best else None
+
+
+def sentence_candidates(q: Question, passages: tuple[Passage, ...], weights: dict[str, float]):
+    """(features, answer) for every sentence of the top passages that matches a searched word."""
     own = {t: weights[t] for t in dict.fromkeys(q.terms)}
     total = sum(own.values()) or 1.0
     searched_total = sum(weights.values()) or 1.0
     top_score = passages[0].hit.score or 1.0
-    best = None
-    for pi, passage in enumerate(passages[:ANSWER_PASSAGES]):
+    pairs = set(zip(q.terms, q.terms[1:]))
+    # sentence-level idf over the candidate passages: a word in every sentence there tells them apart poorly
+    candidates = passages[:ANSWER_PASSAGES]
+    units = [{t for t, s, e in p.terms if a <= s < b} for p in candidates for a, b in p.sentences]
+    sentence_idf = {t: math.log(1 + len(units) / (1 + sum(t in u for u in units))) for t in own}
+    local = {t: w * sentence_idf[t] for t, w in own.items()}
+    idf_total, local_total = sum(sentence_idf.values()) or 1.0, sum(local.values()) or 1.0
+    average_length = sum(len(u) for u in units) / max(len(units), 1)
+    for pi, passage in enumerate(candidates):
         hit, text = passage.hit, passage.hit.paragraph.text
         passage_cover = _own_cover(own, set(hit.matched_terms)) / total
-        for start, end in passage.sentences:
-            inside = [(t, s) for t, s, e in passage.terms if start <= s < end and t in weights]
+        previous = 0.0
+        for si, (start, end) in enumerate(passage.sentences):
+            every = [(t, s) for t, s, e in passage.terms if start <= s < end]
+            inside = [(t, s) for t, s in every if t in weights]
             matched = {t for t, _ in inside}
+            local_idf = sum(v for t, v in sentence_idf.items() if t in matched) / idf_total
+            before, previous = previous, local_idf
             if not matched:
                 continue
-            own_cover = _own_cover(own, matched) / total
-            # led by the question's own words; context from history and related words counts less
-            cover = own_cover + CONTEXT_WEIGHT * sum(weights[t] for t in matched if t not in own) / searched_total
             sentence = text[start:end]
             span = _answer_span(q, sentence, [(t, s - start) for t, s in inside])
             positions = sorted(s for _, s in inside)
-            window = (positions[-1] - positions[0]) / max(len(sentence), 1) if len(positions) > 1 else 1.0
-            typed_answer = span is not None and (q.kind != "quantity" or _counts_focus(q, matched))
-            score = (cover + PASSAGE_PRIOR * hit.score / top_score + (TYPE_BONUS if typed_answer else 0.0)
-                     + PROXIMITY_BONUS * (1 - window) * (len(matched) > 1))
-            if best is None or score > best[0]:
-                confidence = _confidence(own_cover, passage_cover, hit.score, searched_total)
-                best = (score, Answer(sentence, span, pi, confidence, start))
-    return best[1] if best else None
+            spread = (positions[-1] - positions[0]) / max(len(sentence), 1) if len(positions) > 1 else 1.0
+            adjacent = sum(1 for x, y in zip(every, every[1:]) if (x[0], y[0]) in pairs)
+            words = {t for t, _ in every}
+            near_miss = sum(v for t, v in local.items() if t not in matched and len(t) >= 5
+                            and any(w[:5] == t[:5] for w in words))
+            norm = 1.2 * (0.25 + 0.75 * len(every) / max(average_length, 1.0))
+            tf = {t: sum(1 for x, _ in inside if x == t) for t in matched & local.keys()}
+            features = (sum(weights[t] for t in matched if t not in own) / searched_total,
+                        hit.score / top_score,
+                        (1 - spread) * (len(matched) > 1),
+                        float(si == 0),
+                        min(adjacent, len(pairs)) / max(len(pairs), 1),
+                        math.log(1 + len(every)),
+                        passage_cover,
+                        *(float(span is not None and q.kind == kind) for kind in _SPAN_KINDS),
+                        before if _PRONOUN_START.match(sentence) else 0.0,
+                        local_idf,
+                        near_miss / local_total,
+                        sum(local[t] * n * 2.2 / (n + norm) for t, n in tf.items()) / local_total)
+            own_cover = _own_cover(own, matched) / total
+            yield features, Answer(sentence, span, pi, _confidence(own_cover, passage_cover, hit.score, searched_total), start)
 
 
 def _own_cover(own: dict[str, float], matched: set[str]) -> float:
@@ -164,6 +220,10 @@ def _answer_span(q: Question, sentence: str, matched: list[tuple[str, int]]) -> 
         candidates = [(s, e) for s, e in candidates if typed.parse_number(sentence[s:e]) not in question_values
                       and (not share_or_sum.search(sentence[s:e]) if counting else
                            bool(amount.search(sentence[s:e])) or "much" not in q.text.lower())]
+        # "19 of 28 new drugs" counts 19, the part; but "one of four teams" counts four
+        parts = {e for s, e in candidates if sentence[s:e].lower() not in ("one", "1")}
+        candidates = [(s, e) for s, e in candidates
+                      if not ((m := _OF_WHOLE.search(sentence, 0, s)) and m.end() == s and m.start() in parts)]
     if not candidates:
         return None
     focus = _focus_family(q) if q.kind == "quantity" else set()
@@ -174,6 +234,9 @@ def _answer_span(q: Question, sentence: str, matched: list[tuple[str, int]]) -> 
         sentence[c[0]:c[1]].endswith(("’s", "'s")) or sentence[c[1]:c[1] + 2] in ("’s", "'s"))
     return min(candidates, key=lambda c: (_is_year(sentence[c[0]:c[1]]), q.kind == "who" and possessive(c),
                                           _distance(c, anchors, q.kind) + 0.3 * _distance(c, others, q.kind), c[0]))
+
+
+_OF_WHOLE = re.compile(r"\s+of\s+(?:the\s+)?$")
 
 
 def _trim_words(text: str, span: tuple[int, int], drop: set[str]) -> tuple[int, int] | None:
@@ -197,11 +260,6 @@ def _specific_focus(q: Question) -> set[str]:
     """The counted thing's words when it is specific ("women"), empty when generic ("people", "times")."""
     head = q.focus[:1]  # "how many women died" counts women; the words after say which
     return {related for t in head if t not in GENERIC_COUNTS for related in family_of(t)}
-
-
-def _counts_focus(q: Question, matched: set[str]) -> bool:
-    specific = _specific_focus(q)
-    return not specific or bool(specific & matched)
 
 
 def _focus_family(q: Question) -> set[str]:

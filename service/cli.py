@@ -242,6 +242,18 @@ def bench_command(paragraphs, queries, seed, with_http, as_json, corpus, cache_d
     _report(figures, as_json)
 
 
+@eval_group.command("fit-answers")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def eval_fit_answers_command(file) -> None:
+    """Fit SENTENCE_WEIGHTS (service/answers.py) on the even articles of SQuAD v1.1 FILE and print them."""
+    from .fitting import fit_sentence_weights
+
+    weights = fit_sentence_weights(file, progress=_progress_reporter("collecting"))
+    for name, weight in weights.items():
+        click.echo(f"{name:>24}  {weight}")
+    click.echo(f"SENTENCE_WEIGHTS = {json.dumps(weights)}")
+
+
 @eval_group.command("table")
 @click.argument("squad_file", type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("beir_dir", type=click.Path(file_okay=False, path_type=Path))

@@ -1,10 +1,13 @@
 import json
 import math
 
+import numpy as np
 import pytest
 
+from service.answers import HAND_SET_WEIGHTS, SENTENCE_FEATURES
 from service.cli import main
 from service.evaluation import load_beir, load_squad, ndcg_at, normalize_answer, recall_at, reciprocal_rank
+from service.fitting import fit_listwise
 from tests.conftest import EVAL
 
 
@@ -98,3 +101,32 @@ def test_squad_sample_from_shared_eval(runner):
     figures = json.loads(result.output.strip().splitlines()[-1])
     assert figures["questions"] == 300 and figures["paragraphs"] == 2067
     assert figures["top5"] > 0.85 and figures["answer_sentence"] > 0.5
+
+
+def test_listwise_fit_recovers_the_ranking_weights():
+    rng = np.random.default_rng(7)
+    truth = np.array([2.0, -1.0, 0.5, 0.0])
+
+    def groups(n):
+        out = []
+        for _ in range(n):
+            x = rng.normal(size=(6, 4)) * [1.0, 3.0, 0.2, 1.0]  # different feature scales
+            out.append((x, np.arange(6) == np.argmax(x @ truth)))
+        return out
+
+    w = fit_listwise(groups(400))
+    held_out = groups(300)
+    picked = np.mean([y[np.argmax(x @ w)] for x, y in held_out])
+    assert picked > 0.85
+    assert w @ truth / (np.linalg.norm(w) * np.linalg.norm(truth)) > 0.9
+    with pytest.raises(ValueError):  # only all-right or all-wrong groups: nothing to learn from
+        fit_listwise([(np.ones((2, 4)), np.array([True, True])), (np.ones((2, 4)), np.array([False, False]))])
+
+
+def test_fit_answers_prints_one_weight_per_feature(runner, tmp_path):
+    result = runner.invoke(main, ["eval", "fit-answers", str(_squad_fixture(tmp_path / "s.json"))])
+    assert result.exit_code == 0, result.output
+    line = result.output.strip().splitlines()[-1]
+    assert line.startswith("SENTENCE_WEIGHTS = ")
+    weights = json.loads(line.split("=", 1)[1])
+    assert list(weights) == list(SENTENCE_FEATURES) and weights["context"] == HAND_SET_WEIGHTS["context"]
