@@ -150,3 +150,21 @@ def test_follow_up_detection_adds_weighted_terms():
     assert q.follow_up and q.search["treat"] == 1.0 and 0 < q.search["survivor"] < 1
     alone = parse_question("where are the survivors of the Channel crossing treated?", history)
     assert not alone.follow_up
+
+
+@pytest.mark.parametrize("question, text, span", [
+    ("How many new drugs were specialty drugs?",
+     "In 2013, 19 of 28 new drugs approved were specialty drugs.", "19"),  # the part, not the whole
+    ("How many teams have played eight times?",
+     "They were one of four teams that have played eight times.", "four"),  # "one of four" counts four
+])
+def test_how_many_reads_part_of_whole(tmp_path, question, text, span):
+    from index import open_index
+    from service.answers import answer_question
+
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "facts.txt").write_text(text + "\n\nThe harbour opened in 1901 with 3 berths.\n")
+    index, _ = open_index(tmp_path / "corpus", tmp_path / "index")
+    answer = answer_question(index, question).answer
+    assert answer is not None and answer.text == text
+    assert answer.text[answer.highlight[0]:answer.highlight[1]] == span
