@@ -169,7 +169,7 @@ def sentence_candidates(q: Question, passages: tuple[Passage, ...], weights: dic
             words = {t for t, _ in every}
             near_miss = sum(v for t, v in local.items() if t not in matched and len(t) >= 5
                             and any(w[:5] == t[:5] for w in words))
-            norm = 1.2 * (0.25 + 0.75 * len(every) / max(average_length, 1.0))
+            norm = 1.2 * (0.25 + 0.75 * len(every) / max(average_length, 1.0))  # BM25's k1 1.2, b 0.75
             tf = {t: sum(1 for x, _ in inside if x == t) for t in matched & local.keys()}
             features = (sum(weights[t] for t in matched if t not in own) / searched_total,
                         hit.score / top_score,
@@ -183,8 +183,8 @@ def sentence_candidates(q: Question, passages: tuple[Passage, ...], weights: dic
                         local_idf,
                         near_miss / local_total,
                         sum(local[t] * n * 2.2 / (n + norm) for t, n in tf.items()) / local_total)
-            own_cover = _own_cover(own, matched) / total
-            yield features, Answer(sentence, span, pi, _confidence(own_cover, passage_cover, hit.score, searched_total), start)
+            confidence = _confidence(_own_cover(own, matched) / total, passage_cover, hit.score, searched_total)
+            yield features, Answer(sentence, span, pi, confidence, start)
 
 
 def _own_cover(own: dict[str, float], matched: set[str]) -> float:
