@@ -6,8 +6,10 @@ every offset points into the text it came with. No Flask here.
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -60,6 +62,17 @@ class Passage:
     @cached_property
     def sentences(self) -> list[tuple[int, int]]:
         return sentence_spans(self.hit.paragraph.text)
+
+    @cached_property
+    def sentence_terms(self) -> list[list[tuple[str, int]]]:
+        """(term, offset) of the analysed terms inside each sentence, in one pass over the terms."""
+        starts = [start for start, _ in self.sentences]
+        grouped: list[list[tuple[str, int]]] = [[] for _ in starts]
+        for term, start, _ in self.terms:
+            i = bisect.bisect_right(starts, start) - 1
+            if i >= 0 and start < self.sentences[i][1]:
+                grouped[i].append((term, start))
+        return grouped
 
 
 @dataclass(frozen=True)
@@ -144,7 +157,7 @@ def sentence_candidates(q: Question, passages: tuple[Passage, ...], weights: dic
     pairs = set(zip(q.terms, q.terms[1:]))
     # sentence-level idf over the candidate passages: a word in every sentence there tells them apart poorly
     candidates = passages[:ANSWER_PASSAGES]
-    units = [{t for t, s, e in p.terms if a <= s < b} for p in candidates for a, b in p.sentences]
+    units = [{t for t, _ in terms} for p in candidates for terms in p.sentence_terms]
     sentence_idf = {t: math.log(1 + len(units) / (1 + sum(t in u for u in units))) for t in own}
     local = {t: w * sentence_idf[t] for t, w in own.items()}
     idf_total, local_total = sum(sentence_idf.values()) or 1.0, sum(local.values()) or 1.0
@@ -153,8 +166,7 @@ def sentence_candidates(q: Question, passages: tuple[Passage, ...], weights: dic
         hit, text = passage.hit, passage.hit.paragraph.text
         passage_cover = _own_cover(own, set(hit.matched_terms)) / total
         previous = 0.0
-        for si, (start, end) in enumerate(passage.sentences):
-            every = [(t, s) for t, s, e in passage.terms if start <= s < end]
+        for si, ((start, end), every) in enumerate(zip(passage.sentences, passage.sentence_terms)):
             inside = [(t, s) for t, s in every if t in weights]
             matched = {t for t, _ in inside}
             local_idf = sum(v for t, v in sentence_idf.items() if t in matched) / idf_total
@@ -170,7 +182,7 @@ def sentence_candidates(q: Question, passages: tuple[Passage, ...], weights: dic
             near_miss = sum(v for t, v in local.items() if t not in matched and len(t) >= 5
                             and any(w[:5] == t[:5] for w in words))
             norm = 1.2 * (0.25 + 0.75 * len(every) / max(average_length, 1.0))  # BM25's k1 1.2, b 0.75
-            tf = {t: sum(1 for x, _ in inside if x == t) for t in matched & local.keys()}
+            tf = Counter(t for t, _ in inside if t in local)
             features = (sum(weights[t] for t in matched if t not in own) / searched_total,
                         hit.score / top_score,
                         (1 - spread) * (len(matched) > 1),
@@ -303,8 +315,7 @@ def _stated_value(passage: Passage, concepts: list[tuple[str, ...]], concept_wei
     needed = 0.5 * sum(concept_weight)  # the sentence must be about most of what was asked
     rarest = max(range(len(concepts)), key=lambda i: concept_weight[i]) if concepts else None
     best = None
-    for start, end in passage.sentences:
-        inside = [(t, s) for t, s, e in passage.terms if start <= s < end]
+    for (start, end), inside in zip(passage.sentences, passage.sentence_terms):
         present = [i for i, fam in enumerate(concepts) if any(t in fam for t, _ in inside)]
         strength = sum(concept_weight[i] for i in present)
         if strength <= 0 or strength < needed or rarest not in present:  # and about its most specific part
