@@ -1,9 +1,9 @@
-"""Re-rank the best BM25 candidates by proximity: question terms close together, and most of them.
+"""Re-rank the best BM25 candidates with a linear model over a few lexical features per candidate.
 
-For each candidate paragraph: the idf mass of distinct question terms inside the best window of
-about WINDOW terms (a sentence-sized span), and the share of the question's idf mass the paragraph
-matches at all. Both are added to the BM25 score; only the top CANDIDATES are re-scored, so the
-cost is bounded whatever the corpus size.
+Only the top CANDIDATES are re-scored, so the cost is bounded whatever the corpus size. Each feature
+is a share in [0, 1] (or the first-stage score over the best one), computed with small dense numpy
+arrays over the candidates' terms; the weights are fitted by `docqa eval fit-ranking` on SQuAD's even
+articles (docs/EVALUATION.md), and the score stays in BM25 units: first-stage score + bonus.
 """
 
 from __future__ import annotations
@@ -12,36 +12,72 @@ import numpy as np
 
 CANDIDATES = 15
 WINDOW = 15
-WINDOW_WEIGHT = 0.4
-COVERAGE_WEIGHT = 4.0
+SAME_DOCUMENT_OF = 10  # "same_document" counts among this many leading candidates
+
+FEATURES = (
+    "first_stage",     # body + phrase + title score, over the best candidate's
+    "window",          # idf share of distinct question terms inside the best WINDOW-term window
+    "local_coverage",  # share of the question's terms found, each weighted by idf x its idf among the
+                       # candidates (a topic word in every candidate tells them apart poorly)
+    "near_miss",       # the same share for question terms missing here but present with the same first five letters
+    "same_document",   # share of the leading candidates from this paragraph's document
+)
+WEIGHTS = {"first_stage": 1.0, "window": 0.9883, "local_coverage": 0.5526, "near_miss": 0.7471, "same_document": 0.4279}
+_WEIGHTS = np.array([WEIGHTS[name] for name in FEATURES])
 
 
-def proximity_scores(candidates: np.ndarray, tokens: np.ndarray, offsets: np.ndarray,
-                     idf: dict[int, float]) -> np.ndarray:
-    """Window and coverage bonus per candidate paragraph (term ids in `idf` are the question's).
+def prefix_groups(vocabulary: list[str], length: int = 5) -> np.ndarray:
+    """Per term id, a group shared by the terms with the same first `length` letters; a shorter term is
+    a group of its own, numbered below zero."""
+    groups: dict[str, int] = {}
+    return np.fromiter((groups.setdefault(t[:length], len(groups)) if len(t) >= length else -1 - i
+                        for i, t in enumerate(vocabulary)), dtype=np.int64, count=len(vocabulary))
 
+
+def candidate_features(candidates: np.ndarray, first_stage: np.ndarray, tokens: np.ndarray, offsets: np.ndarray,
+                       query: np.ndarray, idf: np.ndarray, prefixes: np.ndarray,
+                       documents: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A candidates x FEATURES matrix, and which question terms each candidate holds (candidates x
+    terms, bool); `query` holds the question's term ids and `idf` their weights.
+
+    The candidates' terms are laid out as a padded candidates x longest grid, so one comparison with
+    the question's prefix groups finds every exact and near match with its candidate and position.
     Windows are WINDOW-term buckets at two offsets (0 and WINDOW/2), so any run of WINDOW/2
-    consecutive terms lies inside one bucket. Candidates, buckets and question terms are few, so
-    dense presence arrays (candidate x bucket x term) replace sorting."""
+    consecutive terms lies inside one bucket."""
+    n, q = len(candidates), len(query)
     starts, ends = offsets[candidates], offsets[candidates + 1]
-    lengths = ends - starts
-    if not lengths.sum():
-        return np.zeros(len(candidates), dtype=np.float64)
-    joined = np.concatenate([tokens[s:e] for s, e in zip(starts.tolist(), ends.tolist())])
-    query = np.fromiter(idf, dtype=np.int64, count=len(idf))
-    weight = np.fromiter(idf.values(), dtype=np.float64, count=len(idf))
-    equal = joined[:, None] == query[None, :]
-    hit = equal.any(axis=1)
-    term = equal[hit].argmax(axis=1)
-    owner = np.repeat(np.arange(len(candidates)), lengths)[hit]
-    position = (np.arange(len(joined)) - np.repeat(np.cumsum(lengths) - lengths, lengths))[hit]
-    present = np.zeros((len(candidates), len(query)), dtype=bool)
-    present[owner, term] = True
-    coverage = present @ weight
-    buckets = int(lengths.max()) // WINDOW + 2
-    window = np.zeros((len(candidates), 2 * buckets, len(query)), dtype=bool)
+    longest = int((ends - starts).max())
+    same = documents[candidates]
+    features = np.zeros((n, len(FEATURES)))
+    features[:, 0] = first_stage / (first_stage[0] or 1.0)
+    features[:, 4] = (same[:, None] == same[None, :SAME_DOCUMENT_OF]).mean(axis=1)
+    total = idf.sum()
+    if not longest or total <= 0:
+        return features, np.zeros((n, q), dtype=bool)
+    at = starts[:, None] + np.arange(longest)
+    inside = at < ends[:, None]
+    grid = tokens[np.where(inside, at, 0)]
+    groups = prefixes[query]
+    padding = np.iinfo(prefixes.dtype).min  # no term's group
+    owner, position, term = np.nonzero(np.where(inside, prefixes[grid], padding)[:, :, None] == groups)
+    matched = np.zeros((2, n, q), dtype=bool)  # [0] the term itself, [1] a term with its first letters
+    matched[1, owner, term] = True
+    exact = grid[owner, position] == query[term]
+    owner, position, term = owner[exact], position[exact], term[exact]
+    matched[0, owner, term] = True
+    matched[1] &= ~matched[0] & (groups >= 0)
+    buckets = longest // WINDOW + 2
+    window = np.zeros((n, 2 * buckets, q), dtype=bool)
     window[owner, position // WINDOW, term] = True
     window[owner, buckets + (position + WINDOW // 2) // WINDOW, term] = True
-    best = (window @ weight).max(axis=1)
-    total = weight.sum() or 1.0
-    return WINDOW_WEIGHT * best + COVERAGE_WEIGHT * coverage / total
+    df = matched[0].sum(axis=0)
+    local = idf * np.log(1 + (n - df + 0.5) / (df + 0.5))
+    features[:, 1] = (window @ idf).max(axis=1) / total
+    features[:, 2:4] = (matched @ local).T / (local.sum() or 1.0)
+    return features, matched[0]
+
+
+def rerank_scores(features: np.ndarray, first_stage: np.ndarray) -> np.ndarray:
+    """The final score in BM25 units: first-stage score plus the other features' bonus, rescaled."""
+    top = first_stage[0] or 1.0
+    return features @ _WEIGHTS * (top / _WEIGHTS[0])

@@ -67,6 +67,8 @@ class SearchIndex:
                                        d["first_paragraph"], d["bytes"][0], d["bytes"][1])
                           for d in manifest["documents"]]
         self.by_id = {d.id: d for d in self.documents}
+        self.prefixes = rerank.prefix_groups(vocab_list)
+        self.document_of = rows[:, DOC]
         self.num_paragraphs = len(rows)
 
     @classmethod
@@ -129,9 +131,7 @@ class SearchIndex:
     def idf_of_ids(self, ids: np.ndarray) -> np.ndarray:
         """Lucene idf per term id (0 for -1, an unknown term)."""
         known = ids >= 0
-        df = np.zeros(len(ids), dtype=np.float64)
-        if known.any():
-            df[known] = self.engine.doc_freq(ids[known])
+        df = self.engine.doc_freq(np.where(known, ids, 0)).astype(np.float64)
         n = self.num_paragraphs
         return np.where(known & (df > 0), np.log(1 + (n - df + 0.5) / (df + 0.5)), 0.0)
 
@@ -148,10 +148,40 @@ class SearchIndex:
 
         `phrase` is the question's own terms in order; paragraphs with the same adjacent pairs gain.
         Paragraphs of `exclude`d documents (replaced or deleted since this index was built) never rank."""
-        known = [(self.vocab[t], w) for t, w in weighted.items() if t in self.vocab and w > 0]
         k = max(0, min(int(k), self.num_paragraphs))
-        if not known or k == 0:
+        query = self._first_stage(weighted, phrase, exclude) if k else None
+        if query is None:
             return []
+        ids, weights, scores = query
+        terms, term_ids = [self.vocab_list[i] for i in ids.tolist()], ids.tolist()
+        order, scores = top_k(scores, max(k, rerank.CANDIDATES) if self.ranking.rerank else k)
+        if self.ranking.rerank and len(order) > 1:
+            features, holds = self._features(order, scores, ids, weights)  # holds: the question terms in each
+            scores = rerank.rerank_scores(features, scores)
+            best = np.lexsort((order, -scores))[:k]
+            order, scores = order[best], scores[best]
+            matched = [tuple(t for t, h in zip(terms, row) if h) for row in holds[best].tolist()]
+        else:
+            matched = [tuple(t for tid, t in zip(term_ids, terms) if tid in present)
+                       for present in (set(self.paragraph_terms(i).tolist()) for i in order.tolist())]
+        return [Hit(self.paragraph(i), round(float(score), 4), m)
+                for i, score, m in zip(order.tolist(), scores.tolist(), matched)]
+
+    def rerank_candidates(self, weighted: Mapping[str, float], phrase: Sequence[str] = ()):
+        """(paragraph numbers, their re-ranking features) for the first-stage candidates, best first;
+        what `docqa eval fit-ranking` learns the re-ranking weights from. None if no term is known."""
+        query = self._first_stage(weighted, phrase, frozenset())
+        if query is None:
+            return None
+        ids, weights, scores = query
+        order, scores = top_k(scores, min(rerank.CANDIDATES, self.num_paragraphs))
+        return order, self._features(order, scores, ids, weights)[0]
+
+    def _first_stage(self, weighted: Mapping[str, float], phrase: Sequence[str], exclude: frozenset[str]):
+        """(term ids, their weights, every paragraph's body + title + phrase score), or None."""
+        known = [(self.vocab[t], w) for t, w in weighted.items() if t in self.vocab and w > 0]
+        if not known:
+            return None
         ids = np.array([i for i, _ in known], dtype=np.int64)
         weights = np.array([w for _, w in known], dtype=np.float32)
         ranking = self.ranking
@@ -164,16 +194,8 @@ class SearchIndex:
         for document_id in exclude & self.by_id.keys():
             info = self.by_id[document_id]
             scores[info.first_paragraph:info.first_paragraph + info.paragraphs] = 0
-        order, scores = top_k(scores, max(k, rerank.CANDIDATES) if ranking.rerank else k)
-        if ranking.rerank and len(order) > 1:
-            idf = dict(zip(ids.tolist(), (self.idf_of_ids(ids) * weights).tolist()))
-            scores = scores + rerank.proximity_scores(order, self.tokens, self.token_offsets, idf)
-            best = np.lexsort((order, -scores))[:k]
-            order, scores = order[best], scores[best]
-        query_ids = {i: self.vocab_list[i] for i in ids.tolist()}
-        hits = []
-        for i, score in zip(order.tolist(), scores.tolist()):
-            present = set(self.paragraph_terms(i).tolist())
-            matched = tuple(term for tid, term in query_ids.items() if tid in present)
-            hits.append(Hit(self.paragraph(i), round(float(score), 4), matched))
-        return hits
+        return ids, weights, scores
+
+    def _features(self, order: np.ndarray, scores: np.ndarray, ids: np.ndarray, weights: np.ndarray):
+        return rerank.candidate_features(order, scores.astype(np.float64), self.tokens, self.token_offsets, ids,
+                                         self.idf_of_ids(ids) * weights, self.prefixes, self.document_of)

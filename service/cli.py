@@ -242,16 +242,31 @@ def bench_command(paragraphs, queries, seed, with_http, as_json, corpus, cache_d
     _report(figures, as_json)
 
 
+@eval_group.command("fit-ranking")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def eval_fit_ranking_command(file) -> None:
+    """Fit the re-ranking WEIGHTS (index/rerank.py) on the even articles of SQuAD v1.1 FILE and print them.
+
+    Run it before fit-answers: the answer model reads the passages' re-ranked scores."""
+    from .fitting import fit_ranking_weights
+
+    _print_weights("WEIGHTS", fit_ranking_weights(file, progress=_progress_reporter("collecting")))
+
+
 @eval_group.command("fit-answers")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def eval_fit_answers_command(file) -> None:
     """Fit SENTENCE_WEIGHTS (service/answers.py) on the even articles of SQuAD v1.1 FILE and print them."""
     from .fitting import fit_sentence_weights
 
-    weights = fit_sentence_weights(file, progress=_progress_reporter("collecting"))
-    for name, weight in weights.items():
-        click.echo(f"{name:>24}  {weight}")
-    click.echo(f"SENTENCE_WEIGHTS = {json.dumps(weights)}")
+    _print_weights("SENTENCE_WEIGHTS", fit_sentence_weights(file, progress=_progress_reporter("collecting")))
+
+
+def _print_weights(name: str, weights: dict[str, float]) -> None:
+    """One line per feature, then the dict to paste into the code (a reviewed diff, never rewritten here)."""
+    for feature, weight in weights.items():
+        click.echo(f"{feature:>24}  {weight}")
+    click.echo(f"{name} = {json.dumps(weights)}")
 
 
 @eval_group.command("table")

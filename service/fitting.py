@@ -1,7 +1,8 @@
-"""Fit the answer-sentence weights: a listwise logistic model over the sentence features.
+"""Fit the re-ranking and answer-sentence weights: listwise logistic models over their features.
 
-The model stays linear (score = features . weights), so every answer can still be explained term by
-term; only the weights are learnt, from SQuAD articles with an even index (the odd ones stay held out).
+The models stay linear (score = features . weights), so every ranking and answer can still be explained
+feature by feature; only the weights are learnt, from SQuAD articles with an even index (the odd ones
+stay held out).
 """
 
 from __future__ import annotations
@@ -14,8 +15,11 @@ import numpy as np
 
 from index.errors import EmptyQueryError, InvalidInputError
 
+from index import rerank
+
 from .answers import HAND_SET_WEIGHTS, SENTENCE_FEATURES, find_passages, sentence_candidates, term_weights
 from .evaluation import load_squad, squad_index
+from .questions import parse_question
 
 
 def fit_listwise(groups: list[tuple[np.ndarray, np.ndarray]], l2: float = 1e-3, iterations: int = 300,
@@ -81,3 +85,34 @@ def fit_sentence_weights(path: Path, progress: Callable[[int, int], None] | None
         raise InvalidInputError(f"{path}: {exc}") from None
     fitted = dict(zip((SENTENCE_FEATURES[i] for i in learnt), (round(float(w), 4) for w in weights)))
     return {name: HAND_SET_WEIGHTS.get(name, fitted.get(name)) for name in SENTENCE_FEATURES}
+
+
+def ranking_groups(index, questions, context_of, progress: Callable[[int, int], None] | None = None):
+    """(re-ranking features, is the gold context) for the first-stage candidates of each question,
+    searched exactly as /api/ask searches (the same parsed terms and related words)."""
+    groups = []
+    for i, q in enumerate(questions, 1):
+        parsed = parse_question(q.question, [], idf=lambda terms: index.idf(terms).tolist())
+        found = index.rerank_candidates(parsed.search, parsed.terms) if parsed.search else None
+        if found is not None:
+            order, features = found
+            groups.append((features, np.array([context_of(index.paragraph(p)) == q.context for p in order.tolist()])))
+        if progress:
+            progress(i, len(questions))
+    return groups
+
+
+def fit_ranking_weights(path: Path, progress: Callable[[int, int], None] | None = None) -> dict[str, float]:
+    """Index every SQuAD context, collect the even articles' re-ranking candidates, fit the weights;
+    scaled so that the first-stage score's weight is 1 (the re-ranked score stays in BM25 units)."""
+    articles, questions = load_squad(path)
+    with tempfile.TemporaryDirectory(prefix="docqa-fit-") as tmp:
+        index, context_of = squad_index(articles, Path(tmp))
+        groups = ranking_groups(index, [q for q in questions if q.article % 2 == 0], context_of, progress)
+    try:
+        weights = fit_listwise(groups)
+    except ValueError as exc:
+        raise InvalidInputError(f"{path}: {exc}") from None
+    if weights[0] <= 0:
+        raise InvalidInputError(f"{path}: the fitted weight of the first-stage score is not positive")
+    return {name: round(float(w / weights[0]), 4) for name, w in zip(rerank.FEATURES, weights)}

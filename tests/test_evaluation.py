@@ -130,3 +130,14 @@ def test_fit_answers_prints_one_weight_per_feature(runner, tmp_path):
     assert line.startswith("SENTENCE_WEIGHTS = ")
     weights = json.loads(line.split("=", 1)[1])
     assert list(weights) == list(SENTENCE_FEATURES) and weights["context"] == HAND_SET_WEIGHTS["context"]
+
+
+def test_fit_ranking_prints_one_weight_per_feature(runner, tmp_path):
+    from index.rerank import FEATURES
+
+    result = runner.invoke(main, ["eval", "fit-ranking", str(_squad_fixture(tmp_path / "s.json"))])
+    assert result.exit_code == 0, result.output
+    line = result.output.strip().splitlines()[-1]
+    assert line.startswith("WEIGHTS = ")
+    weights = json.loads(line.split("=", 1)[1])
+    assert list(weights) == list(FEATURES) and weights["first_stage"] == 1.0
