@@ -25,7 +25,7 @@ class Ranking:
 
     phrase_weight: float = 0.3  # adjacent term pairs, against a paragraph's own terms
     title_weight: float = 0.4   # the document title's terms
-    rerank: bool = True         # proximity and coverage re-ranking of the top candidates
+    rerank: bool = True         # the fitted re-ranking of the top candidates (index/rerank.py)
 # paragraphs.npy columns
 DOC, NUMBER, START, END, BYTE_START, BYTE_END, HEADING = range(7)
 PARAGRAPH_COLUMNS = 7

@@ -72,17 +72,9 @@ def sentence_groups(index, questions, progress: Callable[[int, int], None] | Non
 
 
 def fit_sentence_weights(path: Path, progress: Callable[[int, int], None] | None = None) -> dict[str, float]:
-    """Index every SQuAD context, collect candidates for the even articles' questions, fit the weights."""
-    articles, questions = load_squad(path)
-    training = [q for q in questions if q.article % 2 == 0]
-    with tempfile.TemporaryDirectory(prefix="docqa-fit-") as tmp:
-        index, _ = squad_index(articles, Path(tmp))
-        groups = sentence_groups(index, training, progress)
+    """Fit the sentence weights on the even articles; the hand-set ones (HAND_SET_WEIGHTS) stay as they are."""
     learnt = [i for i, name in enumerate(SENTENCE_FEATURES) if name not in HAND_SET_WEIGHTS]
-    try:
-        weights = fit_listwise([(x[:, learnt], y) for x, y in groups])
-    except ValueError as exc:
-        raise InvalidInputError(f"{path}: {exc}") from None
+    weights = _fit_on_even_articles(path, lambda index, _, training: sentence_groups(index, training, progress), learnt)
     fitted = dict(zip((SENTENCE_FEATURES[i] for i in learnt), (round(float(w), 4) for w in weights)))
     return {name: HAND_SET_WEIGHTS.get(name, fitted.get(name)) for name in SENTENCE_FEATURES}
 
@@ -103,16 +95,23 @@ def ranking_groups(index, questions, context_of, progress: Callable[[int, int], 
 
 
 def fit_ranking_weights(path: Path, progress: Callable[[int, int], None] | None = None) -> dict[str, float]:
-    """Index every SQuAD context, collect the even articles' re-ranking candidates, fit the weights;
-    scaled so that the first-stage score's weight is 1 (the re-ranked score stays in BM25 units)."""
-    articles, questions = load_squad(path)
-    with tempfile.TemporaryDirectory(prefix="docqa-fit-") as tmp:
-        index, context_of = squad_index(articles, Path(tmp))
-        groups = ranking_groups(index, [q for q in questions if q.article % 2 == 0], context_of, progress)
-    try:
-        weights = fit_listwise(groups)
-    except ValueError as exc:
-        raise InvalidInputError(f"{path}: {exc}") from None
+    """Fit the re-ranking weights on the even articles, scaled so that the first-stage score's weight
+    is 1 (the re-ranked score stays in BM25 units)."""
+    weights = _fit_on_even_articles(
+        path, lambda index, context_of, training: ranking_groups(index, training, context_of, progress))
     if weights[0] <= 0:
         raise InvalidInputError(f"{path}: the fitted weight of the first-stage score is not positive")
     return {name: round(float(w / weights[0]), 4) for name, w in zip(rerank.FEATURES, weights)}
+
+
+def _fit_on_even_articles(path: Path, collect: Callable, columns: list[int] | None = None) -> np.ndarray:
+    """Index every SQuAD context, `collect(index, context_of, questions)` groups for the even articles'
+    questions, and fit `columns` of their features (all by default)."""
+    articles, questions = load_squad(path)
+    with tempfile.TemporaryDirectory(prefix="docqa-fit-") as tmp:
+        index, context_of = squad_index(articles, Path(tmp))
+        groups = collect(index, context_of, [q for q in questions if q.article % 2 == 0])
+    try:
+        return fit_listwise([(x if columns is None else x[:, columns], y) for x, y in groups])
+    except ValueError as exc:
+        raise InvalidInputError(f"{path}: {exc}") from None
