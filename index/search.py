@@ -69,7 +69,10 @@ class SearchIndex:
         self.by_id = {d.id: d for d in self.documents}
         self.prefixes = rerank.prefix_groups(vocab_list)
         self.document_of = rows[:, DOC]
-        self.num_paragraphs = len(rows)
+        self.num_paragraphs = n = len(rows)
+        df = self.engine.doc_freq(np.arange(len(vocab_list), dtype=np.int64)).astype(np.float64)
+        # Lucene idf per term id; the extra last entry, 0, is the idf of term id -1 (unknown)
+        self.term_idf = np.append(np.where(df > 0, np.log(1 + (n - df + 0.5) / (df + 0.5)), 0.0), 0.0)
 
     @classmethod
     def open(cls, directory: Path, manifest: dict) -> "SearchIndex":
@@ -126,14 +129,7 @@ class SearchIndex:
 
     def idf(self, terms: list[str]) -> np.ndarray:
         """Lucene idf per term (0 for terms not in the index)."""
-        return self.idf_of_ids(np.array([self.vocab.get(t, -1) for t in terms], dtype=np.int64))
-
-    def idf_of_ids(self, ids: np.ndarray) -> np.ndarray:
-        """Lucene idf per term id (0 for -1, an unknown term)."""
-        known = ids >= 0
-        df = self.engine.doc_freq(np.where(known, ids, 0)).astype(np.float64)
-        n = self.num_paragraphs
-        return np.where(known & (df > 0), np.log(1 + (n - df + 0.5) / (df + 0.5)), 0.0)
+        return self.term_idf[np.array([self.vocab.get(t, -1) for t in terms], dtype=np.int64)]
 
     def search(self, question: str, k: int = 5) -> list[Hit]:
         """The k best paragraphs for `question`; EmptyQueryError when no term survives analysis."""
@@ -198,4 +194,4 @@ class SearchIndex:
 
     def _features(self, order: np.ndarray, scores: np.ndarray, ids: np.ndarray, weights: np.ndarray):
         return rerank.candidate_features(order, scores.astype(np.float64), self.tokens, self.token_offsets, ids,
-                                         self.idf_of_ids(ids) * weights, self.prefixes, self.document_of)
+                                         self.term_idf[ids] * weights, self.prefixes, self.document_of)

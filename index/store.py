@@ -255,12 +255,13 @@ def _write_generation(index_dir, documents, paragraphs, headings, vocab, terms, 
     flat = np.concatenate([t for t, _ in terms]).astype(np.int32) if terms else np.zeros(0, np.int32)
     np.save(tmp / "tokens.npy", flat, allow_pickle=False)
     np.save(tmp / "token_offsets.npy", offsets, allow_pickle=False)
+    # title terms join the vocabulary before any engine is built, so every engine has a column for every term
+    titles = [_ids(analysis.analyze(doc.title), vocab) for doc, _ in documents]
     engine_cls = ENGINES[engine]
     engine_cls.build(flat, offsets, len(vocab), params).save(tmp)
     pair_ids, pair_offsets, table = build_phrases(flat, offsets)
     np.save(tmp / "phrase_table.npy", table, allow_pickle=False)
     engine_cls.build(pair_ids, pair_offsets, len(table), params).save(tmp, prefix=FIELD_PREFIXES["phrases"])
-    titles = [_ids(analysis.analyze(doc.title), vocab) for doc, _ in documents]
     title_offsets = np.zeros(len(titles) + 1, dtype=np.int64)
     np.cumsum([len(t) for t in titles], out=title_offsets[1:])
     title_flat = np.concatenate(titles).astype(np.int32) if titles else np.zeros(0, np.int32)

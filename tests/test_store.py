@@ -38,6 +38,13 @@ def test_only_changed_documents_are_analysed_again(corpus, index_dir):
     assert report.analysed == 0 and report.documents == 2 and index.search("lifeboat", 1) == []
 
 
+def test_a_word_found_only_in_a_title_is_searchable(corpus, index_dir):
+    (corpus / "zebra.md").write_text("---\ntitle: Zebra crossings\n---\nThe harbour was quiet.\n")
+    build_index(corpus, index_dir)
+    index = load_index(index_dir)  # the word has a column in every engine (it once had none in the body's)
+    assert [h.paragraph.document_id for h in index.search("zebra", 3)] == ["zebra"]
+
+
 @pytest.mark.parametrize("damage", ["truncate", "flip", "delete", "manifest", "current"],
                          ids=["truncated-file", "flipped-byte", "missing-file", "broken-manifest", "bad-pointer"])
 def test_damaged_index_is_rebuilt_with_a_reason(corpus, index_dir, caplog, damage):
