@@ -2,7 +2,8 @@
 
 Tokens come from nltk's RegexpTokenizer (no data files). Numbers stay whole ("44,000" -> "44000",
 "3.5", "£54" also gives "54"); number words also give their digits ("two" -> "2") so questions
-and passages meet either way. Stemming is nltk's Snowball English stemmer, memoised per token.
+and passages meet either way. A hyphenated compound also gives its joined word ("IL-10" -> "il10",
+"il", "10"). Stemming is nltk's Snowball English stemmer, memoised per token.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from functools import lru_cache
 from nltk.stem.snowball import SnowballStemmer
 from nltk.tokenize import RegexpTokenizer
 
-ANALYSIS_VERSION = 2
-TOKEN_PATTERN = r"[£$€¥]?\d+(?:[.,]\d+)*%?|\w+(?:['’]\w+)*"
+ANALYSIS_VERSION = 3
+TOKEN_PATTERN = r"\w+(?:[-‐‑]\w+)+|[£$€¥]?\d+(?:[.,]\d+)*%?|\w+(?:['’]\w+)*"
 
 # nltk's English stopword list (shipped here so nothing is downloaded), plus question fillers.
 STOPWORDS = frozenset(
@@ -67,6 +68,8 @@ TOKENIZER = RegexpTokenizer(TOKEN_PATTERN)  # nltk's tokenizer defines what a to
 # pattern is linear (no nested quantifiers over the same text), so the hot path runs the very same
 # pattern with `re`; tests pin both to identical tokens.
 _TOKEN_RE = re.compile(TOKEN_PATTERN)
+_WORD_RE = re.compile(r"\w+")  # the parts of a hyphenated compound
+_HYPHENS = "-‐‑"  # hyphen-minus, hyphen, non-breaking hyphen (TOKEN_PATTERN's first branch)
 _stemmer = SnowballStemmer("english")
 _CURRENCY = "£$€¥"
 
@@ -88,7 +91,14 @@ def fold(text: str) -> str:
 
 @lru_cache(maxsize=1 << 18)
 def terms_for_token(token: str) -> tuple[str, ...]:
-    """The index terms one raw token contributes (none for stopwords)."""
+    """The index terms one raw token contributes (none for stopwords).
+
+    A hyphenated compound ("IL-10", "anti-inflammatory") gives its joined word ("il10") first, when it
+    has a letter, then each part's terms, so "IL10", "IL-10" and "IL 10" all meet."""
+    if _is_compound(token):
+        parts = tuple(t for part in _WORD_RE.findall(token) for t in terms_for_token(part))
+        joined = fold(token).replace("-", "")
+        return ((_stemmer.stem(joined),) if any(c.isalpha() for c in joined) else ()) + parts
     word = fold(token)
     if word[0] in _CURRENCY or word[0].isdigit():
         number = _normalize_number(word.lstrip(_CURRENCY).rstrip("%"))
@@ -98,6 +108,10 @@ def terms_for_token(token: str) -> tuple[str, ...]:
     stem = _stemmer.stem(IRREGULAR_VERBS.get(word, word))
     value = NUMBER_WORDS.get(word)
     return (stem, str(value)) if value is not None else (stem,)
+
+
+def _is_compound(token: str) -> bool:
+    return any(h in token for h in _HYPHENS)
 
 
 def _normalize_number(number: str) -> str:
@@ -120,6 +134,14 @@ def analyze_spans(text: str) -> list[tuple[str, int, int]]:
     out = []
     for match in _TOKEN_RE.finditer(text):
         start, end = match.span()
-        for term in terms_for_token(match.group()):
+        token = match.group()
+        if _is_compound(token):  # the joined word spans the compound, each part's terms only the part
+            terms = terms_for_token(token)
+            parts = [(t, start + m.start(), start + m.end()) for m in _WORD_RE.finditer(token)
+                     for t in terms_for_token(m.group())]
+            out.extend((t, start, end) for t in terms[:len(terms) - len(parts)])
+            out.extend(parts)
+            continue
+        for term in terms_for_token(token):
             out.append((term, start, end))
     return out

@@ -44,9 +44,9 @@ SENTENCE_FEATURES = (
 # weight the question's own words get through local_idf and local_bm25.
 HAND_SET_WEIGHTS = {"context": 2.5}
 SENTENCE_WEIGHTS = {
-    "context": 2.5, "passage": 5.5879, "proximity": 0.1957, "first_sentence": -0.2189, "pairs": 0.3961,
-    "log_length": 0.1284, "passage_cover": 2.1354, "span_quantity": 2.5546, "span_when": 2.769, "span_who": 1.4122,
-    "span_where": 1.2577, "pronoun_before": 2.0204, "local_idf": 4.2366, "near_miss": 4.6996, "local_bm25": 3.9189,
+    "context": 2.5, "passage": 5.5343, "proximity": 0.1986, "first_sentence": -0.2272, "pairs": 0.3143,
+    "log_length": 0.119, "passage_cover": 2.2087, "span_quantity": 2.4065, "span_when": 2.7084, "span_who": 1.4357,
+    "span_where": 1.2244, "pronoun_before": 2.0184, "local_idf": 4.3325, "near_miss": 4.6921, "local_bm25": 3.8725,
 }
 _WEIGHTS = tuple(SENTENCE_WEIGHTS[name] for name in SENTENCE_FEATURES)
 _SPAN_KINDS = ("quantity", "when", "who", "where")

@@ -23,6 +23,15 @@ def test_numbers_stay_whole():
     assert "44" not in terms and "000" not in terms
 
 
+def test_hyphenated_compounds_give_their_joined_word_then_their_parts():
+    assert analyze("IL-10 levels") == ["il10", "il", "10", "level"]
+    assert "il10" in analyze("IL10") and {"il", "10"} <= set(analyze("IL 10"))
+    assert analyze("anti‐inflammatory")[0] == analyze("antiinflammatory")[0]  # U+2010, the typographic hyphen
+    assert analyze("the 1990-91 season") == ["1990", "91", "season"]  # no letter: no joined number
+    text = "an IL-10 rise"
+    assert analyze_spans(text)[:3] == [("il10", 3, 8), ("il", 3, 5), ("10", 6, 8)]
+
+
 def test_stopwords_dropped_and_stems_used():
     assert analyze("How many of the survivors were treated?") == ["survivor", "treat"]
 
