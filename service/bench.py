@@ -143,14 +143,17 @@ def run_bench(instance: Path, paragraphs: int, queries: int, seed: int, seed_tex
     log(f"{len(qs)} queries through the engine")
     for q in qs[:20]:
         index.search(q, 10)  # warm up
-    engine, plain = [], []
-    full, body_only = Ranking(), Ranking(phrase_weight=0.0, title_weight=0.0, rerank=False)
-    for q in qs:  # interleaved, so machine noise hits both the same
-        index.ranking = full
-        engine += _time_each(lambda q: index.search(q, 10), [q])
-        index.ranking = body_only
-        plain += _time_each(lambda q: index.search(q, 10), [q])
-    index.ranking = full
+    engine = _time_each(lambda q: index.search(q, 10), qs)  # each question new to the process, as a user's is
+    # The ranking's own cost: the same questions again, each timed with the full ranking and with body BM25
+    # only, in alternating order. (Whichever runs first for a question pays its first-time costs, the
+    # stemmer cache and cold index pages; timing the full ranking always first made it look 2.0x, not 1.7x.)
+    full, plain = [], []
+    rankings = [(Ranking(), full), (Ranking(phrase_weight=0.0, title_weight=0.0, rerank=False), plain)]
+    for i, q in enumerate(qs):
+        for ranking, times in rankings if i % 2 == 0 else rankings[::-1]:
+            index.ranking = ranking
+            times += _time_each(lambda q: index.search(q, 10), [q])
+    index.ranking = Ranking()
     engine_rss = _rss_mb()
 
     import bm25s
@@ -180,8 +183,8 @@ def run_bench(instance: Path, paragraphs: int, queries: int, seed: int, seed_tex
         "index_seconds": round(build_s, 2), "paragraphs_per_second": round(report.paragraphs / build_s),
         "index_mb": round(size / 2**20, 1), "load_seconds": round(statistics.median(loads), 3),
         "engine_p50_ms": round(engine_p50, 3), "engine_p99_ms": round(_percentile(engine, 99), 3),
-        "plain_bm25_p50_ms": round(statistics.median(plain), 3),
-        "ranking_cost_ratio": round(engine_p50 / statistics.median(plain), 2),
+        "full_ranking_p50_ms": round(statistics.median(full), 3), "plain_bm25_p50_ms": round(statistics.median(plain), 3),
+        "ranking_cost_ratio": round(statistics.median(full) / statistics.median(plain), 2),
         "bm25s_p50_ms": round(bm25s_p50, 3), "rank_bm25_p50_ms": round(rank_p50, 2),
         "speedup_vs_rank_bm25": round(rank_p50 / engine_p50, 1), "speedup_vs_bm25s": round(bm25s_p50 / engine_p50, 2),
         "engine_rss_mb": engine_rss, "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
