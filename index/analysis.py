@@ -110,6 +110,12 @@ def terms_for_token(token: str) -> tuple[str, ...]:
     return (stem, str(value)) if value is not None else (stem,)
 
 
+def joined_then_part(first: str, second: str) -> bool:
+    """Whether two adjacent terms are a compound's joined word and its own first part ("il10", "il"):
+    the same word twice, not two words side by side (a prefix test, so it can err only towards that)."""
+    return len(first) > len(second) and first.startswith(second)
+
+
 def _is_compound(token: str) -> bool:
     return any(h in token for h in _HYPHENS)
 

@@ -184,13 +184,23 @@ class SearchIndex:
         scores = self.engine.scores(ids, weights)
         if ranking.title_weight:
             self.titles.scores(ids, weights * np.float32(ranking.title_weight), out=scores)
-        pairs = query_pair_ids(self.phrase_table, [self.vocab.get(t, -1) for t in phrase])
+        pairs = query_pair_ids(self.phrase_table, self._phrase_ids(phrase))
         if len(pairs) and ranking.phrase_weight:
             self.phrases.scores(pairs, np.full(len(pairs), ranking.phrase_weight, dtype=np.float32), out=scores)
         for document_id in exclude & self.by_id.keys():
             info = self.by_id[document_id]
             scores[info.first_paragraph:info.first_paragraph + info.paragraphs] = 0
         return ids, weights, scores
+
+    def _phrase_ids(self, phrase: Sequence[str]) -> list[int]:
+        """The question's term ids in order for query_pair_ids: -1 for a term the corpus lacks, and a -1
+        between a compound's joined word and its own first part, which are not two words side by side."""
+        ids = []
+        for previous, term in zip(("",) + tuple(phrase), phrase):
+            if analysis.joined_then_part(previous, term):
+                ids.append(-1)
+            ids.append(self.vocab.get(term, -1))
+        return ids
 
     def _features(self, order: np.ndarray, scores: np.ndarray, ids: np.ndarray, weights: np.ndarray):
         return rerank.candidate_features(order, scores.astype(np.float64), self.tokens, self.token_offsets, ids,

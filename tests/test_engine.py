@@ -77,3 +77,14 @@ def test_phrase_pairs_stay_inside_paragraphs():
     assert ids[1] == ids[2]  # (2,3) in both paragraphs
     assert len(query_pair_ids(table, [2, 3])) == 1 and len(query_pair_ids(table, [3, 2])) == 0
     assert len(query_pair_ids(table, [2, -1, 3])) == 0  # an unknown word between them: not a phrase
+
+
+def test_a_compound_and_its_own_first_part_are_no_phrase(tmp_path):
+    from index import analyze, build_index, load_index
+
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "a.md").write_text("Serum IL-10 levels rose.\n")
+    build_index(tmp_path / "c", tmp_path / "i")
+    index = load_index(tmp_path / "i")
+    serum, il10, il, ten, level = (index.vocab[t] for t in ("serum", "il10", "il", "10", "level"))
+    assert index._phrase_ids(analyze("serum IL-10 levels")) == [serum, il10, -1, il, ten, level]
