@@ -113,8 +113,18 @@ def find_passages(index: SearchIndex, question: str, top_k: int = 5, history=())
     passages = []
     for h in hits:  # each paragraph is analysed once; highlights, sentences and values all use it
         terms = tuple(analyze_spans(h.paragraph.text))
-        passages.append(Passage(h, tuple((s, e) for t, s, e in terms if t in q.search), terms))
+        passages.append(Passage(h, _highlights(terms, q.search), terms))
     return q, hits, tuple(passages)
+
+
+def _highlights(terms, search) -> tuple[tuple[int, int], ...]:
+    """Offsets of the searched terms, without overlaps: a compound whose joined word matched ("IL-10")
+    is marked whole, and its parts (spans inside it, listed right after it) are not marked again."""
+    marks: list[tuple[int, int]] = []
+    for term, start, end in terms:
+        if term in search and (not marks or start >= marks[-1][1]):
+            marks.append((start, end))
+    return tuple(marks)
 
 
 def answer_question(index: SearchIndex, question: str, top_k: int = 5, history=(), threshold: float = 0.3) -> AskResult:

@@ -168,3 +168,16 @@ def test_how_many_reads_part_of_whole(tmp_path, question, text, span):
     answer = answer_question(index, question).answer
     assert answer is not None and answer.text == text
     assert answer.text[answer.highlight[0]:answer.highlight[1]] == span
+
+
+def test_a_matched_compound_is_marked_once_and_whole(tmp_path):
+    from index import open_index
+    from service.answers import find_passages
+
+    (tmp_path / "corpus").mkdir()
+    text = "Serum IL-10 levels rose, and two 2-year trials found IL 10 too."
+    (tmp_path / "corpus" / "facts.txt").write_text(text + "\n")
+    index, _ = open_index(tmp_path / "corpus", tmp_path / "index")
+    _, _, passages = find_passages(index, "Did IL-10 levels rise in two trials?")
+    marks = [text[s:e] for s, e in passages[0].highlights]
+    assert marks == ["IL-10", "levels", "rose", "two", "2", "trials", "IL", "10"]  # no mark inside another
