@@ -146,7 +146,7 @@ def run_bench(instance: Path, paragraphs: int, queries: int, seed: int, seed_tex
     engine = _time_each(lambda q: index.search(q, 10), qs)  # each question new to the process, as a user's is
     # The ranking's own cost: the same questions again, each timed with the full ranking and with body BM25
     # only, in alternating order. (Whichever runs first for a question pays its first-time costs, the
-    # stemmer cache and cold index pages; timing the full ranking always first made it look 2.0x, not 1.7x.)
+    # stemmer cache and cold index pages; timing the full ranking always first made it look 2.0x, not 1.6x.)
     full, plain = [], []
     rankings = [(Ranking(), full), (Ranking(phrase_weight=0.0, title_weight=0.0, rerank=False), plain)]
     for i, q in enumerate(qs):
