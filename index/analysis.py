@@ -16,7 +16,8 @@ from nltk.stem.snowball import SnowballStemmer
 from nltk.tokenize import RegexpTokenizer
 
 ANALYSIS_VERSION = 3
-TOKEN_PATTERN = r"\w+(?:[-‐‑]\w+)+|[£$€¥]?\d+(?:[.,]\d+)*%?|\w+(?:['’]\w+)*"
+HYPHENS = "-‐‑"  # hyphen-minus, hyphen, non-breaking hyphen: they join a compound ("IL-10")
+TOKEN_PATTERN = rf"\w+(?:[{HYPHENS}]\w+)+|[£$€¥]?\d+(?:[.,]\d+)*%?|\w+(?:['’]\w+)*"
 
 # nltk's English stopword list (shipped here so nothing is downloaded), plus question fillers.
 STOPWORDS = frozenset(
@@ -69,7 +70,6 @@ TOKENIZER = RegexpTokenizer(TOKEN_PATTERN)  # nltk's tokenizer defines what a to
 # pattern with `re`; tests pin both to identical tokens.
 _TOKEN_RE = re.compile(TOKEN_PATTERN)
 _WORD_RE = re.compile(r"\w+")  # the parts of a hyphenated compound
-_HYPHENS = "-‐‑"  # hyphen-minus, hyphen, non-breaking hyphen (TOKEN_PATTERN's first branch)
 _stemmer = SnowballStemmer("english")
 _CURRENCY = "£$€¥"
 
@@ -117,7 +117,7 @@ def joined_then_part(first: str, second: str) -> bool:
 
 
 def _is_compound(token: str) -> bool:
-    return any(h in token for h in _HYPHENS)
+    return any(h in token for h in HYPHENS)
 
 
 def _normalize_number(number: str) -> str:
