@@ -45,6 +45,11 @@ class Engine(Protocol):
         """How many paragraphs contain each term."""
 
 
+def lucene_idf(df, n):
+    """Lucene's idf, ln(1 + (N - df + 0.5) / (df + 0.5)), for a document frequency (or an array of them)."""
+    return np.log1p((n - df + 0.5) / (df + 0.5))
+
+
 def bm25_matrix(flat: np.ndarray, offsets: np.ndarray, vocab_size: int, params: Bm25Params):
     """The Lucene-BM25 score of every (term, paragraph) pair as CSC arrays (data, indices, indptr).
 
@@ -57,7 +62,7 @@ def bm25_matrix(flat: np.ndarray, offsets: np.ndarray, vocab_size: int, params: 
     pairs, tf = np.unique(flat.astype(np.int64) * max(n, 1) + paragraph, return_counts=True)
     term, paragraph = np.divmod(pairs, max(n, 1))
     df = np.bincount(term, minlength=vocab_size)
-    idf = np.log1p((n - df + 0.5) / (df + 0.5))
+    idf = lucene_idf(df, n)
     norm = params.k1 * (1 - params.b + params.b * lengths / (lengths.mean() if n and lengths.any() else 1.0))
     data = (idf[term] * tf / (tf + norm[paragraph])).astype(np.float32)
     indptr = np.zeros(vocab_size + 1, dtype=np.int64)
@@ -125,7 +130,7 @@ class RankBm25Engine:
             def _calc_idf(self, nd):
                 self.nd = nd
                 for word, freq in nd.items():
-                    self.idf[word] = float(np.log(1 + (self.corpus_size - freq + 0.5) / (freq + 0.5)))
+                    self.idf[word] = float(lucene_idf(freq, self.corpus_size))
 
         # rank-bm25 cannot index an empty paragraph list; a placeholder keeps N and avgdl unchanged.
         corpus = [list(map(str, flat[offsets[i]:offsets[i + 1]].tolist())) or ["\x00"] for i in range(len(offsets) - 1)]

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .engine import lucene_idf
+
 CANDIDATES = 15
 WINDOW = 15
 SAME_DOCUMENT_OF = 10  # "same_document" counts among this many leading candidates
@@ -71,7 +73,7 @@ def candidate_features(candidates: np.ndarray, first_stage: np.ndarray, tokens: 
     window[owner, position // WINDOW, term] = True
     window[owner, buckets + (position + WINDOW // 2) // WINDOW, term] = True
     df = np.count_nonzero(matched[0], axis=0)
-    local = idf * np.log(1 + (n - df + 0.5) / (df + 0.5))
+    local = idf * lucene_idf(df, n)
     features[:, 1] = (window @ idf).max(axis=1) / total
     features[:, 2:4] = (matched @ local).T / (local.sum() or 1.0)
     return features, matched[0]

@@ -12,7 +12,7 @@ import numpy as np
 
 from . import analysis, rerank
 from .documents import Document, Paragraph
-from .engine import ENGINES, Bm25Params, Hit, top_k
+from .engine import ENGINES, Bm25Params, Hit, lucene_idf, top_k
 from .errors import DocumentNotFoundError, EmptyQueryError
 from .fields import build_phrases, query_pair_ids, title_field
 
@@ -72,7 +72,7 @@ class SearchIndex:
         self.num_paragraphs = n = len(rows)
         df = self.engine.doc_freq(np.arange(len(vocab_list), dtype=np.int64)).astype(np.float64)
         # Lucene idf per term id; the extra last entry, 0, is the idf of term id -1 (unknown)
-        self.term_idf = np.append(np.where(df > 0, np.log(1 + (n - df + 0.5) / (df + 0.5)), 0.0), 0.0)
+        self.term_idf = np.append(np.where(df > 0, lucene_idf(df, n), 0.0), 0.0)
 
     @classmethod
     def open(cls, directory: Path, manifest: dict) -> "SearchIndex":

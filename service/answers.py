@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from index import SearchIndex, analyze_spans
-from index.engine import Hit
+from index.engine import Hit, lucene_idf
 from index.errors import EmptyQueryError
 from index.sentences import sentence_spans
 
@@ -145,7 +145,7 @@ def term_weights(index: SearchIndex, q: Question) -> dict[str, float]:
     """idf x search weight per searched term; terms unknown to the index count as rarest."""
     terms = list(q.search)
     idf = index.idf(terms)
-    rarest = math.log(1 + (index.num_paragraphs + 0.5) / 0.5)
+    rarest = float(lucene_idf(0, index.num_paragraphs))
     return {t: (float(i) if i > 0 else rarest) * q.search[t] for t, i in zip(terms, idf)}
 
 
