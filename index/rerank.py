@@ -19,12 +19,16 @@ SAME_DOCUMENT_OF = 10  # "same_document" counts among this many leading candidat
 FEATURES = (
     "first_stage",     # body + phrase + title score, over the best candidate's
     "window",          # idf share of distinct question terms inside the best WINDOW-term window
-    "local_coverage",  # share of the question's terms found, each weighted by idf x its idf among the
-                       # candidates (a topic word in every candidate tells them apart poorly)
+    "local_coverage",  # share of the question's terms found here or in the document's title, each weighted
+                       # by idf x its idf among the candidates (a topic word in every candidate tells them
+                       # apart poorly; a title's word is what every paragraph of its document is about)
     "near_miss",       # the same share for question terms missing here but present with the same first five letters
     "same_document",   # share of the leading candidates from this paragraph's document
+    "previous",        # idf share of question terms missing here that the previous paragraph of the same
+                       # document holds ("Tesla ..." then "He was born ...")
 )
-WEIGHTS = {"first_stage": 1.0, "window": 0.9785, "local_coverage": 0.5681, "near_miss": 0.765, "same_document": 0.4299}
+WEIGHTS = {"first_stage": 1.0, "window": 0.9659, "local_coverage": 0.5559, "near_miss": 0.7328, "same_document": 0.4043,
+           "previous": 0.53}
 _WEIGHTS = np.array([WEIGHTS[name] for name in FEATURES])
 
 
@@ -36,11 +40,23 @@ def prefix_groups(vocabulary: list[str], length: int = 5) -> np.ndarray:
                         for i, t in enumerate(vocabulary)), dtype=np.int64, count=len(vocabulary))
 
 
+def holds(tokens: np.ndarray, starts: np.ndarray, ends: np.ndarray, query: np.ndarray) -> np.ndarray:
+    """Which of the `query` term ids each token range [start, end) holds: ranges x terms, bool."""
+    longest = int((ends - starts).max(initial=0))
+    if not longest:
+        return np.zeros((len(starts), len(query)), dtype=bool)
+    at = starts[:, None] + np.arange(longest)
+    inside = at < ends[:, None]
+    grid = np.where(inside, tokens[np.where(inside, at, 0)], -1)
+    return (grid[:, :, None] == query).any(axis=1)
+
+
 def candidate_features(candidates: np.ndarray, first_stage: np.ndarray, tokens: np.ndarray, offsets: np.ndarray,
-                       query: np.ndarray, idf: np.ndarray, prefixes: np.ndarray,
-                       documents: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                       query: np.ndarray, idf: np.ndarray, prefixes: np.ndarray, documents: np.ndarray,
+                       titles: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """A candidates x FEATURES matrix, and which question terms each candidate holds (candidates x
-    terms, bool); `query` holds the question's term ids and `idf` their weights.
+    terms, bool); `query` holds the question's term ids and `idf` their weights, `documents` each
+    paragraph's document number and `titles` the documents' title terms (flat, offsets).
 
     The candidates' terms are laid out as a padded candidates x longest grid, so one comparison with
     the question's prefix groups finds every exact and near match with its candidate and position.
@@ -72,10 +88,16 @@ def candidate_features(candidates: np.ndarray, first_stage: np.ndarray, tokens: 
     window = np.zeros((n, 2 * buckets, q), dtype=bool)
     window[owner, position // WINDOW, term] = True
     window[owner, buckets + (position + WINDOW // 2) // WINDOW, term] = True
-    df = np.count_nonzero(matched[0], axis=0)
-    local = idf * lucene_idf(df, n)
+    title_flat, title_offsets = titles
+    found = matched[0] | holds(title_flat, title_offsets[same], title_offsets[same + 1], query)
+    local = idf * lucene_idf(np.count_nonzero(found, axis=0), n)
     features[:, 1] = (window @ idf).max(axis=1) / total
-    features[:, 2:4] = (matched @ local).T / (local.sum() or 1.0)
+    features[:, 2] = found @ local / (local.sum() or 1.0)
+    features[:, 3] = matched[1] @ local / (local.sum() or 1.0)
+    before = np.maximum(candidates - 1, 0)
+    has_previous = (candidates > 0) & (documents[before] == same)
+    previous = holds(tokens, offsets[before], np.where(has_previous, offsets[before + 1], offsets[before]), query)
+    features[:, 5] = (previous & ~matched[0]) @ idf / total
     return features, matched[0]
 
 

@@ -54,7 +54,7 @@ class SearchIndex:
 
     def __init__(self, directory: Path, manifest: dict, engines: dict, phrase_table: np.ndarray,
                  vocab_list: list[str], rows: np.ndarray, headings: list[str], text: bytes | mmap.mmap,
-                 tokens: np.ndarray, token_offsets: np.ndarray):
+                 tokens: np.ndarray, token_offsets: np.ndarray, titles: tuple[np.ndarray, np.ndarray]):
         self.directory, self.manifest = directory, manifest
         self.engine, self.phrases, self.titles = engines["body"], engines["phrases"], engines["titles"]
         self.phrase_table = phrase_table
@@ -63,6 +63,7 @@ class SearchIndex:
         self.vocab = {term: i for i, term in enumerate(vocab_list)}
         self.rows, self.headings, self.text = rows, headings, text
         self.tokens, self.token_offsets = tokens, token_offsets
+        self.titles_terms = titles  # (flat, offsets): each document's title terms
         self.documents = [DocumentInfo(d["id"], d["title"], d["file"], d["sha256"], d["chars"], d["paragraphs"],
                                        d["first_paragraph"], d["bytes"][0], d["bytes"][1])
                           for d in manifest["documents"]]
@@ -89,14 +90,16 @@ class SearchIndex:
         engine_cls = ENGINES[settings["engine"]]
         params = Bm25Params(settings["bm25"]["k1"], settings["bm25"]["b"])
         phrase_table = load("phrase_table.npy")
+        titles = load("title_tokens.npy"), load("title_offsets.npy")
         counts = np.array([d["paragraphs"] for d in manifest["documents"]], dtype=np.int64)
         field_terms = {  # only the reference engine, which keeps nothing on disk, needs these
             "body": lambda: (tokens, token_offsets),
             "phrases": lambda: build_phrases(np.asarray(tokens), np.asarray(token_offsets))[:2],
-            "titles": lambda: title_field(load("title_tokens.npy"), load("title_offsets.npy"), counts)}
+            "titles": lambda: title_field(*titles, counts)}
         engines = {name: engine_cls.load(directory, len(rows), prefix=FIELD_PREFIXES.get(name, ""), params=params,
                                          terms=terms) for name, terms in field_terms.items()}
-        return cls(directory, manifest, engines, phrase_table, vocab_list, rows, headings, text, tokens, token_offsets)
+        return cls(directory, manifest, engines, phrase_table, vocab_list, rows, headings, text, tokens, token_offsets,
+                   titles)
 
     # -- paragraphs and documents -------------------------------------------------------------
 
@@ -151,17 +154,23 @@ class SearchIndex:
         ids, weights, scores = query
         terms, term_ids = [self.vocab_list[i] for i in ids.tolist()], ids.tolist()
         order, scores = top_k(scores, max(k, rerank.CANDIDATES) if self.ranking.rerank else k)
-        if self.ranking.rerank and len(order) > 1:
-            features, holds = self._features(order, scores, ids, weights)  # holds: the question terms in each
-            scores = rerank.rerank_scores(features, scores)
-            best = np.lexsort((order, -scores))[:k]
-            order, scores = order[best], scores[best]
-            matched = [tuple(t for t, h in zip(terms, row) if h) for row in holds[best].tolist()]
-        else:
-            matched = [tuple(t for tid, t in zip(term_ids, terms) if tid in present)
-                       for present in (set(self.paragraph_terms(i).tolist()) for i in order.tolist())]
-        return [Hit(self.paragraph(i), round(float(score), 4), m)
-                for i, score, m in zip(order.tolist(), scores.tolist(), matched)]
+        window = min(len(order), rerank.CANDIDATES) if self.ranking.rerank and len(order) > 1 else 0
+        matched: dict[int, tuple[str, ...]] = {}  # the question terms each re-ranked paragraph holds
+        if window:  # re-rank the leading candidates; any further ones follow in first-stage order, so the
+            # best k never depend on how many are asked for (each re-ranked score >= its first-stage score)
+            features, holds = self._features(order[:window], scores[:window], ids, weights)
+            reranked = rerank.rerank_scores(features, scores[:window])
+            best = np.lexsort((order[:window], -reranked))
+            matched = {int(order[i]): tuple(t for t, h in zip(terms, holds[i].tolist()) if h) for i in best.tolist()}
+            order, scores = np.concatenate([order[:window][best], order[window:]]), np.concatenate(
+                [reranked[best], scores[window:]])
+        hits = []
+        for i, score in zip(order[:k].tolist(), scores[:k].tolist()):
+            if i not in matched:
+                present = set(self.paragraph_terms(i).tolist())
+                matched[i] = tuple(t for tid, t in zip(term_ids, terms) if tid in present)
+            hits.append(Hit(self.paragraph(i), round(float(score), 4), matched[i]))
+        return hits
 
     def rerank_candidates(self, weighted: Mapping[str, float], phrase: Sequence[str] = ()):
         """(paragraph numbers, their re-ranking features) for the first-stage candidates, best first;
@@ -204,4 +213,5 @@ class SearchIndex:
 
     def _features(self, order: np.ndarray, scores: np.ndarray, ids: np.ndarray, weights: np.ndarray):
         return rerank.candidate_features(order, scores.astype(np.float64), self.tokens, self.token_offsets, ids,
-                                         self.term_idf[ids] * weights, self.prefixes, self.document_of)
+                                         self.term_idf[ids] * weights, self.prefixes, self.document_of,
+                                         self.titles_terms)

@@ -44,9 +44,9 @@ SENTENCE_FEATURES = (
 # weight the question's own words get through local_idf and local_bm25.
 HAND_SET_WEIGHTS = {"context": 2.5}
 SENTENCE_WEIGHTS = {
-    "context": 2.5, "passage": 5.5358, "proximity": 0.201, "first_sentence": -0.2276, "pairs": 0.3151,
-    "log_length": 0.1193, "passage_cover": 2.2072, "span_quantity": 2.4069, "span_when": 2.7088, "span_who": 1.4375,
-    "span_where": 1.2241, "pronoun_before": 2.0186, "local_idf": 4.3335, "near_miss": 4.7066, "local_bm25": 3.872,
+    "context": 2.5, "passage": 5.6791, "proximity": 0.1907, "first_sentence": -0.2408, "pairs": 0.291,
+    "log_length": 0.1097, "passage_cover": 2.1027, "span_quantity": 2.4587, "span_when": 2.72, "span_who": 1.4292,
+    "span_where": 1.2391, "pronoun_before": 1.9847, "local_idf": 4.3403, "near_miss": 4.5246, "local_bm25": 3.8361,
 }
 _WEIGHTS = tuple(SENTENCE_WEIGHTS[name] for name in SENTENCE_FEATURES)
 _SPAN_KINDS = ("quantity", "when", "who", "where")

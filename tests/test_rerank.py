@@ -1,4 +1,5 @@
 import math
+import random
 
 import numpy as np
 import pytest
@@ -16,24 +17,34 @@ def test_prefix_groups_join_terms_by_their_first_five_letters():
 
 def test_candidate_features_match_hand_computed_values():
     vocabulary = ["pad", "harbour", "ferri", "govern", "governor", "x"]
-    a = [1, 2, 5, 5]            # harbour ferri side by side
-    b = [1] + [5] * 20 + [2]    # harbour ... ferri, 21 terms apart
-    c = [4, 5]                  # governor: a near miss for "govern"
+    a = [1, 2, 5, 3]            # document 0: harbour ferri x govern
+    b = [1] + [5] * 20 + [2]    # document 0: harbour ... ferri, 21 terms apart
+    c = [4, 5]                  # document 1: governor, a near miss for "govern"; its title says harbour
     tokens = np.array(a + b + c)
     offsets = np.array([0, 4, 26, 28])
+    titles = np.array([1]), np.array([0, 0, 1])
     query, idf = np.array([1, 2, 3]), np.array([1.0, 2.0, 3.0])
     features, holds = rerank.candidate_features(
         np.array([0, 1, 2]), np.array([3.0, 2.0, 1.0]), tokens, offsets, query, idf,
-        rerank.prefix_groups(vocabulary), documents=np.array([0, 0, 1]))
+        rerank.prefix_groups(vocabulary), documents=np.array([0, 0, 1]), titles=titles)
     column = {name: features[:, i] for i, name in enumerate(rerank.FEATURES)}
-    # harbour and ferri are in 2 of 3 candidates, govern in none: idf x log(1 + (3 - df + 0.5) / (df + 0.5))
-    local = [1 * math.log(1.6), 2 * math.log(1.6), 3 * math.log(8)]
+    # found in a paragraph or its title: harbour in 3 of 3 candidates, ferri in 2, govern in 1;
+    # each weighs idf x log(1 + (3 - df + 0.5) / (df + 0.5))
+    local = [1 * math.log(8 / 7), 2 * math.log(1.6), 3 * math.log(8 / 3)]
     assert column["first_stage"] == pytest.approx([1, 2 / 3, 1 / 3])
-    assert column["window"] == pytest.approx([3 / 6, 2 / 6, 0])  # b's two terms never share a window
-    assert column["local_coverage"] == pytest.approx([3 * math.log(1.6) / sum(local)] * 2 + [0])
+    assert column["window"] == pytest.approx([1, 2 / 6, 0])  # b's two terms never share a window
+    assert column["local_coverage"] == pytest.approx([1, (local[0] + local[1]) / sum(local), local[0] / sum(local)])
     assert column["near_miss"] == pytest.approx([0, 0, local[2] / sum(local)])
     assert column["same_document"] == pytest.approx([2 / 3, 2 / 3, 1 / 3])
-    assert holds.tolist() == [[True, True, False], [True, True, False], [False, False, False]]
+    # b lacks govern, which a (before it, same document) holds; c's previous paragraph is another document's
+    assert column["previous"] == pytest.approx([0, 3 / 6, 0])
+    assert holds.tolist() == [[True, True, True], [True, True, False], [False, False, False]]
+
+
+def test_holds_reads_each_token_range():
+    tokens = np.array([4, 7, 7, 9, 1])
+    found = rerank.holds(tokens, np.array([0, 2, 4, 5]), np.array([2, 4, 4, 5]), np.array([7, 9, 4]))
+    assert found.tolist() == [[True, False, True], [True, True, False], [False, False, False], [False, False, False]]
 
 
 def test_a_near_miss_breaks_a_first_stage_tie(tmp_path):
@@ -59,3 +70,22 @@ def test_reranked_hits_report_the_same_matched_terms(seed_index):
     reranked = seed_index.search("survivors hospital Calais", 20)
     assert reranked and all(h.matched_terms == plain[h.paragraph.start] for h in reranked if h.paragraph.start in plain)
     assert any(h.matched_terms for h in reranked)
+
+
+def test_the_best_hits_do_not_depend_on_how_many_are_asked_for(tmp_path):
+    """Only the leading rerank.CANDIDATES are re-ranked, whatever k: asking for more appends, never reorders."""
+    rng = random.Random(7)
+    words = "harbour ferry governor council tide storm pilot cargo dock crane lighthouse quay ballast anchor".split()
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for d in range(3):
+        paragraphs = (" ".join(rng.choice(words) for _ in range(rng.randint(6, 30))) + "." for _ in range(20))
+        (corpus / f"port{d}.md").write_text("\n\n".join(paragraphs) + "\n")
+    index, _ = open_index(corpus, tmp_path / "index")
+    for _ in range(30):
+        question = " ".join(rng.sample(words, 3))
+        many = index.search(question, 60)
+        assert len(many) > rerank.CANDIDATES
+        key = lambda hits: [(h.paragraph.document_id, h.paragraph.number, h.score) for h in hits]  # noqa: E731
+        assert key(index.search(question, 5)) == key(many[:5]) and key(index.search(question, 15)) == key(many[:15])
+        assert [h.score for h in many] == sorted((h.score for h in many), reverse=True)
