@@ -41,14 +41,20 @@ def prefix_groups(vocabulary: list[str], length: int = 5) -> np.ndarray:
 
 
 def holds(tokens: np.ndarray, starts: np.ndarray, ends: np.ndarray, query: np.ndarray) -> np.ndarray:
-    """Which of the `query` term ids each token range [start, end) holds: ranges x terms, bool."""
-    longest = int((ends - starts).max(initial=0))
-    if not longest:
-        return np.zeros((len(starts), len(query)), dtype=bool)
-    at = starts[:, None] + np.arange(longest)
-    inside = at < ends[:, None]
-    grid = np.where(inside, tokens[np.where(inside, at, 0)], -1)
-    return (grid[:, :, None] == query).any(axis=1)
+    """Which of the `query` term ids each token range [start, end) holds: ranges x terms, bool.
+
+    The ranges' tokens are gathered into one flat array and looked up in the sorted query."""
+    found = np.zeros((len(starts), len(query)), dtype=bool)
+    lengths = ends - starts
+    if not len(query) or lengths.sum() <= 0:
+        return found
+    row = np.repeat(np.arange(len(starts)), lengths)
+    flat = tokens[np.arange(len(row)) + np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)]
+    order = np.argsort(query)
+    position = np.minimum(np.searchsorted(query[order], flat), len(query) - 1)
+    hit = query[order][position] == flat
+    found[row[hit], order[position[hit]]] = True
+    return found
 
 
 def candidate_features(candidates: np.ndarray, first_stage: np.ndarray, tokens: np.ndarray, offsets: np.ndarray,

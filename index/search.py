@@ -161,9 +161,10 @@ class SearchIndex:
             features, holds = self._features(order[:window], scores[:window], ids, weights)
             reranked = rerank.rerank_scores(features, scores[:window])
             best = np.lexsort((order[:window], -reranked))
-            matched = {int(order[i]): tuple(t for t, h in zip(terms, holds[i].tolist()) if h) for i in best.tolist()}
             order, scores = np.concatenate([order[:window][best], order[window:]]), np.concatenate(
                 [reranked[best], scores[window:]])
+            matched = {p: tuple(t for t, h in zip(terms, row) if h)
+                       for p, row in zip(order[:window].tolist(), holds[best].tolist())}
         hits = []
         for i, score in zip(order[:k].tolist(), scores[:k].tolist()):
             if i not in matched:
