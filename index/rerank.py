@@ -40,21 +40,20 @@ def prefix_groups(vocabulary: list[str], length: int = 5) -> np.ndarray:
                         for i, t in enumerate(vocabulary)), dtype=np.int64, count=len(vocabulary))
 
 
-def holds(tokens: np.ndarray, starts: np.ndarray, ends: np.ndarray, query: np.ndarray) -> np.ndarray:
-    """Which of the `query` term ids each token range [start, end) holds: ranges x terms, bool.
-
-    The ranges' tokens are gathered into one flat array and looked up in the sorted query."""
-    found = np.zeros((len(starts), len(query)), dtype=bool)
+def _gather(tokens: np.ndarray, starts: np.ndarray, ends: np.ndarray):
+    """The tokens of the ranges [start, end) in one flat array, with each one's range and position in it."""
     lengths = ends - starts
-    if not len(query) or lengths.sum() <= 0:
-        return found
-    row = np.repeat(np.arange(len(starts)), lengths)
-    flat = tokens[np.arange(len(row)) + np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)]
-    order = np.argsort(query)
-    position = np.minimum(np.searchsorted(query[order], flat), len(query) - 1)
-    hit = query[order][position] == flat
-    found[row[hit], order[position[hit]]] = True
-    return found
+    rows = np.repeat(np.arange(len(starts)), lengths)
+    positions = np.arange(len(rows)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    return tokens[starts[rows] + positions], rows, positions
+
+
+def _lookup(values: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each value, the index of a key equal to it (keys are not empty), and whether there is one:
+    a binary search in the sorted keys."""
+    order = np.argsort(keys, kind="stable")
+    at = np.minimum(np.searchsorted(keys[order], values), len(keys) - 1)
+    return order[at], keys[order][at] == values
 
 
 def candidate_features(candidates: np.ndarray, first_stage: np.ndarray, tokens: np.ndarray, offsets: np.ndarray,
@@ -64,47 +63,53 @@ def candidate_features(candidates: np.ndarray, first_stage: np.ndarray, tokens: 
     terms, bool); `query` holds the question's term ids and `idf` their weights, `documents` each
     paragraph's document number and `titles` the documents' title terms (flat, offsets).
 
-    The candidates' terms are laid out as a padded candidates x longest grid, so one comparison with
-    the question's prefix groups finds every exact and near match with its candidate and position.
+    The terms of the candidates, of their previous paragraphs and of their titles are gathered into
+    one flat array, and one binary search in the question's sorted prefix groups finds every term that
+    shares its first letters with a question term; those few are then compared with the question's
+    terms in their group, which gives each exact and near match with its range and position.
     Windows are WINDOW-term buckets at two offsets (0 and WINDOW/2), so any run of WINDOW/2
     consecutive terms lies inside one bucket."""
     n, q = len(candidates), len(query)
-    starts, ends = offsets[candidates], offsets[candidates + 1]
-    longest = int((ends - starts).max())
     same = documents[candidates]
     features = np.zeros((n, len(FEATURES)))
     features[:, 0] = first_stage / (first_stage[0] or 1.0)
     features[:, 4] = np.count_nonzero(same[:, None] == same[:SAME_DOCUMENT_OF], axis=1) / min(n, SAME_DOCUMENT_OF)
     total = idf.sum()
-    if not longest or total <= 0:
+    if not q or total <= 0:
         return features, np.zeros((n, q), dtype=bool)
-    at = starts[:, None] + np.arange(longest)
-    inside = at < ends[:, None]
-    grid = tokens[np.where(inside, at, 0)]
+    before = np.maximum(candidates - 1, 0)
+    has_previous = (candidates > 0) & (documents[before] == same)
+    starts = np.concatenate([offsets[candidates], offsets[before]])
+    ends = np.concatenate([offsets[candidates + 1], np.where(has_previous, offsets[before + 1], offsets[before])])
+    flat, rows, positions = _gather(tokens, starts, ends)  # rows: the candidates, then their previous paragraphs
+    title_flat, title_offsets = titles
+    title_terms, title_rows, _ = _gather(title_flat, title_offsets[same], title_offsets[same + 1])
+    flat, rows = np.concatenate([flat, title_terms]), np.concatenate([rows, title_rows + 2 * n])  # then titles
     groups = prefixes[query]
-    padding = np.iinfo(prefixes.dtype).min  # no term's group
-    owner, position, term = np.nonzero(np.where(inside, prefixes[grid], padding)[:, :, None] == groups)
-    matched = np.zeros((2, n, q), dtype=bool)  # [0] the term itself, [1] a term with its first letters
-    matched[1, owner, term] = True
-    exact = grid[owner, position] == query[term]
-    owner, position, term = owner[exact], position[exact], term[exact]
-    matched[0, owner, term] = True
-    matched[1] &= ~matched[0] & (groups >= 0)
-    buckets = longest // WINDOW + 2
+    _, near = _lookup(prefixes[flat], groups)
+    flat, rows, positions = flat[near], rows[near], positions[near[:len(positions)]]
+    hit, term = np.nonzero(prefixes[flat][:, None] == groups)  # each term sharing its group with question terms
+    exact = flat[hit] == query[term]
+    found = np.zeros((3 * n, q), dtype=bool)  # the term itself in the candidate, its previous paragraph, its title
+    found[rows[hit[exact]], term[exact]] = True
+    matched = found[:n]
+    near_miss = np.zeros((n, q), dtype=bool)  # a term with its first letters, in the candidate
+    mine = rows[hit] < n
+    near_miss[rows[hit[mine]], term[mine]] = True
+    near_miss &= ~matched & (groups >= 0)
+    own = exact & mine
+    owner, position, term = rows[hit[own]], positions[hit[own]], term[own]
+    buckets = int((ends[:n] - starts[:n]).max()) // WINDOW + 2
     window = np.zeros((n, 2 * buckets, q), dtype=bool)
     window[owner, position // WINDOW, term] = True
     window[owner, buckets + (position + WINDOW // 2) // WINDOW, term] = True
-    title_flat, title_offsets = titles
-    found = matched[0] | holds(title_flat, title_offsets[same], title_offsets[same + 1], query)
-    local = idf * lucene_idf(np.count_nonzero(found, axis=0), n)
+    present = matched | found[2 * n:]
+    local = idf * lucene_idf(np.count_nonzero(present, axis=0), n)
     features[:, 1] = (window @ idf).max(axis=1) / total
-    features[:, 2] = found @ local / (local.sum() or 1.0)
-    features[:, 3] = matched[1] @ local / (local.sum() or 1.0)
-    before = np.maximum(candidates - 1, 0)
-    has_previous = (candidates > 0) & (documents[before] == same)
-    previous = holds(tokens, offsets[before], np.where(has_previous, offsets[before + 1], offsets[before]), query)
-    features[:, 5] = (previous & ~matched[0]) @ idf / total
-    return features, matched[0]
+    features[:, 2] = present @ local / (local.sum() or 1.0)
+    features[:, 3] = near_miss @ local / (local.sum() or 1.0)
+    features[:, 5] = (found[n:2 * n] & ~matched) @ idf / total
+    return features, matched
 
 
 def rerank_scores(features: np.ndarray, first_stage: np.ndarray) -> np.ndarray:

@@ -41,10 +41,16 @@ def test_candidate_features_match_hand_computed_values():
     assert holds.tolist() == [[True, True, True], [True, True, False], [False, False, False]]
 
 
-def test_holds_reads_each_token_range():
-    tokens = np.array([4, 7, 7, 9, 1])
-    found = rerank.holds(tokens, np.array([0, 2, 4, 5]), np.array([2, 4, 4, 5]), np.array([7, 9, 4]))
-    assert found.tolist() == [[True, False, True], [True, True, False], [False, False, False], [False, False, False]]
+def test_question_terms_sharing_their_first_letters_are_each_matched_and_near_missed():
+    vocabulary = ["pad", "harbour", "ferri", "govern", "governor", "x"]
+    tokens, offsets = np.array([4, 5, 3]), np.array([0, 2, 3])  # "governor x", then "govern"
+    no_titles = np.array([], dtype=np.int64), np.array([0, 0, 0])
+    features, holds = rerank.candidate_features(
+        np.array([0, 1]), np.array([2.0, 1.0]), tokens, offsets, np.array([3, 4]), np.array([1.0, 1.0]),
+        rerank.prefix_groups(vocabulary), documents=np.array([0, 1]), titles=no_titles)
+    assert holds.tolist() == [[False, True], [True, False]]
+    near_miss = features[:, rerank.FEATURES.index("near_miss")]
+    assert near_miss == pytest.approx([0.5, 0.5])  # each lacks one of the two, and has the other
 
 
 def test_a_near_miss_breaks_a_first_stage_tie(tmp_path):
