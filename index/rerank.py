@@ -51,9 +51,19 @@ def _gather(tokens: np.ndarray, starts: np.ndarray, ends: np.ndarray):
 def _lookup(values: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For each value, the index of a key equal to it (keys are not empty), and whether there is one:
     a binary search in the sorted keys."""
-    order = np.argsort(keys, kind="stable")
+    order = np.argsort(keys)
     at = np.minimum(np.searchsorted(keys[order], values), len(keys) - 1)
     return order[at], keys[order][at] == values
+
+
+def terms_held(tokens: np.ndarray, offsets: np.ndarray, paragraphs: np.ndarray, query: np.ndarray) -> np.ndarray:
+    """Which of the question's distinct term ids each paragraph holds: paragraphs x terms, bool."""
+    held = np.zeros((len(paragraphs), len(query)), dtype=bool)
+    if len(query):
+        flat, rows, _ = _gather(tokens, offsets[paragraphs], offsets[paragraphs + 1])
+        term, found = _lookup(flat, query)
+        held[rows[found], term[found]] = True
+    return held
 
 
 def candidate_features(candidates: np.ndarray, first_stage: np.ndarray, tokens: np.ndarray, offsets: np.ndarray,

@@ -63,7 +63,7 @@ class SearchIndex:
         self.vocab = {term: i for i, term in enumerate(vocab_list)}
         self.rows, self.headings, self.text = rows, headings, text
         self.tokens, self.token_offsets = tokens, token_offsets
-        self.titles_terms = titles  # (flat, offsets): each document's title terms
+        self.title_terms = titles  # (flat, offsets): each document's title terms
         self.documents = [DocumentInfo(d["id"], d["title"], d["file"], d["sha256"], d["chars"], d["paragraphs"],
                                        d["first_paragraph"], d["bytes"][0], d["bytes"][1])
                           for d in manifest["documents"]]
@@ -152,10 +152,9 @@ class SearchIndex:
         if query is None:
             return []
         ids, weights, scores = query
-        terms, term_ids = [self.vocab_list[i] for i in ids.tolist()], ids.tolist()
+        terms = [self.vocab_list[i] for i in ids.tolist()]
         order, scores = top_k(scores, max(k, rerank.CANDIDATES) if self.ranking.rerank else k)
         window = min(len(order), rerank.CANDIDATES) if self.ranking.rerank and len(order) > 1 else 0
-        matched: dict[int, tuple[str, ...]] = {}  # the question terms each re-ranked paragraph holds
         if window:  # re-rank the leading candidates; any further ones follow in first-stage order, so the
             # best k never depend on how many are asked for (each re-ranked score >= its first-stage score)
             features, holds = self._features(order[:window], scores[:window], ids, weights)
@@ -163,15 +162,14 @@ class SearchIndex:
             best = np.lexsort((order[:window], -reranked))
             order, scores = np.concatenate([order[:window][best], order[window:]]), np.concatenate(
                 [reranked[best], scores[window:]])
-            matched = {p: tuple(t for t, h in zip(terms, row) if h)
-                       for p, row in zip(order[:window].tolist(), holds[best].tolist())}
-        hits = []
-        for i, score in zip(order[:k].tolist(), scores[:k].tolist()):
-            if i not in matched:
-                present = set(self.paragraph_terms(i).tolist())
-                matched[i] = tuple(t for tid, t in zip(term_ids, terms) if tid in present)
-            hits.append(Hit(self.paragraph(i), round(float(score), 4), matched[i]))
-        return hits
+            holds = holds[best][:k]
+        else:
+            holds = np.zeros((0, len(ids)), dtype=bool)
+        order, scores = order[:k], scores[:k]
+        if len(holds) < len(order):  # the question terms the hits beyond the re-ranked ones hold
+            holds = np.vstack([holds, rerank.terms_held(self.tokens, self.token_offsets, order[len(holds):], ids)])
+        return [Hit(self.paragraph(i), round(float(score), 4), tuple(t for t, h in zip(terms, row) if h))
+                for i, score, row in zip(order.tolist(), scores.tolist(), holds.tolist())]
 
     def rerank_candidates(self, weighted: Mapping[str, float], phrase: Sequence[str] = ()):
         """(paragraph numbers, their re-ranking features) for the first-stage candidates, best first;
@@ -215,4 +213,4 @@ class SearchIndex:
     def _features(self, order: np.ndarray, scores: np.ndarray, ids: np.ndarray, weights: np.ndarray):
         return rerank.candidate_features(order, scores.astype(np.float64), self.tokens, self.token_offsets, ids,
                                          self.term_idf[ids] * weights, self.prefixes, self.document_of,
-                                         self.titles_terms)
+                                         self.title_terms)

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from index import open_index, rerank
+from index.analysis import analyze
 from index.search import Ranking
 
 
@@ -95,3 +96,7 @@ def test_the_best_hits_do_not_depend_on_how_many_are_asked_for(tmp_path):
         key = lambda hits: [(h.paragraph.document_id, h.paragraph.number, h.score) for h in hits]  # noqa: E731
         assert key(index.search(question, 5)) == key(many[:5]) and key(index.search(question, 15)) == key(many[:15])
         assert [h.score for h in many] == sorted((h.score for h in many), reverse=True)
+        terms = analyze(question)
+        for hit in many:  # re-ranked or not, each hit names the question terms its paragraph holds
+            held = set(analyze(hit.paragraph.text))
+            assert hit.matched_terms == tuple(t for t in dict.fromkeys(terms) if t in held)
