@@ -25,7 +25,8 @@ STEPS = [
     ("docqa analysis, body BM25 only", Ranking(phrase_weight=0.0, title_weight=0.0, rerank=False)),
     ("+ phrase field (adjacent term pairs, 0.3)", Ranking(title_weight=0.0, rerank=False)),
     ("+ title field (0.4)", Ranking(rerank=False)),
-    ("+ learned re-rank of the top 15: window, local coverage, near miss, same document (default)", Ranking()),
+    ("+ learned re-rank of the top 15: window, local coverage with title terms, near miss, same document,"
+     " previous paragraph (default)", Ranking()),
 ]
 
 
