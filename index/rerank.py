@@ -27,6 +27,8 @@ FEATURES = (
     "previous",        # idf share of question terms missing here that the previous paragraph of the same
                        # document holds ("Tesla ..." then "He was born ...")
 )
+# Fitted weights; none is negative, so a re-ranked score is never below its first-stage score and hits
+# beyond the re-ranked candidates can follow them in first-stage order (SearchIndex.search_terms).
 WEIGHTS = {"first_stage": 1.0, "window": 0.9659, "local_coverage": 0.5559, "near_miss": 0.7328, "same_document": 0.4043,
            "previous": 0.53}
 _WEIGHTS = np.array([WEIGHTS[name] for name in FEATURES])
@@ -97,7 +99,7 @@ def candidate_features(candidates: np.ndarray, first_stage: np.ndarray, tokens: 
     flat, rows = np.concatenate([flat, title_terms]), np.concatenate([rows, title_rows + 2 * n])  # then titles
     groups = prefixes[query]
     _, near = _lookup(prefixes[flat], groups)
-    flat, rows, positions = flat[near], rows[near], positions[near[:len(positions)]]
+    flat, rows, positions = flat[near], rows[near], positions[near[:len(positions)]]  # titles: last, no positions
     hit, term = np.nonzero(prefixes[flat][:, None] == groups)  # each term sharing its group with question terms
     exact = flat[hit] == query[term]
     found = np.zeros((3 * n, q), dtype=bool)  # the term itself in the candidate, its previous paragraph, its title
