@@ -13,9 +13,8 @@ from typing import Callable
 
 import numpy as np
 
-from index.errors import EmptyQueryError, InvalidInputError
-
 from index import rerank
+from index.errors import EmptyQueryError, InvalidInputError
 
 from .answers import HAND_SET_WEIGHTS, SENTENCE_FEATURES, find_passages, sentence_candidates, term_weights
 from .evaluation import load_squad, squad_index
