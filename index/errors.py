@@ -10,6 +10,7 @@
     ├── PayloadTooLargeError        413  request body over the configured limit
     ├── UnsupportedMediaTypeError   415  wrong content type or undecodable upload
     ├── CorpusError                 500  the corpus folder is missing or unreadable
+    ├── ModelFileError              500  a fitted model file is missing or does not match the code
     └── IndexCorruptError           500  an index on disk failed validation (callers rebuild it)
 """
 
@@ -69,6 +70,11 @@ class UnsupportedMediaTypeError(DocqaError):
 class CorpusError(DocqaError):
     status = 500
     title = "Corpus unavailable"
+
+
+class ModelFileError(DocqaError):
+    status = 500
+    title = "Model file invalid"
 
 
 class IndexCorruptError(DocqaError):

@@ -8,9 +8,12 @@ articles (docs/EVALUATION.md), and the score stays in BM25 units: first-stage sc
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 
 from .engine import lucene_idf
+from .linear_model import LinearModel, load_model, model_path
 
 CANDIDATES = 15
 WINDOW = 15
@@ -27,11 +30,16 @@ FEATURES = (
     "previous",        # idf share of question terms missing here that the previous paragraph of the same
                        # document holds ("Tesla ..." then "He was born ...")
 )
-# Fitted weights; none is negative, so a re-ranked score is never below its first-stage score and hits
-# beyond the re-ranked candidates can follow them in first-stage order (SearchIndex.search_terms).
-WEIGHTS = {"first_stage": 1.0, "window": 0.9659, "local_coverage": 0.5559, "near_miss": 0.7328, "same_document": 0.4043,
-           "previous": 0.53}
-_WEIGHTS = np.array([WEIGHTS[name] for name in FEATURES])
+COLUMN = {name: i for i, name in enumerate(FEATURES)}
+MODEL_FILE = "rerank-v1.json"
+
+
+@cache
+def model() -> LinearModel:
+    """The fitted weights (index/models/rerank-v1.json, made by `docqa eval fit-ranking`). None is negative,
+    so a re-ranked score is never below its first-stage score and hits beyond the re-ranked candidates can
+    follow them in first-stage order (SearchIndex.search_terms)."""
+    return load_model(model_path("index", MODEL_FILE), FEATURES, non_negative=True)
 
 
 def prefix_groups(vocabulary: list[str], length: int = 5) -> np.ndarray:
@@ -84,8 +92,9 @@ def candidate_features(candidates: np.ndarray, first_stage: np.ndarray, tokens: 
     n, q = len(candidates), len(query)
     same = documents[candidates]
     features = np.zeros((n, len(FEATURES)))
-    features[:, 0] = first_stage / (first_stage[0] or 1.0)
-    features[:, 4] = np.count_nonzero(same[:, None] == same[:SAME_DOCUMENT_OF], axis=1) / min(n, SAME_DOCUMENT_OF)
+    features[:, COLUMN["first_stage"]] = first_stage / (first_stage[0] or 1.0)
+    leading = np.count_nonzero(same[:, None] == same[:SAME_DOCUMENT_OF], axis=1)
+    features[:, COLUMN["same_document"]] = leading / min(n, SAME_DOCUMENT_OF)
     total = idf.sum()
     if not q or total <= 0:
         return features, np.zeros((n, q), dtype=bool)
@@ -117,14 +126,15 @@ def candidate_features(candidates: np.ndarray, first_stage: np.ndarray, tokens: 
     window[owner, buckets + (position + WINDOW // 2) // WINDOW, term] = True
     present = matched | found[2 * n:]
     local = idf * lucene_idf(np.count_nonzero(present, axis=0), n)
-    features[:, 1] = (window @ idf).max(axis=1) / total
-    features[:, 2] = present @ local / (local.sum() or 1.0)
-    features[:, 3] = near_miss @ local / (local.sum() or 1.0)
-    features[:, 5] = (found[n:2 * n] & ~matched) @ idf / total
+    features[:, COLUMN["window"]] = (window @ idf).max(axis=1) / total
+    features[:, COLUMN["local_coverage"]] = present @ local / (local.sum() or 1.0)
+    features[:, COLUMN["near_miss"]] = near_miss @ local / (local.sum() or 1.0)
+    features[:, COLUMN["previous"]] = (found[n:2 * n] & ~matched) @ idf / total
     return features, matched
 
 
-def rerank_scores(features: np.ndarray, first_stage: np.ndarray) -> np.ndarray:
+def rerank_scores(features: np.ndarray, first_stage: np.ndarray, weights: LinearModel | None = None) -> np.ndarray:
     """The final score in BM25 units: first-stage score plus the other features' bonus, rescaled."""
+    w = (weights or model()).weights
     top = first_stage[0] or 1.0
-    return features @ _WEIGHTS * (top / _WEIGHTS[0])
+    return features @ w * (top / w[COLUMN["first_stage"]])

@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -16,6 +17,9 @@ from index.store import build_index
 from .settings import ENV, Settings, default_instance_path, load_settings
 
 
+LAB_PACKAGES = ("bm25s", "scipy")  # the comparison engines of `bench` and `eval table` (extra "lab")
+
+
 class DocqaGroup(click.Group):
     """Turns any DocqaError into one line on stderr and exit code 1, never a traceback."""
 
@@ -24,6 +28,11 @@ class DocqaGroup(click.Group):
             return super().invoke(ctx)
         except DocqaError as exc:
             raise click.ClickException(exc.detail) from None
+        except ModuleNotFoundError as exc:
+            if exc.name not in LAB_PACKAGES:
+                raise
+            raise click.ClickException(f"this command needs the lab extra ({exc.name} is missing): "
+                                       "pip install 'docqa[lab]'") from None
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             ctx.exit(130)
@@ -92,15 +101,18 @@ def index_command(corpus, index_dir, engine) -> None:
 @corpus_options
 def ask_command(question, top_k, as_json, corpus, index_dir, engine) -> None:
     """Answer QUESTION from the documents, with citations."""
-    from .answers import answer_question, to_json
+    from .qa.answers import answer_question
+    from .qa.responses import ask_json
 
     if not question.strip():
         raise click.ClickException("the question is empty; ask something, e.g. docqa ask \"how many survivors\"")
     s = settings_from(corpus=corpus, index_dir=index_dir, engine=engine)
     index, _ = open_settings_index(s)
+    started = time.perf_counter()
     result = answer_question(index, question, top_k=top_k, threshold=s.answer_threshold)
-    if as_json:
-        click.echo(json.dumps(to_json(result), ensure_ascii=False, indent=2))
+    if as_json:  # exactly the body POST /api/ask returns
+        payload = {**ask_json(result, index), "took_ms": round((time.perf_counter() - started) * 1000, 2)}
+        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
     _print_result(result)
 
@@ -147,7 +159,7 @@ def serve_command(host, port, threads, watch, corpus, index_dir, engine) -> None
 
     from waitress import create_server
 
-    from . import create_app
+    from .web import create_app
 
     logging.getLogger().setLevel(logging.INFO)
     log = logging.getLogger("service.serve")
@@ -197,7 +209,7 @@ def _report(figures: dict, as_json: bool) -> None:
 @click.option("--b", type=float, default=0.75, show_default=True)
 def eval_squad_command(file, as_json, subset, limit, k1, b) -> None:
     """SQuAD v1.1 FILE: top1/top5/top20/MRR of the gold paragraph, answer sentence, how-many span."""
-    from .evaluation import evaluate_squad
+    from .lab.evaluation import evaluate_squad
 
     _report(evaluate_squad(file, Bm25Params(k1, b), subset, limit, progress=_progress_reporter("asking")), as_json)
 
@@ -210,7 +222,7 @@ def eval_squad_command(file, as_json, subset, limit, k1, b) -> None:
 @click.option("--b", type=float, default=0.75, show_default=True)
 def eval_beir_command(directory, as_json, split, k1, b) -> None:
     """BEIR folder DIRECTORY (corpus.jsonl, queries.jsonl, qrels/): nDCG@10, recall@100, MRR@10."""
-    from .evaluation import evaluate_beir
+    from .lab.evaluation import evaluate_beir
 
     _report(evaluate_beir(directory, split, Bm25Params(k1, b), progress=_progress_reporter("querying")), as_json)
 
@@ -228,7 +240,7 @@ def eval_beir_command(directory, as_json, split, k1, b) -> None:
               help="where generated corpora and bench indexes are kept [default the instance folder]")
 def bench_command(paragraphs, queries, seed, with_http, as_json, corpus, cache_dir) -> None:
     """Speed and memory on a generated corpus: index build, load, engine vs bm25s vs rank-bm25."""
-    from .bench import cached_corpus, generate_queries, run_bench, run_http, seed_texts_from
+    from .lab.bench import cached_corpus, generate_queries, run_bench, run_http, seed_texts_from
 
     s = settings_from(corpus=corpus)
     instance = cache_dir or default_instance_path()
@@ -244,29 +256,41 @@ def bench_command(paragraphs, queries, seed, with_http, as_json, corpus, cache_d
 
 @eval_group.command("fit-ranking")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-def eval_fit_ranking_command(file) -> None:
-    """Fit the re-ranking WEIGHTS (index/rerank.py) on the even articles of SQuAD v1.1 FILE and print them.
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="model file to write [default: the package's index/models/rerank-v1.json]")
+def eval_fit_ranking_command(file, out) -> None:
+    """Fit the re-ranking model on the even articles of SQuAD v1.1 FILE and write its model file.
 
     Run it before fit-answers: the answer model reads the passages' re-ranked scores."""
-    from .fitting import fit_ranking_weights
+    from index import rerank
+    from index.linear_model import model_path
 
-    _print_weights("WEIGHTS", fit_ranking_weights(file, progress=_progress_reporter("collecting")))
+    from .lab.fitting import fit_ranking_model
+
+    out = out or model_path("index", rerank.MODEL_FILE)
+    _print_weights(out, fit_ranking_model(file, out, progress=_progress_reporter("collecting")))
 
 
 @eval_group.command("fit-answers")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-def eval_fit_answers_command(file) -> None:
-    """Fit SENTENCE_WEIGHTS (service/answers.py) on the even articles of SQuAD v1.1 FILE and print them."""
-    from .fitting import fit_sentence_weights
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="model file to write [default: the package's service/qa/models/sentence-v1.json]")
+def eval_fit_answers_command(file, out) -> None:
+    """Fit the answer-sentence model on the even articles of SQuAD v1.1 FILE and write its model file."""
+    from index.linear_model import model_path
 
-    _print_weights("SENTENCE_WEIGHTS", fit_sentence_weights(file, progress=_progress_reporter("collecting")))
+    from .lab.fitting import fit_sentence_model
+    from .qa import answer_sentence
+
+    out = out or model_path("service.qa", answer_sentence.MODEL_FILE)
+    _print_weights(out, fit_sentence_model(file, out, progress=_progress_reporter("collecting")))
 
 
-def _print_weights(name: str, weights: dict[str, float]) -> None:
-    """One line per feature, then the dict to paste into the code (a reviewed diff, never rewritten here)."""
+def _print_weights(out: Path, weights: dict[str, float]) -> None:
+    """One line per feature, then where the model file was written (review it with git diff)."""
     for feature, weight in weights.items():
         click.echo(f"{feature:>24}  {weight}")
-    click.echo(f"{name} = {json.dumps(weights)}")
+    click.echo(f"wrote {out}")
 
 
 @eval_group.command("table")
@@ -275,7 +299,7 @@ def _print_weights(name: str, weights: dict[str, float]) -> None:
 @click.option("--json", "as_json", is_flag=True, help="also print the rows as one JSON line (last line)")
 def eval_table_command(squad_file, beir_dir, as_json) -> None:
     """The EVALUATION.md table: baselines and each ranking step on SQuAD and BEIR, in one run."""
-    from .ablation import evaluation_table, markdown
+    from .lab.ablation import evaluation_table, markdown
 
     rows = evaluation_table(squad_file, beir_dir, log=lambda m: click.echo(f"measuring: {m}", err=True))
     click.echo(markdown(rows))

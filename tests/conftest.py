@@ -29,7 +29,7 @@ def index_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def app(corpus: Path, index_dir: Path):
-    from service import create_app
+    from service.web import create_app
 
     return create_app({"corpus": corpus, "index_dir": index_dir})
 

@@ -22,7 +22,9 @@ from typing import Callable, Iterable
 from index import Bm25Params, build_index, load_index
 from index.errors import DocqaError, EmptyQueryError, InvalidInputError
 
-from .answers import answer_question, find_passages
+from ..qa.answers import answer_question
+from ..qa.passages import find_passages
+from ..qa.questions import asks_how_many
 
 # -- metrics (pure functions) ---------------------------------------------------------------------
 
@@ -191,7 +193,7 @@ def evaluate_squad(path: Path, params: Bm25Params = Bm25Params(), subset: str = 
             ranks.append(context_rank([p.hit.paragraph for p in result.passages], context_of, q.context))
             text = result.answer.text if result.answer else ""
             sentence_hits += any(a in text for a in q.answers)
-            if q.question.lower().lstrip().startswith("how many"):
+            if asks_how_many(q.question):
                 how_many += 1
                 a = result.answer
                 if a is not None and a.highlight is not None:

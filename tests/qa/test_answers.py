@@ -2,8 +2,8 @@
 
 import pytest
 
-from service.questions import parse_question, question_kind
-from service.spans import dates, names, numbers, parse_number, places
+from service.qa.questions import parse_question, question_kind
+from service.qa.spans import dates, names, numbers, parse_number, places
 
 UK = "uk-france-keep-all-options-on-the-table"
 JOHNSON = "johnson-urges-france-after-channel-capsizing"
@@ -160,7 +160,7 @@ def test_follow_up_detection_adds_weighted_terms():
 ])
 def test_how_many_reads_part_of_whole(tmp_path, question, text, span):
     from index import open_index
-    from service.answers import answer_question
+    from service.qa.answers import answer_question
 
     (tmp_path / "corpus").mkdir()
     (tmp_path / "corpus" / "facts.txt").write_text(text + "\n\nThe harbour opened in 1901 with 3 berths.\n")
@@ -172,7 +172,7 @@ def test_how_many_reads_part_of_whole(tmp_path, question, text, span):
 
 def test_a_matched_compound_is_marked_once_and_whole(tmp_path):
     from index import open_index
-    from service.answers import find_passages
+    from service.qa.passages import find_passages
 
     (tmp_path / "corpus").mkdir()
     text = "Serum IL-10 levels rose, and two 2-year trials found IL 10 too."

@@ -29,7 +29,7 @@ from index.engine import Hit
 from index.errors import CorpusError, DocumentNotFoundError
 from index.store import is_current
 
-from .settings import Settings
+from ..settings import Settings
 
 log = logging.getLogger(__name__)
 CHILD_BUILD_BYTES = 20 * 2**20  # corpora above this are (re)built in a child process

@@ -4,11 +4,12 @@ import math
 import numpy as np
 import pytest
 
+from index.linear_model import load_model, model_path
 from index.rerank import FEATURES
-from service.answers import HAND_SET_WEIGHTS, SENTENCE_FEATURES
 from service.cli import main
-from service.evaluation import load_beir, load_squad, ndcg_at, normalize_answer, recall_at, reciprocal_rank
-from service.fitting import fit_listwise
+from service.lab.evaluation import load_beir, load_squad, ndcg_at, normalize_answer, recall_at, reciprocal_rank
+from service.lab.fitting import fit_listwise
+from service.qa.answer_sentence import HAND_SET_WEIGHTS, SENTENCE_FEATURES
 from tests.conftest import EVAL
 
 
@@ -124,14 +125,35 @@ def test_listwise_fit_recovers_the_ranking_weights():
         fit_listwise([(np.ones((2, 4)), np.array([True, True])), (np.ones((2, 4)), np.array([False, False]))])
 
 
-@pytest.mark.parametrize("command, name, features, fixed", [
-    ("fit-answers", "SENTENCE_WEIGHTS", SENTENCE_FEATURES, HAND_SET_WEIGHTS),
-    ("fit-ranking", "WEIGHTS", FEATURES, {"first_stage": 1.0}),  # scaled so the score stays in BM25 units
-])
-def test_fit_commands_print_one_weight_per_feature(runner, tmp_path, command, name, features, fixed):
-    result = runner.invoke(main, ["eval", command, str(_squad_fixture(tmp_path / "s.json"))])
+@pytest.mark.parametrize("command, features, fixed", [
+    ("fit-answers", SENTENCE_FEATURES, HAND_SET_WEIGHTS),
+    ("fit-ranking", FEATURES, {"first_stage": 1.0}),  # scaled so the score stays in BM25 units
+], ids=["fit-answers", "fit-ranking"])
+def test_fit_commands_write_a_model_file_the_code_loads(runner, tmp_path, command, features, fixed):
+    out = tmp_path / "model.json"
+    result = runner.invoke(main, ["eval", command, str(_squad_fixture(tmp_path / "s.json")), "--out", str(out)])
     assert result.exit_code == 0, result.output
-    line = result.output.strip().splitlines()[-1]
-    assert line.startswith(f"{name} = ")
-    weights = json.loads(line.split("=", 1)[1])
-    assert list(weights) == list(features) and all(weights[k] == v for k, v in fixed.items())
+    assert result.output.strip().splitlines()[-1] == f"wrote {out}"
+    model = load_model(out, features, non_negative=command == "fit-ranking")
+    assert model.features == tuple(features) and all(model.weight(k) == v for k, v in fixed.items())
+    made_by = json.loads(out.read_text())["made_by"]
+    assert made_by["subset"] == "even-numbered articles" and len(made_by["sha256"]) == 64
+    assert made_by["held_out_figures"]["questions"] >= 1
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command, package, filename, features", [
+    ("fit-ranking", "index", "rerank-v1.json", FEATURES),
+    ("fit-answers", "service.qa", "sentence-v1.json", SENTENCE_FEATURES),
+], ids=["fit-ranking", "fit-answers"])
+def test_refitting_on_squad_reproduces_the_shipped_model(runner, tmp_path, command, package, filename, features):
+    """Two-click reproduction: the shipped model files are what `docqa eval fit-*` makes from SQuAD."""
+    path = EVAL / "squad" / "dev-v1.1.json"
+    if not path.exists():
+        pytest.skip(f"{path} is absent (public SQuAD v1.1 dev; see ../shared/eval/SOURCES.md)")
+    out = tmp_path / filename
+    result = runner.invoke(main, ["eval", command, str(path), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    shipped = load_model(model_path(package, filename), features)
+    refit = load_model(out, features)
+    assert np.abs(refit.weights - shipped.weights).max() <= 1e-4, dict(zip(features, refit.weights - shipped.weights))

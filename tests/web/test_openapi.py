@@ -4,7 +4,7 @@ import jsonschema
 import pytest
 from openapi_spec_validator import validate
 
-from service.openapi import openapi_document
+from service.web.openapi import openapi_document
 
 
 def test_openapi_is_valid_and_served(client):

@@ -87,7 +87,7 @@ def render(client) -> str:
 
 
 def test_api_md_matches_real_responses(corpus, index_dir):
-    from service import create_app
+    from service.web import create_app
 
     client = create_app({"corpus": corpus, "index_dir": index_dir, "api_token": TOKEN}).test_client()
     text = render(client)

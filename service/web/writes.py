@@ -10,7 +10,7 @@ import hmac
 import logging
 from pathlib import Path
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, jsonify, request
 
 from index.documents import SUFFIXES, document_id_for, parse_document, split_paragraphs
 from index.errors import (DocumentNotFoundError, ForbiddenError, InvalidInputError, UnauthorizedError,
@@ -18,6 +18,7 @@ from index.errors import (DocumentNotFoundError, ForbiddenError, InvalidInputErr
 from index.files import atomic_write
 
 from . import validation
+from .context import live_index, settings
 from .live import corpus_files_for
 from .middleware import took_ms
 
@@ -26,7 +27,7 @@ bp = Blueprint("writes", __name__, url_prefix="/api")
 
 
 def _require_token() -> None:
-    expected = current_app.extensions["docqa.settings"].api_token
+    expected = settings().api_token
     if not expected:
         raise ForbiddenError("document writes are disabled on this server; set DOCQA_API_TOKEN to enable them")
     supplied = request.headers.get("Authorization", "")
@@ -70,7 +71,7 @@ def put_document():
     paragraphs = len(split_paragraphs(document))
     if not paragraphs:
         raise InvalidInputError("the document has no text to index")
-    live = current_app.extensions["docqa.index"]
+    live = live_index()
     corpus = live.settings.corpus
     with live.write_lock:
         existing = corpus_files_for(corpus, doc_id)
@@ -89,7 +90,7 @@ def put_document():
 def delete_document(document_id: str):
     _require_token()
     validation.document_id(document_id)
-    live = current_app.extensions["docqa.index"]
+    live = live_index()
     with live.write_lock:
         existing = corpus_files_for(live.settings.corpus, document_id)
         if not existing:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, render_template
 
 from . import validation
+from .context import current_index
 
 bp = Blueprint("pages", __name__)
 
@@ -17,6 +18,6 @@ def chat():
 @bp.get("/documents/<path:document_id>")
 def document(document_id: str):
     validation.document_in_url(document_id)
-    index = current_app.extensions["docqa.index"].current
+    index = current_index()
     doc = index.document(document_id)
     return render_template("document.html", document=doc, paragraphs=index.document_paragraphs(document_id))

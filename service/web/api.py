@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, jsonify, request
 
+from ..qa.answers import answer_question
+from ..qa.passages import find_passages
+from ..qa.questions import describe_query
+from ..qa.responses import ask_json, passage_json
 from . import validation
-from .answers import answer_question, find_passages, passage_json, to_json
-from .questions import describe_query
+from .context import current_index, settings
 from .middleware import took_ms
 from .openapi import openapi_document
 
 bp = Blueprint("api", __name__, url_prefix="/api")
-
-
-def live():
-    return current_app.extensions["docqa.index"]
-
-
-def settings():
-    return current_app.extensions["docqa.settings"]
 
 
 @bp.post("/ask")
@@ -27,11 +22,9 @@ def ask():
     question = validation.question(body.get("question"))
     k = validation.top_k(body.get("top_k"))
     history = validation.history(body.get("history"))
-    index = live().current
+    index = current_index()
     result = answer_question(index, question, top_k=k, history=history, threshold=settings().answer_threshold)
-    payload = to_json(result)
-    for p in payload["passages"]:
-        p["title"] = index.info(p["document"]).title
+    payload = ask_json(result, index)
     payload["took_ms"] = took_ms()
     return jsonify(payload)
 
@@ -40,15 +33,15 @@ def ask():
 def search():
     q = validation.question(request.args.get("q"), "q")
     k = validation.top_k(request.args.get("k"), "k", from_query=True)
-    index = live().current
+    index = current_index()
     parsed, _, found = find_passages(index, q, top_k=k)
-    passages = [passage_json(p.hit, p.highlights, index.info(p.hit.paragraph.document_id).title) for p in found]
+    passages = [passage_json(p, index) for p in found]
     return jsonify({"q": q, "query": describe_query(parsed.search), "passages": passages, "took_ms": took_ms()})
 
 
 @bp.get("/documents")
 def documents():
-    index = live().current
+    index = current_index()
     return jsonify({"documents": [{"id": d.id, "title": d.title, "paragraphs": d.paragraphs, "chars": d.chars,
                                    "sha256": d.sha256} for d in index.documents], "took_ms": took_ms()})
 
@@ -56,7 +49,7 @@ def documents():
 @bp.get("/documents/<path:document_id>")
 def document(document_id: str):
     validation.document_in_url(document_id)
-    index = live().current
+    index = current_index()
     doc = index.document(document_id)
     return jsonify({"id": doc.id, "title": doc.title, "text": doc.text, "sha256": doc.sha256,
                     "paragraphs": [{"number": p.number, "start": p.start, "end": p.end, "heading": p.heading}
@@ -66,7 +59,7 @@ def document(document_id: str):
 
 @bp.get("/health")
 def health():
-    index = live().current
+    index = current_index()
     return jsonify({"status": "ok", "documents": len(index.documents), "paragraphs": index.num_paragraphs,
                     "index": {"built_at": index.manifest["built_at"], "engine": index.manifest["settings"]["engine"]},
                     "took_ms": took_ms()})

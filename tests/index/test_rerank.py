@@ -81,7 +81,7 @@ def test_reranked_hits_report_the_same_matched_terms(seed_index):
 
 def test_no_weight_can_lower_a_score_below_its_first_stage_score():
     # features are shares in [0, 1]: with no negative weight the bonus is never negative
-    assert rerank.WEIGHTS["first_stage"] == 1.0 and min(rerank.WEIGHTS.values()) >= 0
+    assert rerank.model().weight("first_stage") == 1.0 and rerank.model().weights.min() >= 0
 
 
 def test_the_best_hits_do_not_depend_on_how_many_are_asked_for(tmp_path):

@@ -43,6 +43,11 @@ class Question:
     follow_up: bool
 
 
+def asks_how_many(text: str) -> bool:
+    """A count ("how many ..."), not a share, a sum or an amount."""
+    return text.lower().lstrip().startswith("how many")
+
+
 def question_kind(text: str) -> str:
     for kind, pattern in _TYPES:
         if pattern.search(text):

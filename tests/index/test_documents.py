@@ -91,7 +91,7 @@ def test_unreadable_files_are_skipped_with_one_warning(tmp_path, caplog):
                          ids=["spaces-upper", "trailing-dash", "dots", "leading-underscores", "unicode"])
 def test_document_ids_are_slugs_and_a_slug_maps_to_itself(name, doc_id):
     from index.documents import document_id_for
-    from service.validation import DOCUMENT_ID
+    from service.web.validation import DOCUMENT_ID
 
     assert document_id_for(name) == doc_id and DOCUMENT_ID.fullmatch(doc_id)
     assert document_id_for(doc_id + ".md") == doc_id

@@ -15,7 +15,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (content_type_conformance, response_schema_conformance,
                                                status_code_conformance)
 
-from service.openapi import openapi_document
+from service.web.openapi import openapi_document
 from tests.conftest import REPO
 
 TOKEN = "fuzz-token-0123456789"
@@ -25,7 +25,7 @@ OPERATIONS = [(method.upper(), path) for path, item in openapi_document()["paths
 
 @pytest.fixture(scope="module")
 def fuzzed_schema(tmp_path_factory):
-    from service import create_app
+    from service.web import create_app
 
     tmp = tmp_path_factory.mktemp("fuzz")
     shutil.copytree(REPO / "docs_corpus", tmp / "corpus")

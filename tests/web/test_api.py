@@ -109,7 +109,7 @@ def test_bad_input_gets_problem_json(client, method, path, kwargs, status):
 
 
 def test_body_over_the_limit_is_413(corpus, index_dir):
-    from service import create_app
+    from service.web import create_app
 
     client = create_app({"corpus": corpus, "index_dir": index_dir, "max_body_bytes": 2048}).test_client()
     response = client.post(ASK, data=json.dumps({"question": "x" * 5000}), content_type="application/json")
@@ -129,7 +129,7 @@ def test_unexpected_errors_are_problem_json_with_the_request_id(app, client, cap
 
 
 def test_invalid_configuration_fails_at_start(corpus, index_dir):
-    from service import create_app
+    from service.web import create_app
     from service.settings import ConfigError
 
     for bad in ({"engine": "lucene"}, {"k1": -1}, {"threads": 0}, {"api_token": "short"}):
@@ -138,7 +138,7 @@ def test_invalid_configuration_fails_at_start(corpus, index_dir):
 
 
 def test_environment_is_read_at_create_app_not_import(monkeypatch, corpus, index_dir):
-    from service import create_app
+    from service.web import create_app
 
     monkeypatch.setenv("DOCQA_CORPUS", str(corpus))
     monkeypatch.setenv("DOCQA_INDEX_DIR", str(index_dir))
@@ -161,7 +161,7 @@ def test_security_headers_on_every_kind_of_response(client):
 
 
 def test_never_debug_mode_even_if_the_environment_asks(monkeypatch, corpus, index_dir):
-    from service import create_app
+    from service.web import create_app
 
     monkeypatch.setenv("FLASK_DEBUG", "1")
     app = create_app({"corpus": corpus, "index_dir": index_dir})

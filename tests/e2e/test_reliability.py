@@ -198,10 +198,10 @@ def test_large_corpora_are_built_in_a_child_process(monkeypatch, caplog, corpus,
     """The server stays at serving memory: over the size threshold, builds run as `python -m service index`."""
     import logging
 
-    import service.live
-    from service import create_app
+    import service.web.live
+    from service.web import create_app
 
-    monkeypatch.setattr(service.live, "CHILD_BUILD_BYTES", 0)  # every corpus counts as large here
+    monkeypatch.setattr(service.web.live, "CHILD_BUILD_BYTES", 0)  # every corpus counts as large here
     caplog.set_level(logging.INFO)
     app = create_app({"corpus": corpus, "index_dir": index_dir, "api_token": TOKEN})
     live = app.extensions["docqa.index"]

@@ -4,7 +4,7 @@ import json
 import subprocess
 
 from index import build_index, load_index
-from service.bench import generate_corpus, generate_queries, seed_texts_from
+from service.lab.bench import generate_corpus, generate_queries, seed_texts_from
 from tests.conftest import DOCQA, REPO
 
 KEYS = {"paragraphs", "documents", "queries", "index_seconds", "paragraphs_per_second", "index_mb", "load_seconds",

@@ -1,0 +1,1 @@
+"""Evaluation, fitting, ablation and benchmarks: never imported by `service.qa` or `service.web`."""

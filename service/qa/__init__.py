@@ -1,0 +1,1 @@
+"""Question answering over an index, no Flask: questions, passages, answer sentence, spans, disagreement."""

@@ -1,0 +1,139 @@
+"""The answer sentence: a linear model over sentence features picks one sentence of the top passages."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import cache
+
+from index.linear_model import LinearModel, load_model, model_path
+
+from .answer_span import answer_span
+from .passages import Passage
+from .questions import Question, family_of
+
+ANSWER_PASSAGES = 3  # sentences are looked for in this many top passages
+# A sentence's score is features . weights (linear, so each answer can be explained feature by feature).
+# The weights are fitted by `docqa eval fit-answers` on SQuAD's even articles into models/sentence-v1.json.
+SENTENCE_FEATURES = (
+    "context",         # idf share of matched words from earlier turns and related words ("dead" for "died")
+    "passage",         # the passage's score against the top passage's
+    "proximity",       # matched words close together (1 - their spread over the sentence)
+    "first_sentence",  # the passage's first sentence
+    "pairs",           # share of the question's adjacent word pairs found adjacent here
+    "log_length",      # log(1 + terms in the sentence)
+    "passage_cover",   # idf share of the question's words found anywhere in the passage
+    # holds the kind of thing asked for, one feature per question type: a number for "how many",
+    # a date for "when", a name for "who", a place for "where"
+    "span_quantity", "span_when", "span_who", "span_where",
+    "pronoun_before",  # starts with he/she/it/they/this...: the previous sentence's local-idf share
+    "local_idf",       # share of the question's words matched, weighted by sentence-level idf over the candidates
+    "near_miss",       # question words missing here but present with the same first five letters
+    "local_bm25",      # BM25 of the sentence among the candidates' sentences (idf x sentence-level idf)
+)
+# SQuAD has no follow-ups to learn the weight of history words from: set by hand, about a third of the
+# weight the question's own words get through local_idf and local_bm25.
+HAND_SET_WEIGHTS = {"context": 2.5}
+MODEL_FILE = "sentence-v1.json"
+_SPAN_KINDS = ("quantity", "when", "who", "where")
+_PRONOUN_START = re.compile(r"(?:he|she|it|they|this|these|its|his|her|their)\b", re.I)
+BM25_K1, BM25_B = 1.2, 0.75  # local_bm25: a sentence's BM25 among the candidates' sentences
+# Confidence = cover x (SCORE_FLOOR + (1 - SCORE_FLOOR) x the passage's normalised score), where cover mixes
+# the sentence's and the passage's share of the question's idf weight
+SENTENCE_COVER_WEIGHT, PASSAGE_COVER_WEIGHT = 0.7, 0.3
+SCORE_FLOOR = 0.6            # the confidence of a full cover in a passage that scores nothing
+FULL_MATCH_SHARE = 0.6       # a full match of tf=1 terms reaches about this share of the maximum score
+
+
+@cache
+def model() -> LinearModel:
+    """The fitted sentence weights (service/qa/models/sentence-v1.json)."""
+    return load_model(model_path("service.qa", MODEL_FILE), SENTENCE_FEATURES)
+
+
+@dataclass(frozen=True)
+class Answer:
+    text: str
+    highlight: tuple[int, int] | None
+    passage: int
+    confidence: float
+    start: int  # offset of the sentence inside its passage
+
+
+
+def best_sentence(q: Question, passages: tuple[Passage, ...], weights: dict[str, float]) -> Answer | None:
+    weighted = list(zip(model().features, model().weights.tolist()))
+    best = None
+    for features, answer in sentence_candidates(q, passages, weights):
+        score = sum(w * features[name] for name, w in weighted)
+        if best is None or score > best[0]:
+            best = (score, answer)
+    return best[1] if best else None
+
+
+def sentence_candidates(q: Question, passages: tuple[Passage, ...], weights: dict[str, float]):
+    """(features by name, answer) for every sentence of the top passages that matches a searched word."""
+    own = {t: weights[t] for t in dict.fromkeys(q.terms)}
+    total = sum(own.values()) or 1.0
+    searched_total = sum(weights.values()) or 1.0
+    top_score = passages[0].hit.score or 1.0
+    pairs = set(zip(q.terms, q.terms[1:]))
+    # sentence-level idf over the candidate passages: a word in every sentence there tells them apart poorly
+    candidates = passages[:ANSWER_PASSAGES]
+    units = [{t for t, _ in terms} for p in candidates for terms in p.sentence_terms]
+    sentence_idf = {t: math.log(1 + len(units) / (1 + sum(t in u for u in units))) for t in own}
+    local = {t: w * sentence_idf[t] for t, w in own.items()}
+    idf_total, local_total = sum(sentence_idf.values()) or 1.0, sum(local.values()) or 1.0
+    average_length = sum(len(u) for u in units) / max(len(units), 1)
+    for pi, passage in enumerate(candidates):
+        hit, text = passage.hit, passage.hit.paragraph.text
+        passage_cover = _own_cover(own, set(hit.matched_terms)) / total
+        previous = 0.0
+        for si, ((start, end), every) in enumerate(zip(passage.sentences, passage.sentence_terms)):
+            inside = [(t, s) for t, s in every if t in weights]
+            matched = {t for t, _ in inside}
+            local_idf = sum(v for t, v in sentence_idf.items() if t in matched) / idf_total
+            before, previous = previous, local_idf
+            if not matched:
+                continue
+            sentence = text[start:end]
+            span = answer_span(q, sentence, [(t, s - start) for t, s in inside])
+            positions = sorted(s for _, s in inside)
+            spread = (positions[-1] - positions[0]) / max(len(sentence), 1) if len(positions) > 1 else 1.0
+            adjacent = sum(1 for x, y in zip(every, every[1:]) if (x[0], y[0]) in pairs)
+            words = {t for t, _ in every}
+            near_miss = sum(v for t, v in local.items() if t not in matched and len(t) >= 5
+                            and any(w[:5] == t[:5] for w in words))
+            norm = BM25_K1 * (1 - BM25_B + BM25_B * len(every) / max(average_length, 1.0))
+            tf = Counter(t for t, _ in inside if t in local)
+            features = {"context": sum(weights[t] for t in matched if t not in own) / searched_total,
+                        "passage": hit.score / top_score,
+                        "proximity": (1 - spread) * (len(matched) > 1),
+                        "first_sentence": float(si == 0),
+                        "pairs": min(adjacent, len(pairs)) / max(len(pairs), 1),
+                        "log_length": math.log(1 + len(every)),
+                        "passage_cover": passage_cover,
+                        **{f"span_{kind}": float(span is not None and q.kind == kind) for kind in _SPAN_KINDS},
+                        "pronoun_before": before if _PRONOUN_START.match(sentence) else 0.0,
+                        "local_idf": local_idf,
+                        "near_miss": near_miss / local_total,
+                        "local_bm25": sum(local[t] * n * (BM25_K1 + 1) / (n + norm) for t, n in tf.items()) / local_total}
+            confidence = _confidence(_own_cover(own, matched) / total, passage_cover, hit.score, searched_total)
+            yield features, Answer(sentence, span, pi, confidence, start)
+
+
+def _own_cover(own: dict[str, float], matched: set[str]) -> float:
+    """idf weight of the question's terms that matched, directly or through a related word ("dead" for "died")."""
+    return sum(w for t, w in own.items() if t in matched or matched.intersection(family_of(t)))
+
+
+def _confidence(sentence_cover: float, passage_cover: float, score: float, max_score: float) -> float:
+    """Share of the question's idf weight the answer matches, scaled by the passage's normalised BM25.
+
+    A sentence that matches one word of four cannot be confident however well its passage scores."""
+    normalised = min(1.0, score / max_score / FULL_MATCH_SHARE)
+    cover = SENTENCE_COVER_WEIGHT * sentence_cover + PASSAGE_COVER_WEIGHT * passage_cover
+    return round(cover * (SCORE_FLOOR + (1 - SCORE_FLOOR) * normalised), 3)
+

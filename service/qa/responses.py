@@ -1,0 +1,26 @@
+"""The JSON shapes of answers and passages (DESIGN.md): one serializer for the API and `docqa ask --json`."""
+
+from __future__ import annotations
+
+from .answers import AskResult
+from .passages import Passage
+
+
+def ask_json(result: AskResult, index) -> dict:
+    """The /api/ask response body, without `took_ms` (the caller adds its own timing)."""
+    answer = None
+    if result.answer is not None:
+        a = result.answer
+        answer = {"text": a.text, "highlight": {"start": a.highlight[0], "end": a.highlight[1]} if a.highlight else None,
+                  "passage": a.passage, "confidence": a.confidence}
+    return {"question": result.question, "query": result.query, "answer": answer,
+            "disagreement": [{"value": d.value, "passages": list(d.passages)} for d in result.disagreement],
+            "passages": [passage_json(p, index) for p in result.passages]}
+
+
+def passage_json(passage: Passage, index) -> dict:
+    """One passage with its citation: document, title, paragraph, offsets, matched words, link."""
+    hit, p = passage.hit, passage.hit.paragraph
+    return {"text": p.text, "score": hit.score, "document": p.document_id, "title": index.info(p.document_id).title,
+            "paragraph": p.number, "heading": p.heading, "start": p.start, "end": p.end,
+            "highlights": [list(h) for h in passage.highlights], "url": f"/documents/{p.document_id}#p{p.number}"}

@@ -1,0 +1,39 @@
+"""docqa's web app: the Flask app factory (everything Flask lives in this package)."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: settings from defaults -> DOCQA_* environment -> test_config, index loaded once."""
+    from index.rerank import model as rerank_model
+
+    from ..qa.answer_sentence import model as sentence_model
+    from ..settings import load_settings
+    from . import api, middleware, pages, problems, writes
+    from .context import LIVE_INDEX, SETTINGS
+    from .live import LiveIndex
+
+    app = Flask(__name__, instance_relative_config=True)
+    config = dict(test_config or {})
+    watch = config.pop("watch", False)
+    settings = load_settings(app.instance_path, os.environ, config)
+    # Never debug mode (Flask would take it from FLASK_DEBUG): errors stay problem+json, never a debugger.
+    app.config.update(MAX_CONTENT_LENGTH=settings.max_body_bytes, DEBUG=False, PROPAGATE_EXCEPTIONS=False)
+    app.debug = False
+    app.json.sort_keys = False
+    app.json.ensure_ascii = False
+    rerank_model(), sentence_model()  # a bad model file fails here, at start-up, not on the first question
+    app.extensions[SETTINGS] = settings
+    app.extensions[LIVE_INDEX] = live = LiveIndex(settings)
+    if watch:
+        live.watch()
+    middleware.init_app(app)
+    problems.init_app(app)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(writes.bp)
+    app.register_blueprint(pages.bp)
+    return app
