@@ -20,6 +20,8 @@ MAX_HEADING_WORDS = 14
 _BLOCK = re.compile(r"[^\n]*\S[^\n]*(?:\n[^\n]*\S[^\n]*)*")
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)", re.S)
 _CLOSERS = "\"'”’»)]*_ \t"
+DOCUMENT_ID_PATTERN = r"[a-z0-9][a-z0-9._-]{0,99}"  # what document_id_for makes; the API accepts only these
+DOCUMENT_ID = re.compile(DOCUMENT_ID_PATTERN)
 _ID_UNSAFE = re.compile(r"[^a-z0-9._-]+")
 
 

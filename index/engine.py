@@ -27,6 +27,10 @@ class Bm25Params:
     def as_dict(self) -> dict:
         return {"variant": "lucene", "k1": self.k1, "b": self.b}
 
+    def length_norm(self, length, average):
+        """BM25's k1 x (1 - b + b x |d| / avgdl): with it, a term's part is idf x tf / (tf + norm)."""
+        return self.k1 * (1 - self.b + self.b * length / average)
+
 
 @dataclass(frozen=True)
 class Hit:
@@ -63,7 +67,7 @@ def bm25_matrix(flat: np.ndarray, offsets: np.ndarray, vocab_size: int, params: 
     term, paragraph = np.divmod(pairs, max(n, 1))
     df = np.bincount(term, minlength=vocab_size)
     idf = lucene_idf(df, n)
-    norm = params.k1 * (1 - params.b + params.b * lengths / (lengths.mean() if n and lengths.any() else 1.0))
+    norm = params.length_norm(lengths, lengths.mean() if n and lengths.any() else 1.0)
     data = (idf[term] * tf / (tf + norm[paragraph])).astype(np.float32)
     indptr = np.zeros(vocab_size + 1, dtype=np.int64)
     np.cumsum(df, out=indptr[1:])
@@ -166,3 +170,4 @@ class RankBm25Engine:
 
 
 ENGINES: dict[str, type] = {Bm25sEngine.name: Bm25sEngine, RankBm25Engine.name: RankBm25Engine}
+DEFAULT_ENGINE = Bm25sEngine.name

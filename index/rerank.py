@@ -17,6 +17,7 @@ from .linear_model import LinearModel, load_model, model_path
 
 CANDIDATES = 15
 WINDOW = 15
+NEAR_MISS_PREFIX = 5  # a question word missing but present with the same first letters is a near miss
 SAME_DOCUMENT_OF = 10  # "same_document" counts among this many leading candidates
 
 FEATURES = (
@@ -42,7 +43,7 @@ def model() -> LinearModel:
     return load_model(model_path("index", MODEL_FILE), FEATURES, non_negative=True)
 
 
-def prefix_groups(vocabulary: list[str], length: int = 5) -> np.ndarray:
+def prefix_groups(vocabulary: list[str], length: int = NEAR_MISS_PREFIX) -> np.ndarray:
     """Per term id, a group shared by the terms with the same first `length` letters; a shorter term is
     a group of its own, numbered below zero."""
     groups: dict[str, int] = {}

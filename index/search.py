@@ -15,8 +15,10 @@ from .documents import Document, Paragraph
 from .engine import ENGINES, Bm25Params, Hit, lucene_idf, top_k
 from .errors import DocumentNotFoundError, EmptyQueryError
 from .fields import build_phrases, query_pair_ids, title_field
+from .layout import (BYTE_END, BYTE_START, DOC, FIELD_PREFIXES, HEADING, HEADINGS, NUMBER, PARAGRAPH_COLUMNS,
+                     PARAGRAPHS, PHRASE_TABLE, START, END, TEXT, TITLE_OFFSETS, TITLE_TOKENS, TOKEN_OFFSETS, TOKENS,
+                     VOCABULARY)
 
-FIELD_PREFIXES = {"phrases": "phrase_", "titles": "title_"}
 
 
 @dataclass(frozen=True)
@@ -26,9 +28,6 @@ class Ranking:
     phrase_weight: float = 0.3  # adjacent term pairs, against a paragraph's own terms
     title_weight: float = 0.4   # the document title's terms
     rerank: bool = True         # the fitted re-ranking of the top candidates (index/rerank.py)
-# paragraphs.npy columns
-DOC, NUMBER, START, END, BYTE_START, BYTE_END, HEADING = range(7)
-PARAGRAPH_COLUMNS = 7
 
 
 def load_array(path: Path) -> np.ndarray:
@@ -79,24 +78,24 @@ class SearchIndex:
     def open(cls, directory: Path, manifest: dict) -> "SearchIndex":
         settings = manifest["settings"]
         load = lambda name: load_array(directory / name)  # noqa: E731
-        rows, tokens, token_offsets = load("paragraphs.npy"), load("tokens.npy"), load("token_offsets.npy")
+        rows, tokens, token_offsets = load(PARAGRAPHS), load(TOKENS), load(TOKEN_OFFSETS)
         if rows.ndim != 2 or rows.shape[1] != PARAGRAPH_COLUMNS or len(token_offsets) != len(rows) + 1:
             raise ValueError("paragraph arrays have inconsistent shapes")
-        vocab_list = json.loads((directory / "vocab.json").read_text(encoding="utf-8"))
-        headings = json.loads((directory / "headings.json").read_text(encoding="utf-8"))
-        with open(directory / "text.bin", "rb") as f:
+        vocab_list = json.loads((directory / VOCABULARY).read_text(encoding="utf-8"))
+        headings = json.loads((directory / HEADINGS).read_text(encoding="utf-8"))
+        with open(directory / TEXT, "rb") as f:
             size = f.seek(0, 2)
             text = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
         engine_cls = ENGINES[settings["engine"]]
         params = Bm25Params(settings["bm25"]["k1"], settings["bm25"]["b"])
-        phrase_table = load("phrase_table.npy")
-        titles = load("title_tokens.npy"), load("title_offsets.npy")
+        phrase_table = load(PHRASE_TABLE)
+        titles = load(TITLE_TOKENS), load(TITLE_OFFSETS)
         counts = np.array([d["paragraphs"] for d in manifest["documents"]], dtype=np.int64)
         field_terms = {  # only the reference engine, which keeps nothing on disk, needs these
             "body": lambda: (tokens, token_offsets),
             "phrases": lambda: build_phrases(np.asarray(tokens), np.asarray(token_offsets))[:2],
             "titles": lambda: title_field(*titles, counts)}
-        engines = {name: engine_cls.load(directory, len(rows), prefix=FIELD_PREFIXES.get(name, ""), params=params,
+        engines = {name: engine_cls.load(directory, len(rows), prefix=FIELD_PREFIXES[name], params=params,
                                          terms=terms) for name, terms in field_terms.items()}
         return cls(directory, manifest, engines, phrase_table, vocab_list, rows, headings, text, tokens, token_offsets,
                    titles)
@@ -192,7 +191,7 @@ class SearchIndex:
         scores = self.engine.scores(ids, weights)
         if ranking.title_weight:
             self.titles.scores(ids, weights * np.float32(ranking.title_weight), out=scores)
-        pairs = query_pair_ids(self.phrase_table, self._phrase_ids(phrase))
+        pairs = query_pair_ids(self.phrase_table, self.phrase_ids(phrase))
         if len(pairs) and ranking.phrase_weight:
             self.phrases.scores(pairs, np.full(len(pairs), ranking.phrase_weight, dtype=np.float32), out=scores)
         for document_id in exclude & self.by_id.keys():
@@ -200,7 +199,7 @@ class SearchIndex:
             scores[info.first_paragraph:info.first_paragraph + info.paragraphs] = 0
         return ids, weights, scores
 
-    def _phrase_ids(self, phrase: Sequence[str]) -> list[int]:
+    def phrase_ids(self, phrase: Sequence[str]) -> list[int]:
         """The question's term ids in order for query_pair_ids: -1 for a term the corpus lacks, and a -1
         between a compound's joined word and its own first part, which are not two words side by side."""
         ids = []

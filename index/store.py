@@ -1,11 +1,6 @@
 """The index on disk: build (incrementally), save atomically, validate and load.
 
-Layout of an index directory:
-    CURRENT              name of the live generation (replaced atomically with os.replace)
-    gen-<stamp>/         one complete index: manifest.json (written last, with each file's sha256),
-                         text.bin, paragraphs.npy, headings.json, vocab.json, tokens.npy,
-                         token_offsets.npy and the engine's arrays
-A build writes a new generation under a temporary name, renames it into place, then points CURRENT
+The directory's files are named in `index.layout`. A build writes a new generation under a temporary name, renames it into place, then points CURRENT
 at it; a crash at any point leaves the previous generation live. No pickle: JSON and .npy only.
 """
 
@@ -26,17 +21,17 @@ import numpy as np
 
 from . import analysis
 from .documents import Document, Paragraph, corpus_files, read_document, split_paragraphs
-from .engine import ENGINES, Bm25Params
+from .engine import DEFAULT_ENGINE, ENGINES, Bm25Params
 from .errors import CorpusError, IndexCorruptError, InvalidInputError, UnsupportedMediaTypeError
 from .fields import build_phrases, title_field
 from .files import atomic_write, fsync_tree, sha256_of
-from .search import FIELD_PREFIXES, PARAGRAPH_COLUMNS, SearchIndex
+from .layout import (BASE_FILES, CURRENT, FIELD_PREFIXES, FORMAT_VERSION, GENERATION_PREFIX, HEADINGS, LOCK, MANIFEST,
+                     PARAGRAPH_COLUMNS, PARAGRAPHS, PHRASE_TABLE, TEMPORARY_PREFIX, TEXT, TITLE_OFFSETS, TITLE_TOKENS,
+                     TOKEN_OFFSETS, TOKENS, VOCABULARY)
+from .search import SearchIndex
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 3
-BASE_FILES = ("text.bin", "paragraphs.npy", "headings.json", "vocab.json", "tokens.npy", "token_offsets.npy",
-              "title_tokens.npy", "title_offsets.npy", "phrase_table.npy")
 
 
 @dataclass(frozen=True)
@@ -55,19 +50,21 @@ def _settings(engine: str, params: Bm25Params) -> dict:
 
 def current_generation(index_dir: Path) -> Path | None:
     try:
-        name = (index_dir / "CURRENT").read_text().strip()
+        name = (index_dir / CURRENT).read_bytes().decode("utf-8").strip()
     except (FileNotFoundError, NotADirectoryError):
         return None
     except OSError as exc:
-        raise IndexCorruptError(f"cannot read {index_dir / 'CURRENT'}: {exc.strerror}") from None
-    if not name.startswith("gen-") or "/" in name:
-        raise IndexCorruptError(f"CURRENT names {name!r}, not an index generation")
+        raise IndexCorruptError(f"cannot read {index_dir / CURRENT}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise IndexCorruptError(f"{index_dir / CURRENT} is not UTF-8 text") from None
+    if not name.startswith(GENERATION_PREFIX) or "/" in name or name in (".", ".."):
+        raise IndexCorruptError(f"{CURRENT} names {name!r}, not an index generation")
     return index_dir / name
 
 
 def read_manifest(generation: Path) -> dict:
     try:
-        manifest = json.loads((generation / "manifest.json").read_text(encoding="utf-8"))
+        manifest = json.loads((generation / MANIFEST).read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise IndexCorruptError(f"{generation.name} has no manifest.json") from None
     except (OSError, ValueError) as exc:
@@ -115,7 +112,7 @@ def is_current(index: SearchIndex, corpus_dir: Path, engine: str, params: Bm25Pa
     return True, "up to date"
 
 
-def open_index(corpus_dir: Path, index_dir: Path, engine: str = "bm25s", params: Bm25Params = Bm25Params(),
+def open_index(corpus_dir: Path, index_dir: Path, engine: str = DEFAULT_ENGINE, params: Bm25Params = Bm25Params(),
                progress: Callable[[int, int], None] | None = None,
                builder: Callable[..., BuildReport] | None = None) -> tuple[SearchIndex, BuildReport | None]:
     """Load the index, rebuilding it from the corpus first when missing, damaged or stale.
@@ -136,20 +133,23 @@ def open_index(corpus_dir: Path, index_dir: Path, engine: str = "bm25s", params:
 @contextmanager
 def _build_lock(index_dir: Path):
     index_dir.mkdir(parents=True, exist_ok=True)
-    with open(index_dir / ".lock", "w") as lock:
+    with open(index_dir / LOCK, "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         yield
 
 
-def build_index(corpus_dir: Path, index_dir: Path, engine: str = "bm25s", params: Bm25Params = Bm25Params(),
-                progress: Callable[[int, int], None] | None = None, reason: str = "requested") -> BuildReport:
-    """Analyse the corpus (reusing unchanged documents' terms) and swap in a new generation."""
+def build_index(corpus_dir: Path, index_dir: Path, engine: str = DEFAULT_ENGINE, params: Bm25Params = Bm25Params(),
+                progress: Callable[[int, int], None] | None = None, reason: str = "requested",
+                vocabulary: list[str] | None = None) -> BuildReport:
+    """Analyse the corpus (reusing unchanged documents' terms) and swap in a new generation.
+
+    `vocabulary` seeds the term ids of an index built from nothing (an overlay shares its main index's)."""
     if engine not in ENGINES:
         raise InvalidInputError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
     started = time.perf_counter()
     with _build_lock(index_dir):
         vocab_list, previous = _previous(index_dir)
-        vocab = {term: i for i, term in enumerate(vocab_list)}
+        vocab = {term: i for i, term in enumerate(vocab_list or vocabulary or [])}
         files = corpus_files(corpus_dir)
         documents, paragraphs, headings, terms, skipped, seen = [], [], {}, [], {}, set()
         analysed = reused = 0
@@ -227,7 +227,7 @@ def _previous(index_dir: Path) -> tuple[list[str], dict]:
 
 def _write_generation(index_dir, documents, paragraphs, headings, vocab, terms, skipped, engine, params):
     stamp = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}-{time.monotonic_ns() % 10**6:06d}"
-    tmp = index_dir / f".tmp-gen-{stamp}"
+    tmp = index_dir / f"{TEMPORARY_PREFIX}{stamp}"
     tmp.mkdir(parents=True)
     rows, doc_entries, blob_parts, byte_pos = [], [], [], 0
     for d, ((doc, path), paras) in enumerate(zip(documents, paragraphs)):
@@ -246,48 +246,47 @@ def _write_generation(index_dir, documents, paragraphs, headings, vocab, terms, 
                          headings[p.heading] if p.heading is not None else -1))
         blob_parts.append(encoded)
         byte_pos += len(encoded)
-    (tmp / "text.bin").write_bytes(b"".join(blob_parts))
-    np.save(tmp / "paragraphs.npy", np.array(rows, dtype=np.int64).reshape(-1, PARAGRAPH_COLUMNS), allow_pickle=False)
-    (tmp / "headings.json").write_text(json.dumps(list(headings), ensure_ascii=False), encoding="utf-8")
+    (tmp / TEXT).write_bytes(b"".join(blob_parts))
+    np.save(tmp / PARAGRAPHS, np.array(rows, dtype=np.int64).reshape(-1, PARAGRAPH_COLUMNS), allow_pickle=False)
+    (tmp / HEADINGS).write_text(json.dumps(list(headings), ensure_ascii=False), encoding="utf-8")
     lengths = np.concatenate([n for _, n in terms]) if terms else np.zeros(0, np.int64)
     offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
     flat = np.concatenate([t for t, _ in terms]).astype(np.int32) if terms else np.zeros(0, np.int32)
-    np.save(tmp / "tokens.npy", flat, allow_pickle=False)
-    np.save(tmp / "token_offsets.npy", offsets, allow_pickle=False)
+    np.save(tmp / TOKENS, flat, allow_pickle=False)
+    np.save(tmp / TOKEN_OFFSETS, offsets, allow_pickle=False)
     # title terms join the vocabulary before any engine is built, so every engine has a column for every term
     titles = [_ids(analysis.analyze(doc.title), vocab) for doc, _ in documents]
     engine_cls = ENGINES[engine]
     engine_cls.build(flat, offsets, len(vocab), params).save(tmp)
     pair_ids, pair_offsets, table = build_phrases(flat, offsets)
-    np.save(tmp / "phrase_table.npy", table, allow_pickle=False)
+    np.save(tmp / PHRASE_TABLE, table, allow_pickle=False)
     engine_cls.build(pair_ids, pair_offsets, len(table), params).save(tmp, prefix=FIELD_PREFIXES["phrases"])
     title_offsets = np.zeros(len(titles) + 1, dtype=np.int64)
     np.cumsum([len(t) for t in titles], out=title_offsets[1:])
     title_flat = np.concatenate(titles).astype(np.int32) if titles else np.zeros(0, np.int32)
-    np.save(tmp / "title_tokens.npy", title_flat, allow_pickle=False)
-    np.save(tmp / "title_offsets.npy", title_offsets, allow_pickle=False)
+    np.save(tmp / TITLE_TOKENS, title_flat, allow_pickle=False)
+    np.save(tmp / TITLE_OFFSETS, title_offsets, allow_pickle=False)
     paragraph_counts = np.array([len(p) for p in paragraphs], dtype=np.int64)
     engine_cls.build(*title_field(title_flat, title_offsets, paragraph_counts), len(vocab), params).save(
         tmp, prefix=FIELD_PREFIXES["titles"])
-    (tmp / "vocab.json").write_text(json.dumps(list(vocab), ensure_ascii=False), encoding="utf-8")
+    (tmp / VOCABULARY).write_text(json.dumps(list(vocab), ensure_ascii=False), encoding="utf-8")
     files = {}
-    for name in BASE_FILES + tuple(prefix + f for prefix in ("",) + tuple(FIELD_PREFIXES.values())
-                                   for f in engine_cls.FILES):
+    for name in BASE_FILES + tuple(prefix + f for prefix in FIELD_PREFIXES.values() for f in engine_cls.FILES):
         files[name] = {"bytes": (tmp / name).stat().st_size, "sha256": sha256_of(tmp / name)}
     manifest = {"settings": _settings(engine, params), "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                 "counts": {"documents": len(documents), "paragraphs": len(rows), "terms": len(vocab)},
                 "documents": doc_entries, "skipped": skipped, "files": files}
-    (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+    (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
     fsync_tree(tmp)
-    final = index_dir / f"gen-{stamp}"
+    final = index_dir / f"{GENERATION_PREFIX}{stamp}"
     os.replace(tmp, final)
     return final
 
 
 def _swap_in(index_dir: Path, generation: Path) -> None:
     """Point CURRENT at `generation` atomically, then remove older generations and leftovers."""
-    atomic_write(index_dir / "CURRENT", (generation.name + "\n").encode())
+    atomic_write(index_dir / CURRENT, (generation.name + "\n").encode())
     for old in index_dir.iterdir():
-        if old != generation and (old.name.startswith(("gen-", ".tmp-gen-")) and old.is_dir()):
+        if old != generation and (old.name.startswith((GENERATION_PREFIX, TEMPORARY_PREFIX)) and old.is_dir()):
             shutil.rmtree(old, ignore_errors=True)  # open mmaps of readers stay valid on POSIX

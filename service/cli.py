@@ -11,9 +11,10 @@ from pathlib import Path
 
 import click
 
-from index import Bm25Params, DocqaError, open_index
+from index import ENGINES, Bm25Params, DocqaError, open_index
 from index.store import build_index
 
+from .qa.answers import DEFAULT_TOP_K, MAX_TOP_K
 from .settings import ENV, Settings, default_instance_path, load_settings
 
 
@@ -39,7 +40,7 @@ class DocqaGroup(click.Group):
 
 
 def corpus_options(func):
-    func = click.option("--engine", type=click.Choice(["bm25s", "rank-bm25"]), default=None,
+    func = click.option("--engine", type=click.Choice(list(ENGINES)), default=None,
                         help=f"BM25 engine [env {ENV['engine']}; default bm25s]")(func)
     func = click.option("--index-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
                         help=f"index directory [env {ENV['index_dir']}; default instance/index]")(func)
@@ -96,7 +97,8 @@ def index_command(corpus, index_dir, engine) -> None:
 
 @main.command("ask")
 @click.argument("question")
-@click.option("-k", "--top-k", type=click.IntRange(1, 50), default=5, show_default=True, help="passages to show")
+@click.option("-k", "--top-k", type=click.IntRange(1, MAX_TOP_K), default=DEFAULT_TOP_K, show_default=True,
+              help="passages to show")
 @click.option("--json", "as_json", is_flag=True, help="print the API's JSON response")
 @corpus_options
 def ask_command(question, top_k, as_json, corpus, index_dir, engine) -> None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-from index.engine import ENGINES
+from index.engine import DEFAULT_ENGINE, ENGINES
 from index.errors import InvalidInputError
 
 
@@ -20,7 +20,7 @@ class ConfigError(InvalidInputError):
 class Settings:
     corpus: Path
     index_dir: Path
-    engine: str = "bm25s"
+    engine: str = DEFAULT_ENGINE
     k1: float = 1.2
     b: float = 0.75
     api_token: str | None = None

@@ -86,7 +86,7 @@ def fit_sentence_model(path: Path, out: Path, progress: Callable[[int, int], Non
     weights = {name: HAND_SET_WEIGHTS.get(name, fitted.get(name)) for name in SENTENCE_FEATURES}
     held_out = _top_share(fit.held_out, np.array(list(weights.values())), (1,))
     write_model(out, "sentence", 1, weights, fit.made_by(
-        path, f"hand-set: {sorted(HAND_SET_WEIGHTS)}",
+        path, "fit-answers", f"hand-set: {sorted(HAND_SET_WEIGHTS)}",
         {"answer_sentence_in_candidates": held_out["top1"], "questions": held_out["questions"]}))
     return weights
 
@@ -118,7 +118,7 @@ def fit_ranking_model(path: Path, out: Path, progress: Callable[[int, int], None
     weights = {name: max(0.0, round(float(w / first), 4)) for name, w in zip(rerank.FEATURES, fit.weights)}
     held_out = _top_share(fit.held_out, np.array(list(weights.values())), (1, 5))
     write_model(out, "rerank", 1, weights, fit.made_by(
-        path, "scaled so that first_stage is 1, negative weights clipped to 0", {"gold_in_candidates_" + k if k != "questions" else k: v
+        path, "fit-ranking", "scaled so that first_stage is 1, negative weights clipped to 0", {"gold_in_candidates_" + k if k != "questions" else k: v
                                                   for k, v in held_out.items()}))
     return weights
 
@@ -129,8 +129,8 @@ class Fit:
     held_out: list          # the odd articles' groups, for figures
     settings: dict
 
-    def made_by(self, path: Path, note: str, figures: dict) -> dict:
-        return {"command": "docqa eval fit-*", "training_data": Path(path).name, "sha256": sha256_of(Path(path)),
+    def made_by(self, path: Path, command: str, note: str, figures: dict) -> dict:
+        return {"command": f"docqa eval {command} {Path(path).name}", "training_data": Path(path).name, "sha256": sha256_of(Path(path)),
                 "subset": "even-numbered articles", "held_out": "odd-numbered articles", "analysis": analysis.settings(),
                 "fitter": {**self.settings, "note": note}, "held_out_figures": figures}
 

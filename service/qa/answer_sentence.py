@@ -8,7 +8,9 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import cache
 
+from index.engine import Bm25Params
 from index.linear_model import LinearModel, load_model, model_path
+from index.rerank import NEAR_MISS_PREFIX
 
 from .answer_span import answer_span
 from .passages import Passage
@@ -39,7 +41,7 @@ HAND_SET_WEIGHTS = {"context": 2.5}
 MODEL_FILE = "sentence-v1.json"
 _SPAN_KINDS = ("quantity", "when", "who", "where")
 _PRONOUN_START = re.compile(r"(?:he|she|it|they|this|these|its|his|her|their)\b", re.I)
-BM25_K1, BM25_B = 1.2, 0.75  # local_bm25: a sentence's BM25 among the candidates' sentences
+SENTENCE_BM25 = Bm25Params()  # local_bm25: a sentence's BM25 among the candidates' sentences
 # Confidence = cover x (SCORE_FLOOR + (1 - SCORE_FLOOR) x the passage's normalised score), where cover mixes
 # the sentence's and the passage's share of the question's idf weight
 SENTENCE_COVER_WEIGHT, PASSAGE_COVER_WEIGHT = 0.7, 0.3
@@ -104,9 +106,9 @@ def sentence_candidates(q: Question, passages: tuple[Passage, ...], weights: dic
             spread = (positions[-1] - positions[0]) / max(len(sentence), 1) if len(positions) > 1 else 1.0
             adjacent = sum(1 for x, y in zip(every, every[1:]) if (x[0], y[0]) in pairs)
             words = {t for t, _ in every}
-            near_miss = sum(v for t, v in local.items() if t not in matched and len(t) >= 5
-                            and any(w[:5] == t[:5] for w in words))
-            norm = BM25_K1 * (1 - BM25_B + BM25_B * len(every) / max(average_length, 1.0))
+            near_miss = sum(v for t, v in local.items() if t not in matched and len(t) >= NEAR_MISS_PREFIX
+                            and any(w[:NEAR_MISS_PREFIX] == t[:NEAR_MISS_PREFIX] for w in words))
+            norm = SENTENCE_BM25.length_norm(len(every), max(average_length, 1.0))
             tf = Counter(t for t, _ in inside if t in local)
             features = {"context": sum(weights[t] for t in matched if t not in own) / searched_total,
                         "passage": hit.score / top_score,
@@ -119,7 +121,8 @@ def sentence_candidates(q: Question, passages: tuple[Passage, ...], weights: dic
                         "pronoun_before": before if _PRONOUN_START.match(sentence) else 0.0,
                         "local_idf": local_idf,
                         "near_miss": near_miss / local_total,
-                        "local_bm25": sum(local[t] * n * (BM25_K1 + 1) / (n + norm) for t, n in tf.items()) / local_total}
+                        "local_bm25": sum(local[t] * n * (SENTENCE_BM25.k1 + 1) / (n + norm)
+                                      for t, n in tf.items()) / local_total}
             confidence = _confidence(_own_cover(own, matched) / total, passage_cover, hit.score, searched_total)
             yield features, Answer(sentence, span, pi, confidence, start)
 

@@ -15,6 +15,8 @@ from .disagreement import Disagreement, find_disagreement
 from .passages import Passage, find_passages, term_weights
 from .questions import describe_query
 
+DEFAULT_TOP_K, MAX_TOP_K = 5, 50  # passages returned: by default, and at most
+
 
 @dataclass(frozen=True)
 class AskResult:

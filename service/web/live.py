@@ -17,16 +17,12 @@ import subprocess
 import sys
 import tempfile
 import threading
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Sequence
-
-import numpy as np
 
 from index import Bm25Params, BuildReport, SearchIndex, build_index, load_index, open_index
-from index.documents import Document, Paragraph, corpus_files, document_id_for
-from index.engine import Hit
-from index.errors import CorpusError, DocumentNotFoundError
+from index.documents import corpus_files, document_id_for
+from index.errors import CorpusError
+from index.layered import LayeredIndex
 from index.store import is_current
 
 from ..settings import Settings
@@ -38,57 +34,6 @@ CHILD_BUILD_BYTES = 20 * 2**20  # corpora above this are (re)built in a child pr
 def corpus_files_for(corpus: Path, document_id: str) -> list[Path]:
     """The corpus files that hold `document_id` (normally one)."""
     return [p for p in corpus_files(corpus) if document_id_for(p.name) == document_id]
-
-
-@dataclass(frozen=True)
-class LayeredIndex:
-    """Main index minus `hidden` documents, plus `overlay`: the SearchIndex interface the service uses."""
-
-    main: SearchIndex
-    overlay: SearchIndex | None = None
-    hidden: frozenset[str] = frozenset()
-
-    @property
-    def manifest(self) -> dict:
-        return self.main.manifest
-
-    @property
-    def documents(self):
-        kept = [d for d in self.main.documents if d.id not in self.hidden]
-        return kept + (list(self.overlay.documents) if self.overlay else [])
-
-    @property
-    def num_paragraphs(self) -> int:
-        if self.overlay is None and not self.hidden:
-            return self.main.num_paragraphs
-        return sum(d.paragraphs for d in self.documents)
-
-    def _owner(self, document_id: str) -> SearchIndex:
-        if self.overlay is not None and document_id in self.overlay.by_id:
-            return self.overlay
-        if document_id in self.hidden:
-            raise DocumentNotFoundError(f"no document with id {document_id!r}")
-        return self.main
-
-    def info(self, document_id: str):
-        return self._owner(document_id).info(document_id)
-
-    def document(self, document_id: str) -> Document:
-        return self._owner(document_id).document(document_id)
-
-    def document_paragraphs(self, document_id: str) -> list[Paragraph]:
-        return self._owner(document_id).document_paragraphs(document_id)
-
-    def idf(self, terms: list[str]) -> np.ndarray:
-        return self.main.idf(terms)
-
-    def search_terms(self, weighted: Mapping[str, float], k: int = 5, phrase: Sequence[str] = ()) -> list[Hit]:
-        if self.overlay is None and not self.hidden:
-            return self.main.search_terms(weighted, k, phrase)
-        hits = self.main.search_terms(weighted, k, phrase, exclude=self.hidden)
-        if self.overlay is not None:
-            hits += self.overlay.search_terms(weighted, k, phrase)
-        return sorted(hits, key=lambda h: -h.score)[:k]
 
 
 class LiveIndex:
@@ -154,7 +99,8 @@ class LiveIndex:
             for path in corpus_files_for(self.settings.corpus, doc_id):  # none when it was deleted
                 shutil.copy2(path, folder / path.name)
         index_dir = self._overlay_dir / f"index-{self._writes}"
-        build_index(folder, index_dir, self.settings.engine, self.params, reason="documents written")
+        build_index(folder, index_dir, self.settings.engine, self.params, reason="documents written",
+                    vocabulary=main.vocab_list)
         overlay = load_index(index_dir, verify=False)
         self.current = LayeredIndex(main, overlay if overlay.num_paragraphs else None, frozenset(pending))
         shutil.rmtree(folder, ignore_errors=True)  # the overlay index keeps its own copy of the text

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from index.documents import DOCUMENT_ID_PATTERN
+
+from ..qa.answers import DEFAULT_TOP_K, MAX_TOP_K
 from .validation import MAX_ANSWER_CHARS, MAX_HISTORY_TURNS, MAX_QUESTION_CHARS
 
-_ID = {"type": "string", "pattern": "^[a-z0-9][a-z0-9._-]{0,99}$"}
+_ID = {"type": "string", "pattern": f"^{DOCUMENT_ID_PATTERN}$"}
 _OFFSETS = {"type": "array", "items": {"type": "integer", "minimum": 0}, "minItems": 2, "maxItems": 2}
 
 
@@ -35,7 +38,7 @@ SCHEMAS = {
     "AskRequest": {"type": "object", "required": ["question"], "properties": {
         "question": {"type": "string", "minLength": 1, "maxLength": MAX_QUESTION_CHARS, "pattern": "\\S",
                      "description": "1-1000 characters after trimming"},
-        "top_k": {"type": "integer", "minimum": 1, "maximum": 50, "default": 5},
+        "top_k": {"type": "integer", "minimum": 1, "maximum": MAX_TOP_K, "default": DEFAULT_TOP_K},
         "history": {"type": "array", "maxItems": MAX_HISTORY_TURNS, "items": _ref("Turn"),
                     "description": "earlier turns, oldest first, held by the client"}}},
     "Passage": {"type": "object",
@@ -108,7 +111,7 @@ def openapi_document() -> dict:
                 "parameters": [{"name": "q", "in": "query", "required": True,
                                 "schema": {"type": "string", "minLength": 1, "maxLength": MAX_QUESTION_CHARS, "pattern": "\\S"}},
                                {"name": "k", "in": "query", "required": False,
-                                "schema": {"type": "integer", "minimum": 1, "maximum": 50, "default": 5}}],
+                                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_TOP_K, "default": DEFAULT_TOP_K}}],
                 "responses": {"200": _json(_ref("SearchResponse"), "Best passages"), **_problems(422)}}},
             "/api/documents": {
                 "get": {"summary": "List documents", "operationId": "listDocuments",

@@ -7,12 +7,14 @@ import re
 
 from flask import Request
 
+from index.documents import DOCUMENT_ID
 from index.errors import BadRequestError, DocumentNotFoundError, InvalidInputError, UnsupportedMediaTypeError
+
+from ..qa.answers import DEFAULT_TOP_K, MAX_TOP_K
 
 MAX_QUESTION_CHARS = 1000
 MAX_HISTORY_TURNS = 20
 MAX_ANSWER_CHARS = 5000
-DOCUMENT_ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}")
 
 
 def json_body(request: Request) -> dict:
@@ -44,20 +46,20 @@ def question(value, name: str = "question") -> str:
     return text
 
 
-def top_k(value, name: str = "top_k", default: int = 5, from_query: bool = False) -> int:
-    """1..50; a query-string value may be digits, a JSON value must be an integer (41.0 counts, 2.5 not)."""
+def top_k(value, name: str = "top_k", default: int = DEFAULT_TOP_K, from_query: bool = False) -> int:
+    """1..MAX_TOP_K; a query-string value may be digits, a JSON value must be an integer (41.0 counts, 2.5 not)."""
     if value is None:
         return default
     if isinstance(value, str) and from_query:
         if not re.fullmatch(r"[0-9]{1,3}", value.strip()):
-            raise InvalidInputError(f"'{name}' must be a whole number from 1 to 50, got {value!r}")
+            raise InvalidInputError(f"'{name}' must be a whole number from 1 to {MAX_TOP_K}, got {value!r}")
         value = int(value)
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # JSON Schema counts 41.0 as an integer; 2.5 is not
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidInputError(f"'{name}' must be a whole number from 1 to 50, got {value!r}")
-    if not 1 <= value <= 50:
-        raise InvalidInputError(f"'{name}' must be from 1 to 50, got {value}")
+        raise InvalidInputError(f"'{name}' must be a whole number from 1 to {MAX_TOP_K}, got {value!r}")
+    if not 1 <= value <= MAX_TOP_K:
+        raise InvalidInputError(f"'{name}' must be from 1 to {MAX_TOP_K}, got {value}")
     return value
 
 

@@ -87,4 +87,4 @@ def test_a_compound_and_its_own_first_part_are_no_phrase(tmp_path):
     build_index(tmp_path / "c", tmp_path / "i")
     index = load_index(tmp_path / "i")
     serum, il10, il, ten, level = (index.vocab[t] for t in ("serum", "il10", "il", "10", "level"))
-    assert index._phrase_ids(analyze("serum IL-10 levels")) == [serum, il10, -1, il, ten, level]
+    assert index.phrase_ids(analyze("serum IL-10 levels")) == [serum, il10, -1, il, ten, level]

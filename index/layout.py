@@ -1,0 +1,30 @@
+"""The index directory on disk, named once for the writer (`index.store`) and the reader (`index.search`).
+
+    <index_dir>/CURRENT      the live generation's name, replaced atomically
+    <index_dir>/gen-<stamp>/ one complete generation: the files below, then MANIFEST (written last,
+                             with each file's size and sha256)
+"""
+
+FORMAT_VERSION = 3
+CURRENT = "CURRENT"
+LOCK = ".lock"
+GENERATION_PREFIX = "gen-"
+TEMPORARY_PREFIX = ".tmp-gen-"
+
+MANIFEST = "manifest.json"
+TEXT = "text.bin"                    # every document's text, UTF-8, back to back
+PARAGRAPHS = "paragraphs.npy"        # one row per paragraph, PARAGRAPH_COLUMNS int64 columns
+HEADINGS = "headings.json"           # the distinct headings, numbered by the HEADING column
+VOCABULARY = "vocab.json"            # term id -> analysed term
+TOKENS = "tokens.npy"                # every paragraph's term ids, back to back
+TOKEN_OFFSETS = "token_offsets.npy"  # paragraph i's terms are TOKENS[offsets[i]:offsets[i + 1]]
+TITLE_TOKENS = "title_tokens.npy"    # every document's title term ids, back to back
+TITLE_OFFSETS = "title_offsets.npy"
+PHRASE_TABLE = "phrase_table.npy"    # sorted 64-bit keys of adjacent term pairs (index.fields)
+BASE_FILES = (TEXT, PARAGRAPHS, HEADINGS, VOCABULARY, TOKENS, TOKEN_OFFSETS, TITLE_TOKENS, TITLE_OFFSETS,
+              PHRASE_TABLE)
+FIELD_PREFIXES = {"body": "", "phrases": "phrase_", "titles": "title_"}  # each field's engine files
+
+# PARAGRAPHS columns
+DOC, NUMBER, START, END, BYTE_START, BYTE_END, HEADING = range(7)
+PARAGRAPH_COLUMNS = 7
