@@ -19,7 +19,7 @@ from index.errors import EmptyQueryError, InvalidInputError
 from index.files import sha256_of
 from index.linear_model import write_model
 
-from ..qa.answer_sentence import HAND_SET_WEIGHTS, SENTENCE_FEATURES, sentence_candidates
+from ..qa.answer_sentence import HAND_SET_FEATURES, SENTENCE_FEATURES, model, sentence_candidates
 from ..qa.passages import find_passages, term_weights
 from ..qa.questions import parse_question
 from .evaluation import load_squad, squad_index
@@ -78,15 +78,15 @@ def sentence_groups(index, questions, progress: Callable[[int, int], None] | Non
 
 
 def fit_sentence_model(path: Path, out: Path, progress: Callable[[int, int], None] | None = None) -> dict[str, float]:
-    """Fit the sentence weights on the even articles (the hand-set ones, HAND_SET_WEIGHTS, stay) and write
+    """Fit the sentence weights on the even articles (the hand-set ones, HAND_SET_FEATURES, keep the current model file's weights) and write
     the model file `out`; returns the weights."""
-    learnt = [i for i, name in enumerate(SENTENCE_FEATURES) if name not in HAND_SET_WEIGHTS]
+    learnt = [i for i, name in enumerate(SENTENCE_FEATURES) if name not in HAND_SET_FEATURES]
     fit = _fit_on_even_articles(path, lambda index, _, questions: sentence_groups(index, questions, progress), learnt)
     fitted = dict(zip((SENTENCE_FEATURES[i] for i in learnt), (round(float(w), 4) for w in fit.weights)))
-    weights = {name: HAND_SET_WEIGHTS.get(name, fitted.get(name)) for name in SENTENCE_FEATURES}
+    weights = {name: model().weight(name) if name in HAND_SET_FEATURES else fitted[name] for name in SENTENCE_FEATURES}
     held_out = _top_share(fit.held_out, np.array(list(weights.values())), (1,))
     write_model(out, "sentence", 1, weights, fit.made_by(
-        path, "fit-answers", f"hand-set: {sorted(HAND_SET_WEIGHTS)}",
+        path, "fit-answers", f"hand-set, kept from the previous model file: {list(HAND_SET_FEATURES)}",
         {"answer_sentence_in_candidates": held_out["top1"], "questions": held_out["questions"]}))
     return weights
 

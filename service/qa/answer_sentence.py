@@ -37,7 +37,7 @@ SENTENCE_FEATURES = (
 )
 # SQuAD has no follow-ups to learn the weight of history words from: set by hand, about a third of the
 # weight the question's own words get through local_idf and local_bm25.
-HAND_SET_WEIGHTS = {"context": 2.5}
+HAND_SET_FEATURES = ("context",)  # their weights are kept in the model file as they are, never refitted
 MODEL_FILE = "sentence-v1.json"
 _SPAN_KINDS = ("quantity", "when", "who", "where")
 _PRONOUN_START = re.compile(r"(?:he|she|it|they|this|these|its|his|her|their)\b", re.I)

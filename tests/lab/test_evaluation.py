@@ -9,7 +9,7 @@ from index.rerank import FEATURES
 from service.cli import main
 from service.lab.evaluation import load_beir, load_squad, ndcg_at, normalize_answer, recall_at, reciprocal_rank
 from service.lab.fitting import fit_listwise
-from service.qa.answer_sentence import HAND_SET_WEIGHTS, SENTENCE_FEATURES
+from service.qa.answer_sentence import HAND_SET_FEATURES, SENTENCE_FEATURES, model
 from tests.conftest import EVAL
 
 
@@ -126,7 +126,7 @@ def test_listwise_fit_recovers_the_ranking_weights():
 
 
 @pytest.mark.parametrize("command, features, fixed", [
-    ("fit-answers", SENTENCE_FEATURES, HAND_SET_WEIGHTS),
+    ("fit-answers", SENTENCE_FEATURES, {name: model().weight(name) for name in HAND_SET_FEATURES}),
     ("fit-ranking", FEATURES, {"first_stage": 1.0}),  # scaled so the score stays in BM25 units
 ], ids=["fit-answers", "fit-ranking"])
 def test_fit_commands_write_a_model_file_the_code_loads(runner, tmp_path, command, features, fixed):
