@@ -15,7 +15,7 @@ test: $(VENV)/.test chromium
 	$(BIN)/pytest
 
 docs: $(VENV)/.test
-	DOCQA_WRITE_DOCS=1 $(BIN)/pytest -q tests/test_api_doc.py
+	DOCQA_WRITE_DOCS=1 $(BIN)/pytest -q tests/web/test_api_doc.py
 
 screenshot: $(VENV)/.test chromium
 	$(BIN)/python tests/screenshot.py docs/screenshot.png
