@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import re
+import stat
+import unicodedata
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -16,6 +19,7 @@ log = logging.getLogger(__name__)
 
 SUFFIXES = (".txt", ".md", ".html", ".htm")
 MAX_PARAGRAPH_WORDS = 250
+MAX_PARAGRAPH_CHARS = 4000  # bounds a paragraph of very long "words" (no spaces) too
 MAX_HEADING_WORDS = 14
 _BLOCK = re.compile(r"[^\n]*\S[^\n]*(?:\n[^\n]*\S[^\n]*)*")
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)", re.S)
@@ -23,6 +27,7 @@ _CLOSERS = "\"'”’»)]*_ \t"
 DOCUMENT_ID_PATTERN = r"[a-z0-9][a-z0-9._-]{0,99}"  # what document_id_for makes; the API accepts only these
 DOCUMENT_ID = re.compile(DOCUMENT_ID_PATTERN)
 _ID_UNSAFE = re.compile(r"[^a-z0-9._-]+")
+_WORD = re.compile(r"\S+")
 
 
 @dataclass(frozen=True)
@@ -45,9 +50,16 @@ class Paragraph:
 
 
 def document_id_for(name: str) -> str:
-    """URL-safe id from a file name: lower-case stem, other characters folded to '-'."""
+    """URL-safe id from a file name: lower-case stem, accents dropped (Café -> cafe), other characters
+    folded to '-'. A name with letters that have no Latin spelling (日本語, 😀) gets a short hash of
+    the name too, so such names never share an id."""
     stem = name.rsplit(".", 1)[0] if "." in name else name
-    return _ID_UNSAFE.sub("-", stem.lower()).lstrip("-._")[:100] or "document"
+    latin = "".join(c for c in unicodedata.normalize("NFKD", stem) if not unicodedata.combining(c))
+    slug = _ID_UNSAFE.sub("-", latin.lower()).lstrip("-._")[:100]
+    if latin.isascii():
+        return slug or "document"
+    digest = hashlib.sha256(stem.encode("utf-8", "surrogatepass")).hexdigest()[:10]
+    return f"{slug[:89].rstrip('-._')}-{digest}" if slug.strip("-._") else f"doc-{digest}"
 
 
 def humanize(doc_id: str) -> str:
@@ -148,27 +160,59 @@ def parse_document(doc_id: str, name: str, data: bytes, path: str = "", title: s
 
 
 def read_document(path: Path) -> Document:
+    return parse_document(document_id_for(path.name), path.name, read_corpus_file(path), path=str(path))
+
+
+def read_corpus_file(path: Path) -> bytes:
+    """The bytes of a regular file of the corpus folder, following a link only to a file inside that
+    folder; the final open never follows a link and never blocks (a FIFO is refused, not waited on)."""
+    problem = _unsafe(path, path.parent.resolve())
+    if problem:
+        raise CorpusError(f"{path.name} is {problem}")
     try:
-        data = path.read_bytes()
+        fd = os.open(path.resolve(), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        with os.fdopen(fd, "rb") as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                raise CorpusError(f"{path.name} is not a regular file")
+            return f.read()
     except OSError as exc:
         raise CorpusError(f"cannot read {path.name}: {exc.strerror}") from None
-    return parse_document(document_id_for(path.name), path.name, data, path=str(path))
 
 
-def corpus_files(folder: Path) -> list[Path]:
-    """The indexable files directly in `folder`, in name order (hidden and temporary files skipped)."""
+def _unsafe(path: Path, root: Path) -> str | None:
+    """Why `path` must not be read (a link leading out of `root`, not a regular file), or None."""
+    try:
+        if path.is_symlink() and not path.resolve().is_relative_to(root):
+            return "a link to a file outside the corpus folder"
+        if not stat.S_ISREG(path.stat().st_mode):
+            return "not a regular file"
+    except (OSError, RuntimeError):  # a broken link or a link loop
+        return "a broken link"
+    return None
+
+
+def corpus_files(folder: Path, warn: bool = False) -> list[Path]:
+    """The indexable files directly in `folder`, in name order: hidden and temporary files, links that
+    lead outside the folder, and anything but regular files are left out (`warn`: one log line each)."""
     if not folder.is_dir():
         raise CorpusError(f"corpus folder {folder} does not exist; create it or pass --corpus / DOCQA_CORPUS")
-    return sorted(
-        p for p in folder.iterdir()
-        if p.is_file() and p.suffix.lower() in SUFFIXES and not p.name.startswith((".", "~"))
-    )
+    root = folder.resolve()
+    files = []
+    for path in folder.iterdir():
+        if path.suffix.lower() not in SUFFIXES or path.name.startswith((".", "~")):
+            continue
+        problem = _unsafe(path, root)
+        if problem is None:
+            files.append(path)
+        elif warn:
+            log.warning("skipped %s: %s", path.name, problem)
+    return sorted(files)
 
 
 def load_corpus(folder: Path) -> list[Document]:
     """Every readable document in `folder`; a file that cannot be read is skipped with one warning."""
     documents: dict[str, Document] = {}
-    for path in corpus_files(folder):
+    for path in corpus_files(folder, warn=True):
         try:
             doc = read_document(path)
         except (UnsupportedMediaTypeError, CorpusError) as exc:
@@ -220,15 +264,18 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def _chunks(block: str, offset: int) -> list[tuple[int, int]]:
-    """Split a block over MAX_PARAGRAPH_WORDS at sentence boundaries; offsets are document-relative."""
-    if len(block.split()) <= MAX_PARAGRAPH_WORDS:
+    """Split a block over MAX_PARAGRAPH_WORDS (or MAX_PARAGRAPH_CHARS) at sentence ends, and a sentence
+    that is itself too long at word boundaries, so no paragraph is unbounded whatever the input.
+    Offsets are document-relative."""
+    if len(block) <= MAX_PARAGRAPH_CHARS and len(block.split()) <= MAX_PARAGRAPH_WORDS:
         return [(offset, offset + len(block))]
+    pieces = [piece for s, e in sentence_spans(block) for piece in _word_pieces(block, s, e)]
     chunks: list[tuple[int, int]] = []
     chunk_start = chunk_end = None
     words = 0
-    for s, e in sentence_spans(block):
+    for s, e in pieces:
         n = len(block[s:e].split())
-        if chunk_start is not None and words + n > MAX_PARAGRAPH_WORDS:
+        if chunk_start is not None and (words + n > MAX_PARAGRAPH_WORDS or e - chunk_start > MAX_PARAGRAPH_CHARS):
             chunks.append((chunk_start, chunk_end))
             chunk_start, words = None, 0
         if chunk_start is None:
@@ -237,3 +284,23 @@ def _chunks(block: str, offset: int) -> list[tuple[int, int]]:
     if chunk_start is not None:
         chunks.append((chunk_start, chunk_end))
     return [(offset + s, offset + e) for s, e in chunks]
+
+
+def _word_pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """`text[start:end]` cut at whitespace into pieces within both limits; a run of more than
+    MAX_PARAGRAPH_CHARS without whitespace is cut where the limit falls."""
+    if end - start <= MAX_PARAGRAPH_CHARS and len(text[start:end].split()) <= MAX_PARAGRAPH_WORDS:
+        return [(start, end)]
+    pieces, piece_start, piece_end, words = [], None, None, 0
+    for m in _WORD.finditer(text, start, end):
+        for s in range(m.start(), m.end(), MAX_PARAGRAPH_CHARS):
+            e = min(s + MAX_PARAGRAPH_CHARS, m.end())
+            if piece_start is not None and (words == MAX_PARAGRAPH_WORDS or e - piece_start > MAX_PARAGRAPH_CHARS):
+                pieces.append((piece_start, piece_end))
+                piece_start, words = None, 0
+            if piece_start is None:
+                piece_start = s
+            piece_end, words = e, words + 1
+    if piece_start is not None:
+        pieces.append((piece_start, piece_end))
+    return pieces

@@ -23,9 +23,10 @@ class DocqaError(Exception):
     status = 500
     title = "Internal error"
 
-    def __init__(self, detail: str):
+    def __init__(self, detail: str, headers: dict[str, str] | None = None):
         super().__init__(detail)
         self.detail = detail
+        self.headers = headers or {}  # e.g. Retry-After, WWW-Authenticate
 
 
 class InvalidInputError(DocqaError):
@@ -55,6 +56,21 @@ class ForbiddenError(DocqaError):
 class DocumentNotFoundError(DocqaError):
     status = 404
     title = "Document not found"
+
+
+class ConflictError(DocqaError):
+    status = 409
+    title = "Conflict"
+
+
+class TooManyRequestsError(DocqaError):
+    status = 429
+    title = "Too many requests"
+
+
+class ServiceUnavailableError(DocqaError):
+    status = 503
+    title = "Service unavailable"
 
 
 class PayloadTooLargeError(DocqaError):

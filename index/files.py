@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-import threading
+import secrets
 from pathlib import Path
 
 
@@ -23,10 +23,12 @@ def fsync_directory(directory: Path) -> None:
 
 
 def atomic_write(target: Path, data: bytes) -> None:
-    """Write `target` all or nothing: a hidden temp file beside it, fsync, os.replace, fsync the folder."""
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    """Write `target` all or nothing: a new hidden temp file beside it (created exclusively, never through
+    a link), fsync, os.replace (which replaces a link, never writes through it), fsync the folder."""
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(8)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
     try:
-        with open(tmp, "wb") as f:
+        with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())

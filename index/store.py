@@ -150,7 +150,7 @@ def build_index(corpus_dir: Path, index_dir: Path, engine: str = DEFAULT_ENGINE,
     with _build_lock(index_dir):
         vocab_list, previous = _previous(index_dir)
         vocab = {term: i for i, term in enumerate(vocab_list or vocabulary or [])}
-        files = corpus_files(corpus_dir)
+        files = corpus_files(corpus_dir, warn=True)
         documents, paragraphs, headings, terms, skipped, seen = [], [], {}, [], {}, set()
         analysed = reused = 0
         for n, path in enumerate(files, 1):

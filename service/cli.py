@@ -15,6 +15,7 @@ from index import ENGINES, Bm25Params, DocqaError, open_index
 from index.store import build_index
 
 from .qa.answers import DEFAULT_TOP_K, MAX_TOP_K
+from .logs import configure as configure_logging
 from .settings import ENV, Settings, default_instance_path, load_settings
 
 
@@ -78,8 +79,7 @@ def open_settings_index(settings: Settings):
 @click.option("-v", "--verbose", is_flag=True, help="log progress (INFO) to stderr")
 def main(verbose: bool) -> None:
     """docqa: ask questions of a folder of documents and get quoted answers with exact citations."""
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(logging.INFO if verbose else logging.WARNING)
     logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets DEBUG on its own logger
 
 

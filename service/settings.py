@@ -90,7 +90,8 @@ def _validate(s: Settings) -> None:
     ]
     for ok, name, expected in checks:
         if not ok:
-            raise ConfigError(f"{ENV[name]} / {name} must be {expected}, got {getattr(s, name)!r}")
+            got = "a shorter one" if name == "api_token" else repr(getattr(s, name))  # never echo a secret
+            raise ConfigError(f"{ENV[name]} / {name} must be {expected}, got {got}")
 
 
 def default_instance_path() -> Path:

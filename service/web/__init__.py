@@ -13,7 +13,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from ..qa.answer_sentence import model as sentence_model
     from ..settings import load_settings
-    from . import api, middleware, pages, problems, writes
+    from . import api, auth, middleware, pages, problems, writes
     from .context import LIVE_INDEX, SETTINGS
     from .live import LiveIndex
 
@@ -31,6 +31,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions[LIVE_INDEX] = live = LiveIndex(settings)
     if watch:
         live.watch()
+    auth.init_app(app)
     middleware.init_app(app)
     problems.init_app(app)
     app.register_blueprint(api.bp)

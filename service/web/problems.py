@@ -33,7 +33,9 @@ def init_app(app: Flask) -> None:
     def docqa_error(exc: DocqaError):
         if exc.status >= 500:
             log.error("request %s failed: %s", g.get("request_id"), exc.detail)
-        return problem(exc.status, exc.title, exc.detail, f"urn:docqa:problem:{_slug(type(exc).__name__)}")
+        response = problem(exc.status, exc.title, exc.detail, f"urn:docqa:problem:{_slug(type(exc).__name__)}")
+        response.headers.update(exc.headers)
+        return response
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

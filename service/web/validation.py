@@ -15,6 +15,10 @@ from ..qa.answers import DEFAULT_TOP_K, MAX_TOP_K
 MAX_QUESTION_CHARS = 1000
 MAX_HISTORY_TURNS = 20
 MAX_ANSWER_CHARS = 5000
+MAX_JSON_DEPTH = 32
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_BRACKETS = re.compile(r"[\[\]{}]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def json_body(request: Request) -> dict:
@@ -23,14 +27,42 @@ def json_body(request: Request) -> dict:
         raise UnsupportedMediaTypeError(f"send Content-Type: application/json (got {request.mimetype or 'none'})")
     raw = request.get_data(cache=True)
     try:
-        body = json.loads(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise BadRequestError("the request body is not valid UTF-8") from None
+    if _nesting_depth(text) > MAX_JSON_DEPTH:  # checked before parsing: json.loads would recurse that deep
+        raise BadRequestError(f"the request body nests JSON more than {MAX_JSON_DEPTH} levels deep")
+    try:
+        body = json.loads(text)
     except ValueError as exc:
         raise BadRequestError(f"the request body is not valid JSON: {exc}") from None
     if not isinstance(body, dict):
         raise InvalidInputError("the request body must be a JSON object")
+    _refuse_lone_surrogates(body, "body")
     return body
+
+
+def _nesting_depth(text: str) -> int:
+    """How deep arrays and objects nest in JSON `text` (brackets inside strings do not count)."""
+    depth = deepest = 0
+    for bracket in _BRACKETS.findall(_JSON_STRING.sub('""', text)):
+        depth += 1 if bracket in "[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def _refuse_lone_surrogates(value, where: str) -> None:
+    """JSON may spell a lone UTF-16 surrogate (\\ud800), which no UTF-8 text can hold."""
+    if isinstance(value, str):
+        if not value.isascii() and _SURROGATE.search(value):
+            raise BadRequestError(f"{where} holds a lone surrogate (\\ud800-\\udfff escape); send valid Unicode text")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_lone_surrogates(key, where)
+            _refuse_lone_surrogates(item, f"'{key}'" if where == "body" else where)
+    elif isinstance(value, list):
+        for item in value:
+            _refuse_lone_surrogates(item, where)
 
 
 def question(value, name: str = "question") -> str:

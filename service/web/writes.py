@@ -6,34 +6,23 @@ index is refreshed before the response, so the new text is searchable when the c
 
 from __future__ import annotations
 
-import hmac
 import logging
 from pathlib import Path
 
 from flask import Blueprint, jsonify, request
 
 from index.documents import SUFFIXES, document_id_for, parse_document, split_paragraphs
-from index.errors import (DocumentNotFoundError, ForbiddenError, InvalidInputError, UnauthorizedError,
-                          UnsupportedMediaTypeError)
+from index.errors import ConflictError, DocumentNotFoundError, InvalidInputError, UnsupportedMediaTypeError
 from index.files import atomic_write
 
 from . import validation
+from .auth import require_token
 from .context import live_index, settings
 from .live import corpus_files_for
 from .middleware import took_ms
 
 log = logging.getLogger(__name__)
 bp = Blueprint("writes", __name__, url_prefix="/api")
-
-
-def _require_token() -> None:
-    expected = settings().api_token
-    if not expected:
-        raise ForbiddenError("document writes are disabled on this server; set DOCQA_API_TOKEN to enable them")
-    supplied = request.headers.get("Authorization", "")
-    scheme, _, token = supplied.partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), expected.encode()):
-        raise UnauthorizedError("send the API token as 'Authorization: Bearer <token>'")
 
 
 def _incoming() -> tuple[str, str, bytes]:
@@ -48,7 +37,11 @@ def _incoming() -> tuple[str, str, bytes]:
         suffix = Path(name).suffix.lower()
         if suffix not in SUFFIXES:
             raise UnsupportedMediaTypeError(f"{name}: only {', '.join(SUFFIXES)} files are accepted")
-        doc_id = validation.document_id(request.form.get("id") or document_id_for(name))
+        explicit = request.form.get("id")
+        doc_id = validation.document_id(explicit or document_id_for(name))
+        if not explicit and corpus_files_for(settings().corpus, doc_id):
+            raise ConflictError(f"a document with id {doc_id!r} exists already; send form field id={doc_id} "
+                                "to replace it, or another id to keep both")
         return doc_id, doc_id + (".html" if suffix == ".htm" else suffix), upload.read()
     body = validation.json_body(request)
     doc_id = validation.document_id(body.get("id"))
@@ -65,7 +58,7 @@ def _incoming() -> tuple[str, str, bytes]:
 
 @bp.post("/documents")
 def put_document():
-    _require_token()
+    require_token()
     doc_id, name, data = _incoming()
     document = parse_document(doc_id, name, data)  # 415 for binary or non-UTF-8, before anything is written
     paragraphs = len(split_paragraphs(document))
@@ -88,7 +81,7 @@ def put_document():
 
 @bp.delete("/documents/<path:document_id>")
 def delete_document(document_id: str):
-    _require_token()
+    require_token()
     validation.document_id(document_id)
     live = live_index()
     with live.write_lock:

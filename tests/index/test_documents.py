@@ -1,4 +1,6 @@
 
+import re
+
 import pytest
 from hypothesis import given, settings, strategies as st
 
@@ -87,11 +89,75 @@ def test_unreadable_files_are_skipped_with_one_warning(tmp_path, caplog):
 
 
 @pytest.mark.parametrize("name, doc_id", [("My File.TXT", "my-file"), ("a-.md", "a-"), ("v1.2.txt", "v1.2"),
-                                          ("__init__.txt", "init__"), ("Ünïcode.md", "n-code")],
-                         ids=["spaces-upper", "trailing-dash", "dots", "leading-underscores", "unicode"])
+                                          ("__init__.txt", "init__"), ("Ünïcode.md", "unicode"),
+                                          ("日本語.txt", r"doc-[0-9a-f]{10}"), ("notes 日本.txt", r"notes-[0-9a-f]{10}")],
+                         ids=["spaces-upper", "trailing-dash", "dots", "leading-underscores", "accents", "non-latin",
+                              "mixed"])
 def test_document_ids_are_slugs_and_a_slug_maps_to_itself(name, doc_id):
     from index.documents import document_id_for
     from service.web.validation import DOCUMENT_ID
 
-    assert document_id_for(name) == doc_id and DOCUMENT_ID.fullmatch(doc_id)
-    assert document_id_for(doc_id + ".md") == doc_id
+    made = document_id_for(name)
+    assert re.fullmatch(doc_id, made) and DOCUMENT_ID.fullmatch(made)
+    assert document_id_for(made + ".md") == made
+
+
+def test_non_latin_names_get_distinct_stable_ids():
+    from index.documents import document_id_for
+
+    names = ["日本語.txt", "😀.txt", "中文.txt", "notes.txt", "notes 日本.txt", "notes 中文.txt", "Ελληνικά.md"]
+    ids = [document_id_for(n) for n in names]
+    assert len(set(ids)) == len(ids) and ids == [document_id_for(n) for n in names]
+
+
+def test_no_paragraph_is_unbounded_whatever_the_input():
+    from index.documents import MAX_PARAGRAPH_CHARS, MAX_PARAGRAPH_WORDS
+
+    words = " ".join(f"w{i % 977}x" for i in range(300_000))  # ~2 MB: no blank line, no sentence end
+    for text in (words, "y" * 50_000 + " tail", "Short start.\n\n" + words):
+        doc = _doc(text)
+        paragraphs = split_paragraphs(doc)
+        assert len(paragraphs) > 1
+        for p in paragraphs:
+            assert doc.text[p.start:p.end] == p.text
+            assert len(p.text.split()) <= MAX_PARAGRAPH_WORDS and len(p.text) <= MAX_PARAGRAPH_CHARS
+        assert "".join(p.text for p in paragraphs).replace(" ", "") == text.replace(" ", "").replace("\n", "")
+
+
+def test_links_out_of_the_corpus_and_special_files_are_never_read(tmp_path, caplog):
+    import os
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    secret = tmp_path / "secret.txt"
+    secret.write_text("Top secret outside text.")
+    (corpus / "good.txt").write_text("Fine text here.")
+    (corpus / "inside.txt").symlink_to(corpus / "good.txt")
+    (corpus / "passwd.txt").symlink_to("/etc/passwd")
+    (corpus / "maps.txt").symlink_to("/proc/self/maps")
+    (corpus / "up.txt").symlink_to("../secret.txt")
+    (corpus / "dangling.txt").symlink_to(corpus / "missing.txt")
+    os.mkfifo(corpus / "pipe.txt")
+    docs = load_corpus(corpus)  # a FIFO would block a plain open(); it must not
+    assert sorted(d.id for d in docs) == ["good", "inside"]
+    assert not any("secret" in d.text or "root:" in d.text for d in docs)
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert sorted(w.split(":")[0] for w in warnings) == [
+        "skipped dangling.txt", "skipped maps.txt", "skipped passwd.txt", "skipped pipe.txt", "skipped up.txt"]
+    from index.documents import read_corpus_file
+    from index.errors import CorpusError
+
+    with pytest.raises(CorpusError, match="outside the corpus"):
+        read_corpus_file(corpus / "passwd.txt")
+
+
+def test_atomic_write_never_follows_a_planted_link(tmp_path):
+    from index.files import atomic_write
+
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    target = tmp_path / "doc.txt"
+    target.symlink_to(victim)
+    atomic_write(target, b"new text")
+    assert victim.read_text() == "keep me" and target.read_bytes() == b"new text" and not target.is_symlink()
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
