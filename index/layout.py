@@ -2,7 +2,8 @@
 
     <index_dir>/CURRENT      the live generation's name, replaced atomically
     <index_dir>/gen-<stamp>/ one complete generation: the files below, then MANIFEST (written last,
-                             with each file's size and sha256)
+                             with each file's size and sha256); files are read-only
+    <index_dir>/overlay-<pid>/ a running server's index of the documents written since its generation
 """
 
 FORMAT_VERSION = 3
@@ -10,6 +11,7 @@ CURRENT = "CURRENT"
 LOCK = ".lock"
 GENERATION_PREFIX = "gen-"
 TEMPORARY_PREFIX = ".tmp-gen-"
+OVERLAY_PREFIX = "overlay-"          # <index_dir>/overlay-<server pid>/: a running server's recent writes
 
 MANIFEST = "manifest.json"
 TEXT = "text.bin"                    # every document's text, UTF-8, back to back

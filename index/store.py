@@ -20,7 +20,7 @@ from typing import Callable
 import numpy as np
 
 from . import analysis
-from .documents import Document, Paragraph, corpus_files, read_document, split_paragraphs
+from .documents import Document, Paragraph, corpus_files, document_id_for, read_document, split_paragraphs
 from .engine import DEFAULT_ENGINE, ENGINES, Bm25Params
 from .errors import CorpusError, IndexCorruptError, InvalidInputError, UnsupportedMediaTypeError
 from .fields import build_phrases, title_field
@@ -95,6 +95,19 @@ def load_index(index_dir: Path, engine: str | None = None, verify: bool = True) 
         raise IndexCorruptError(f"{generation.name} cannot be opened: {exc}") from None
 
 
+def damage(index: SearchIndex) -> str | None:
+    """Why the files of a loaded generation no longer match its manifest (a file gone or of another
+    size: touching a truncated memory-mapped file would kill the process with SIGBUS), or None."""
+    for name, expected in index.manifest["files"].items():
+        try:
+            size = (index.directory / name).stat().st_size
+        except OSError:
+            return f"{index.directory.name}/{name} is gone"
+        if size != expected["bytes"]:
+            return f"{index.directory.name}/{name} changed size ({expected['bytes']} -> {size} bytes)"
+    return None
+
+
 def _corpus_fingerprint(corpus_dir: Path) -> dict[str, tuple[int, int]]:
     return {p.name: (p.stat().st_size, p.stat().st_mtime_ns) for p in corpus_files(corpus_dir)}
 
@@ -110,6 +123,17 @@ def is_current(index: SearchIndex, corpus_dir: Path, engine: str, params: Bm25Pa
         changed = sorted(set(now.items()) ^ set(stamps.items()))
         return False, f"{len(changed)} corpus file change(s), e.g. {changed[0][0]}"
     return True, "up to date"
+
+
+def changed_documents(index: SearchIndex, corpus_dir: Path) -> tuple[set[str], int]:
+    """The ids of documents whose files were added, changed or removed since `index` was built, and
+    how many bytes the added and changed files hold."""
+    stamps = {d["file"]: tuple(d["stamp"]) for d in index.manifest["documents"]}
+    skipped = {name: tuple(stamp) for name, stamp in index.manifest.get("skipped", {}).items()}
+    now = _corpus_fingerprint(corpus_dir)
+    changed = {name for name, stamp in now.items() if stamps.get(name, skipped.get(name)) != stamp}
+    ids = {document_id_for(name) for name in changed | (stamps.keys() - now.keys())}
+    return ids, sum(now[name][0] for name in changed)
 
 
 def open_index(corpus_dir: Path, index_dir: Path, engine: str = DEFAULT_ENGINE, params: Bm25Params = Bm25Params(),
@@ -278,6 +302,8 @@ def _write_generation(index_dir, documents, paragraphs, headings, vocab, terms, 
                 "counts": {"documents": len(documents), "paragraphs": len(rows), "terms": len(vocab)},
                 "documents": doc_entries, "skipped": skipped, "files": files}
     (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+    for path in tmp.iterdir():
+        path.chmod(0o444)  # a generation is never changed once written
     fsync_tree(tmp)
     final = index_dir / f"{GENERATION_PREFIX}{stamp}"
     os.replace(tmp, final)

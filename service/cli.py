@@ -85,14 +85,31 @@ def main(verbose: bool) -> None:
 
 @main.command("index")
 @corpus_options
-def index_command(corpus, index_dir, engine) -> None:
+@click.option("--parent-pid", type=int, default=None, hidden=True,
+              help="exit when this process is gone (a server's child build never outlives the server)")
+def index_command(corpus, index_dir, engine, parent_pid) -> None:
     """Build or refresh the index of the documents folder."""
+    if parent_pid is not None:
+        _exit_with_parent(parent_pid)
     s = settings_from(corpus=corpus, index_dir=index_dir, engine=engine)
     report = build_index(s.corpus, s.index_dir, s.engine, Bm25Params(s.k1, s.b),
                          progress=_progress_reporter("indexing"))
     click.echo(f"indexed {report.documents} documents, {report.paragraphs} paragraphs "
                f"({report.analysed} analysed, {report.reused} unchanged) in {report.seconds:.2f} s "
                f"-> {s.index_dir}")
+
+
+def _exit_with_parent(pid: int) -> None:
+    """A daemon thread that ends this process as soon as its parent is no longer `pid` (the
+    parent died and the child was handed to init); the unfinished generation is swept by the next build."""
+    import threading
+
+    def watch() -> None:
+        while os.getppid() == pid:
+            time.sleep(0.2)
+        os._exit(3)
+
+    threading.Thread(target=watch, name="docqa-parent-watch", daemon=True).start()
 
 
 @main.command("ask")
@@ -156,36 +173,12 @@ def _print_result(result) -> None:
               help=f"pick up files changed in the corpus folder (every {ENV['poll_seconds']} seconds)")
 @corpus_options
 def serve_command(host, port, threads, watch, corpus, index_dir, engine) -> None:
-    """Serve the chat page and the JSON API with waitress (builds the index first if needed)."""
-    import signal
-
-    from waitress import create_server
-
-    from .web import create_app
+    """Serve the chat page and the JSON API with waitress (answers from the last index while one builds)."""
+    from .serve import serve
 
     logging.getLogger().setLevel(logging.INFO)
-    log = logging.getLogger("service.serve")
-    app = create_app({"corpus": corpus, "index_dir": index_dir, "engine": engine, "threads": threads,
-                      "watch": watch})
-    s = app.extensions["docqa.settings"]
-    live = app.extensions["docqa.index"]
-    server = create_server(app, host=host, port=port, threads=s.threads, ident="docqa")
-    url = f"http://{host}:{server.effective_port}"
-
-    def stop(signum, frame):
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, stop)
-    log.info("docqa serving %s: %d documents, %d paragraphs (engine %s, %d threads)",
-             url, len(live.current.documents), live.current.num_paragraphs, s.engine, s.threads)
-    try:
-        server.run()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        live.stop()
-        server.close()
-        log.info("docqa stopped")
+    serve(host, port, {"corpus": corpus, "index_dir": index_dir, "engine": engine, "threads": threads,
+                       "watch": watch})
 
 
 @main.group("eval")

@@ -28,6 +28,7 @@ class Settings:
     answer_threshold: float = 0.3
     threads: int = 4
     poll_seconds: float = 2.0
+    child_build_bytes: int = 20 * 2**20  # corpora above this are (re)built in a child process
 
     def __repr__(self) -> str:  # never show the token in logs or tracebacks
         shown = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
@@ -87,6 +88,8 @@ def _validate(s: Settings) -> None:
         (1 <= s.threads <= 64, "threads", "in 1..64"),
         (s.poll_seconds >= 0, "poll_seconds", "0 (off) or more"),
         (s.api_token is None or len(s.api_token) >= 8, "api_token", "at least 8 characters"),
+        (s.child_build_bytes >= 0, "child_build_bytes", "0 (always) or more"),
+        (s.index_dir.is_dir() or not s.index_dir.exists(), "index_dir", "a folder (or a path to create one at)"),
     ]
     for ok, name, expected in checks:
         if not ok:

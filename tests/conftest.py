@@ -57,7 +57,7 @@ def seed_index(corpus: Path, index_dir: Path):
 class Server:
     """A real `docqa serve` process on 127.0.0.1 (port chosen by the OS, read from its log line)."""
 
-    def __init__(self, corpus: Path, index_dir: Path, env: dict | None = None, args: tuple = ()):
+    def __init__(self, corpus: Path, index_dir: Path, env: dict | None = None, args: tuple = (), ready: bool = True):
         import os
         import re
         import subprocess
@@ -81,6 +81,24 @@ class Server:
         if not found.wait(120):
             self.proc.kill()
             raise RuntimeError("docqa serve did not start:\n" + "".join(self.log))
+        if ready:
+            self.wait_ready()
+
+    def wait_ready(self, timeout: float = 120) -> None:
+        """Until /api/health is 200: a server listens at once and answers 503 while its first index builds."""
+        import time
+        import urllib.error
+        import urllib.request
+
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(self.url + "/api/health", timeout=5):
+                    return
+            except urllib.error.HTTPError as exc:
+                if exc.code != 503 or time.monotonic() > deadline:
+                    raise
+            time.sleep(0.1)
 
     def stop(self, timeout: float = 20) -> int:
         import signal
@@ -98,8 +116,8 @@ class Server:
 def server(corpus: Path, index_dir: Path):
     started = []
 
-    def start(env: dict | None = None, args: tuple = ()) -> Server:
-        s = Server(corpus, index_dir, env, args)
+    def start(env: dict | None = None, args: tuple = (), ready: bool = True) -> Server:
+        s = Server(corpus, index_dir, env, args, ready)
         started.append(s)
         return s
 

@@ -20,6 +20,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     config = dict(test_config or {})
     watch = config.pop("watch", False)
+    serve_at_once = config.pop("serve_at_once", False)  # `docqa serve`: listen before the index is current
     settings = load_settings(app.instance_path, os.environ, config)
     # Never debug mode (Flask would take it from FLASK_DEBUG): errors stay problem+json, never a debugger.
     app.config.update(MAX_CONTENT_LENGTH=settings.max_body_bytes, DEBUG=False, PROPAGATE_EXCEPTIONS=False)
@@ -28,7 +29,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False
     rerank_model(), sentence_model()  # a bad model file fails here, at start-up, not on the first question
     app.extensions[SETTINGS] = settings
-    app.extensions[LIVE_INDEX] = live = LiveIndex(settings)
+    app.extensions[LIVE_INDEX] = live = LiveIndex(settings, serve_at_once)
     if watch:
         live.watch()
     auth.init_app(app)

@@ -9,9 +9,10 @@ from ..qa.passages import find_passages
 from ..qa.questions import describe_query
 from ..qa.responses import ask_json, passage_json
 from . import validation
-from .context import current_index, settings
+from .context import BUILDING_RETRY_SECONDS, current_index, live_index, settings
 from .middleware import took_ms
 from .openapi import openapi_document
+from .problems import problem
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -59,9 +60,19 @@ def document(document_id: str):
 
 @bp.get("/health")
 def health():
-    index = current_index()
+    """200 while answering (index state "ready", or "building" from the last good generation);
+    503 problem+json with Retry-After while the first index is built."""
+    live = live_index()
+    state = {"state": "building", "reason": live.building} if live.building else {"state": "ready"}
+    if live.current is None:
+        response = problem(503, "Service unavailable", "the index is being built; try again in a few seconds",
+                           index=state)
+        response.headers["Retry-After"] = str(BUILDING_RETRY_SECONDS)
+        return response
+    index = live.current
     return jsonify({"status": "ok", "documents": len(index.documents), "paragraphs": index.num_paragraphs,
-                    "index": {"built_at": index.manifest["built_at"], "engine": index.manifest["settings"]["engine"]},
+                    "index": {**state, "built_at": index.manifest["built_at"],
+                              "engine": index.manifest["settings"]["engine"]},
                     "took_ms": took_ms()})
 
 

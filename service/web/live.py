@@ -6,6 +6,10 @@ the ids those writes replaced or deleted. A write builds a new overlay (millisec
 the written documents) and swaps the reference, so new text is searchable at once and nobody ever
 sees a half-built index; a background rebuild then folds the writes into a new main index, and the
 overlay shrinks to what was written meanwhile. Files changed by other means are found by polling.
+
+A server that starts with `serve_at_once` answers from the last good generation (plus an overlay of
+the files changed since) while a new one builds; with no usable generation it answers 503 until
+the first build lands (`current` is None meanwhile).
 """
 
 from __future__ import annotations
@@ -15,20 +19,19 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 from pathlib import Path
 
 from index import Bm25Params, BuildReport, SearchIndex, build_index, load_index, open_index
 from index.documents import corpus_files, document_id_for
-from index.errors import CorpusError
+from index.errors import CorpusError, IndexCorruptError
 from index.layered import LayeredIndex
-from index.store import is_current
+from index.layout import OVERLAY_PREFIX
+from index.store import changed_documents, damage, is_current
 
 from ..settings import Settings
 
 log = logging.getLogger(__name__)
-CHILD_BUILD_BYTES = 20 * 2**20  # corpora above this are (re)built in a child process
 
 
 def corpus_files_for(corpus: Path, document_id: str) -> list[Path]:
@@ -39,7 +42,7 @@ def corpus_files_for(corpus: Path, document_id: str) -> list[Path]:
 class LiveIndex:
     """Holds the current LayeredIndex and keeps it in step with the corpus folder."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, serve_at_once: bool = False):
         self.settings = settings
         self.params = Bm25Params(settings.k1, settings.b)
         self.write_lock = threading.Lock()     # one document write at a time
@@ -48,27 +51,60 @@ class LiveIndex:
         self._writes = 0
         self._stop = threading.Event()
         self._watcher: threading.Thread | None = None
-        self._overlay_dir: Path | None = None  # created on the first write
+        self._overlay_dir = settings.index_dir / f"{OVERLAY_PREFIX}{os.getpid()}"
         self._overlay_index: Path | None = None
-        main, _ = self._open_main()
-        self.current = LayeredIndex(main)
+        self.current: LayeredIndex | None = None
+        self.building: str | None = None       # why a build is running, while one is
+        _sweep_overlays(settings.index_dir)
+        if serve_at_once:
+            self._start_from_last_generation()
+        else:
+            main, _ = self._open_main()
+            self.current = LayeredIndex(main)
+
+    def _start_from_last_generation(self) -> None:
+        """Serve the last good generation now, with the files changed since in an overlay when they are
+        small enough to index in this process, and build the new generation in the background."""
+        s = self.settings
+        try:
+            main = load_index(s.index_dir)
+            fresh, reason = is_current(main, s.corpus, s.engine, self.params)
+        except IndexCorruptError as exc:
+            main, fresh, reason = None, False, exc.detail
+        if fresh:
+            self.current = LayeredIndex(main)
+            return
+        self.building = reason
+        if main is not None:
+            changed, size = changed_documents(main, s.corpus)
+            with self.write_lock:
+                if size < s.child_build_bytes:
+                    for doc_id in changed:
+                        self._writes += 1
+                        self._pending[doc_id] = self._writes
+                self._install_overlay(main)
+            log.info("serving the last index generation while a new one builds (%s)", reason)
+        else:
+            log.info("no usable index yet (%s); answering 503 until the first build ends", reason)
+        threading.Thread(target=self._rebuild_in_background, name="docqa-first-build", daemon=True).start()
 
     def _open_main(self):
         s = self.settings
         return open_index(s.corpus, s.index_dir, s.engine, self.params, builder=self._build)
 
-    @staticmethod
-    def _build(corpus: Path, index_dir: Path, engine: str, params: Bm25Params, progress=None,
+    def _build(self, corpus: Path, index_dir: Path, engine: str, params: Bm25Params, progress=None,
                reason: str = "") -> BuildReport | None:
         """Build in this process for a small corpus; in a child process for a large one, so the
-        server's memory stays that of serving (a build of 1M paragraphs peaks at several GB)."""
+        server's memory stays that of serving (a build of 1M paragraphs peaks at several GB). The
+        child exits if this process dies, and waits for the index's build lock like any build."""
         size = sum(p.stat().st_size for p in corpus_files(corpus))
-        if size < CHILD_BUILD_BYTES:
+        if size < self.settings.child_build_bytes:
             return build_index(corpus, index_dir, engine, params, progress=progress, reason=reason)
         log.info("building the index in a child process (%d MB of documents)", size >> 20)
         env = {**os.environ, "DOCQA_K1": repr(params.k1), "DOCQA_B": repr(params.b)}
         done = subprocess.run([sys.executable, "-m", "service", "index", "--corpus", str(corpus), "--index-dir",
-                               str(index_dir), "--engine", engine], env=env, capture_output=True, text=True)
+                               str(index_dir), "--engine", engine, "--parent-pid", str(os.getpid())],
+                              env=env, capture_output=True, text=True)
         if done.returncode != 0:
             raise CorpusError(f"building the index failed: {done.stderr.strip()[-300:]}")
         return None
@@ -91,8 +127,6 @@ class LiveIndex:
             self.current = LayeredIndex(main)
             self._forget_overlay()
             return
-        if self._overlay_dir is None:
-            self._overlay_dir = Path(tempfile.mkdtemp(prefix="docqa-overlay-"))
         folder = self._overlay_dir / f"corpus-{self._writes}"
         folder.mkdir(parents=True)
         for doc_id in pending:
@@ -117,7 +151,7 @@ class LiveIndex:
         try:
             self.refresh()
         except Exception:
-            log.exception("rebuilding the index after a write failed; the overlay keeps serving the write")
+            log.exception("building the index failed; still serving what was served before (the next poll retries)")
 
     # -- files changed by other means ---------------------------------------------------------
 
@@ -127,13 +161,19 @@ class LiveIndex:
         Writes that arrive while it builds stay in the overlay (the build may not have seen them)."""
         with self._rebuild_lock:
             started_at = self._writes
-            fresh, _ = is_current(self.current.main, self.settings.corpus, self.settings.engine, self.params)
-            if fresh and not self._pending:
-                return False
+            main = self.current.main if self.current is not None else None
+            broken = damage(main) if main is not None else None
+            if broken:
+                log.error("index file damaged under the running server (%s); rebuilding", broken)
+            elif main is not None:
+                fresh, _ = is_current(main, self.settings.corpus, self.settings.engine, self.params)
+                if fresh and not self._pending:
+                    return False
             main, _ = self._open_main()
             with self.write_lock:
                 self._pending = {d: n for d, n in self._pending.items() if n > started_at}
                 self._install_overlay(main)
+            self.building = None
             return True
 
     def watch(self) -> None:
@@ -154,5 +194,25 @@ class LiveIndex:
 
     def stop(self) -> None:
         self._stop.set()
-        if self._overlay_dir is not None:
-            shutil.rmtree(self._overlay_dir, ignore_errors=True)
+        shutil.rmtree(self._overlay_dir, ignore_errors=True)
+
+
+def _sweep_overlays(index_dir: Path) -> None:
+    """Remove overlay folders left by servers that are no longer running (killed, say)."""
+    if not index_dir.is_dir():
+        return
+    for folder in index_dir.glob(f"{OVERLAY_PREFIX}*"):
+        pid = folder.name[len(OVERLAY_PREFIX):]
+        if pid.isdigit() and (int(pid) == os.getpid() or not _running(int(pid))):
+            log.info("removing %s, left by a server that stopped", folder.name)
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

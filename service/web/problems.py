@@ -17,8 +17,8 @@ def _slug(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "-", name.removesuffix("Error")).lower()
 
 
-def problem(status: int, title: str, detail: str, type_: str = "about:blank"):
-    body = {"type": type_, "title": title, "status": status, "detail": detail}
+def problem(status: int, title: str, detail: str, type_: str = "about:blank", **extensions):
+    body = {"type": type_, "title": title, "status": status, "detail": detail, **extensions}
     request_id = g.get("request_id")
     if request_id:
         body["request_id"] = request_id

@@ -17,7 +17,7 @@ from index.files import atomic_write
 
 from . import validation
 from .auth import require_token
-from .context import live_index, settings
+from .context import current_index, live_index, settings
 from .live import corpus_files_for
 from .middleware import took_ms
 
@@ -64,6 +64,7 @@ def put_document():
     paragraphs = len(split_paragraphs(document))
     if not paragraphs:
         raise InvalidInputError("the document has no text to index")
+    current_index()  # 503 while the first index is built: a write needs one to lay its overlay on
     live = live_index()
     corpus = live.settings.corpus
     with live.write_lock:
@@ -83,6 +84,7 @@ def put_document():
 def delete_document(document_id: str):
     require_token()
     validation.document_id(document_id)
+    current_index()
     live = live_index()
     with live.write_lock:
         existing = corpus_files_for(live.settings.corpus, document_id)

@@ -45,11 +45,20 @@ def test_a_word_found_only_in_a_title_is_searchable(corpus, index_dir):
     assert [h.paragraph.document_id for h in index.search("zebra", 3)] == ["zebra"]
 
 
-@pytest.mark.parametrize("damage", ["truncate", "flip", "delete", "manifest", "current"],
-                         ids=["truncated-file", "flipped-byte", "missing-file", "broken-manifest", "bad-pointer"])
+def test_generation_files_are_written_read_only(corpus, index_dir):
+    build_index(corpus, index_dir)
+    modes = {p.name: p.stat().st_mode & 0o777 for p in current_generation(index_dir).iterdir()}
+    assert len(modes) >= 15 and set(modes.values()) == {0o444}
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip", "delete", "manifest", "current", "current-bytes"],
+                         ids=["truncated-file", "flipped-byte", "missing-file", "broken-manifest", "bad-pointer",
+                              "pointer-not-utf8"])
 def test_damaged_index_is_rebuilt_with_a_reason(corpus, index_dir, caplog, damage):
     build_index(corpus, index_dir)
     gen = current_generation(index_dir)
+    for path in gen.iterdir():
+        path.chmod(0o644)  # read-only as written; damage comes from someone who could write
     target = gen / "bm25_data.npy"
     if damage == "truncate":
         target.write_bytes(target.read_bytes()[:-7])
@@ -61,8 +70,10 @@ def test_damaged_index_is_rebuilt_with_a_reason(corpus, index_dir, caplog, damag
         (gen / "vocab.json").unlink()
     elif damage == "manifest":
         (gen / "manifest.json").write_text("{not json")
-    else:
+    elif damage == "current":
         (index_dir / "CURRENT").write_text("../../etc")
+    else:
+        (index_dir / "CURRENT").write_bytes(b"gen-\xff\xfe\x00")
     with pytest.raises(IndexCorruptError):
         load_index(index_dir)
     caplog.set_level(logging.INFO)
