@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 def serve(host: str, port: int, overrides: dict) -> None:
     """Listen at once (answering from the last good index, or 503, while one builds); stop on SIGTERM."""
     faulthandler.enable()  # a crash in native code (SIGSEGV, SIGBUS) leaves its Python stack in the log
-    connection_limit = _raise_file_limit(CONNECTION_LIMIT + 100) - 100
+    connection_limit = min(CONNECTION_LIMIT, _raise_file_limit(CONNECTION_LIMIT + 100) - 100)
     app = create_app({**overrides, "serve_at_once": True})
     s = app.extensions["docqa.settings"]
     live = app.extensions["docqa.index"]

@@ -23,7 +23,9 @@ def _json(schema: dict, description: str) -> dict:
 
 def _problems(*codes: int) -> dict:
     text = {400: "Malformed request", 401: "Missing or wrong token", 403: "Writes disabled", 404: "Not found",
-            413: "Body too large", 415: "Wrong content type", 422: "Invalid input", 500: "Server error"}
+            409: "An upload's derived id is taken (send field id to replace)", 413: "Body too large",
+            415: "Wrong content type", 422: "Invalid input", 429: "Too many failed token attempts (see Retry-After)",
+            500: "Server error", 503: "The first index is being built (see Retry-After)"}
     return {str(c): {"description": text[c], "content": {"application/problem+json": {"schema": _ref("Problem")}}}
             for c in codes}
 
@@ -86,7 +88,8 @@ SCHEMAS = {
         "paragraphs": {"type": "integer"}, "took_ms": {"type": "number"}}},
     "Health": {"type": "object", "required": ["status", "documents", "paragraphs", "index"], "properties": {
         "status": {"const": "ok"}, "documents": {"type": "integer"}, "paragraphs": {"type": "integer"},
-        "index": {"type": "object", "required": ["built_at", "engine"], "properties": {
+        "index": {"type": "object", "required": ["state", "built_at", "engine"], "properties": {
+            "state": {"enum": ["ready", "building"]}, "reason": {"type": "string"},
             "built_at": {"type": "string"}, "engine": {"type": "string"}}}, "took_ms": {"type": "number"}}},
 }
 
@@ -105,17 +108,17 @@ def openapi_document() -> dict:
                 "summary": "Answer a question (chat); history holds earlier turns", "operationId": "ask",
                 "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("AskRequest")}}},
                 "responses": {"200": _json(_ref("AskResponse"), "The answer, disagreement and passages"),
-                              **_problems(400, 413, 415, 422)}}},
+                              **_problems(400, 413, 415, 422, 503)}}},
             "/api/search": {"get": {
                 "summary": "Passages only", "operationId": "search",
                 "parameters": [{"name": "q", "in": "query", "required": True,
                                 "schema": {"type": "string", "minLength": 1, "maxLength": MAX_QUESTION_CHARS, "pattern": "\\S"}},
                                {"name": "k", "in": "query", "required": False,
                                 "schema": {"type": "integer", "minimum": 1, "maximum": MAX_TOP_K, "default": DEFAULT_TOP_K}}],
-                "responses": {"200": _json(_ref("SearchResponse"), "Best passages"), **_problems(422)}}},
+                "responses": {"200": _json(_ref("SearchResponse"), "Best passages"), **_problems(422, 503)}}},
             "/api/documents": {
                 "get": {"summary": "List documents", "operationId": "listDocuments",
-                        "responses": {"200": _json(_ref("DocumentList"), "All documents")}},
+                        "responses": {"200": _json(_ref("DocumentList"), "All documents"), **_problems(503)}},
                 "post": {"summary": "Add or replace a document (needs the API token)", "operationId": "putDocument",
                          "security": auth,
                          "requestBody": {"required": True, "content": {
@@ -123,17 +126,17 @@ def openapi_document() -> dict:
                              "multipart/form-data": {"schema": _ref("Upload")}}},
                          "responses": {"200": _json(_ref("WriteResult"), "Replaced"),
                                        "201": _json(_ref("WriteResult"), "Created"),
-                                       **_problems(400, 401, 403, 413, 415, 422)}}},
+                                       **_problems(400, 401, 403, 409, 413, 415, 422, 429, 503)}}},
             "/api/documents/{document_id}": {
                 "get": {"summary": "One document with its paragraph offsets", "operationId": "getDocument",
                         "parameters": [doc_id],
-                        "responses": {"200": _json(_ref("Document"), "The document"), **_problems(404)}},
+                        "responses": {"200": _json(_ref("Document"), "The document"), **_problems(404, 503)}},
                 "delete": {"summary": "Delete a document (needs the API token)", "operationId": "deleteDocument",
                            "parameters": [doc_id], "security": auth,
                            "responses": {"200": _json(_ref("WriteResult"), "Deleted"),
-                                         **_problems(401, 403, 404, 422)}}},
+                                         **_problems(401, 403, 404, 422, 429, 503)}}},
             "/api/health": {"get": {"summary": "Liveness and index facts", "operationId": "health",
-                                    "responses": {"200": _json(_ref("Health"), "Serving")}}},
+                                    "responses": {"200": _json(_ref("Health"), "Serving"), **_problems(503)}}},
             "/api/openapi.json": {"get": {"summary": "This document", "operationId": "openapi",
                                           "responses": {"200": {"description": "OpenAPI 3.1 document",
                                                                 "content": {"application/json": {}}}}}},

@@ -62,3 +62,23 @@ def test_real_subprocess_uses_the_environment(corpus, index_dir):
     assert (index_dir / "CURRENT").is_file()
     bad = subprocess.run([DOCQA, "ask", "  "], capture_output=True, text=True, env=env, timeout=60)
     assert bad.returncode == 1 and bad.stderr.strip().count("\n") == 0 and "empty" in bad.stderr
+
+
+def test_an_index_path_that_is_a_file_is_one_line_for_index_and_serve(corpus, tmp_path):
+    not_a_folder = tmp_path / "index-file"
+    not_a_folder.write_text("I am a file")
+    env = {**os.environ, "DOCQA_CORPUS": str(corpus), "DOCQA_INDEX_DIR": str(not_a_folder)}
+    for command in (["index"], ["serve", "--port", "0"]):
+        out = subprocess.run([DOCQA, *command], capture_output=True, text=True, env=env, timeout=60)
+        assert out.returncode == 1 and out.stderr.strip().count("\n") == 0, out.stderr
+        assert "DOCQA_INDEX_DIR" in out.stderr and "folder" in out.stderr
+    assert not_a_folder.read_text() == "I am a file"
+
+
+def test_a_current_pointer_of_undecodable_bytes_is_rebuilt_with_a_log_line(corpus, index_dir):
+    env = {**os.environ, "DOCQA_CORPUS": str(corpus), "DOCQA_INDEX_DIR": str(index_dir)}
+    assert subprocess.run([DOCQA, "index"], env=env, capture_output=True, timeout=120).returncode == 0
+    (index_dir / "CURRENT").write_bytes(b"\xff\xfe\x00gen-\x80")
+    out = subprocess.run([DOCQA, "-v", "index"], capture_output=True, text=True, env=env, timeout=120)
+    assert out.returncode == 0 and "Traceback" not in out.stderr, out.stderr
+    assert "not UTF-8" in out.stderr and "indexed 2 documents" in out.stdout
