@@ -1,0 +1,160 @@
+"""Who "he", "she" and "the minister" are, without a model: names found by capitalisation, their gender
+from titles and from the pronouns the document itself uses after them, the nearest agreeing one chosen.
+
+Two rules from the classic pronoun heuristics (Hobbs; Lappin and Leass) do most of the work: a
+subject pronoun refers back to a subject, so a name after a preposition ("speaking to Priti Patel,
+he said") is passed over; and a name or pronoun inside a quotation belongs to the quoted speaker,
+so both are passed over ("'... Boris Johnson ...,' she said").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+PRONOUNS = {"he": "m", "him": "m", "his": "m", "himself": "m", "she": "f", "her": "f", "hers": "f", "herself": "f"}
+_PRONOUN = re.compile(r"\b(he|him|his|himself|she|her|hers|herself)\b", re.I)
+TITLES = {"mr": "m", "sir": "m", "lord": "m", "king": "m", "prince": "m", "mrs": "f", "ms": "f", "miss": "f",
+          "lady": "f", "dame": "f", "queen": "f", "princess": "f"}
+# Role words that stand before a name ("Home Secretary Priti Patel") and after "the" in a reference
+# ("the minister"); the name they stand for is found in the text.
+ROLES = frozenset("""president minister secretary mayor chancellor governor senator spokesman spokeswoman spokesperson
+    chief captain commander general director chairman chairwoman leader premier ambassador officer inspector judge
+    pope bishop professor doctor dr coach manager ceo founder author prime home foreign interior""".split())
+_PREPOSITIONS = frozenset("to with by from of for at on in about against than like into onto upon toward towards "
+                          "between among under over after before".split())
+_NAME_WORD = r"(?:[A-Z][a-z'’]+(?:-[A-Z][a-z'’]+)*|Mc[A-Z][a-z]+|O'[A-Z][a-z]+)"
+_CONNECTORS = frozenset("de da del van von der le la bin al ibn".split())
+_NAME = re.compile(rf"{_NAME_WORD}(?:\s+(?:(?:{'|'.join(_CONNECTORS)})\s+)?{_NAME_WORD})*")
+_CLAUSE_END = re.compile(r"[:;.!?\n“”\"]")
+_QUOTE = re.compile(r"“[^”]*”?|\"[^\"\n]*\"?")
+# Capitalised words that begin sentences or name no one
+_NOT_NAMES = frozenset("""the a an he she it they we i you his her its their our my this that these those there then
+    when where why how what who which in on at by for from of to and but or if as after before since while during
+    monday tuesday wednesday thursday friday saturday sunday january february march april may june july august
+    september october november december yesterday today tomorrow however meanwhile also""".split())
+
+
+@dataclass(frozen=True)
+class Mention:
+    name: str
+    start: int
+    end: int
+    quoted: bool = False        # inside a quotation
+    prepositional: bool = False  # right after a preposition: not a subject
+
+
+def _quoted(text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in _QUOTE.finditer(text)]
+
+
+def _inside(spans: list[tuple[int, int]], pos: int) -> bool:
+    return any(s < pos < e for s, e in spans)
+
+
+def names_in(text: str) -> list[Mention]:
+    """Proper-name mentions in `text`: runs of capitalised words, leading function words, titles and
+    roles dropped ("The Prime Minister Boris Johnson said" -> "Boris Johnson")."""
+    quotes, found = _quoted(text), []
+    for m in _NAME.finditer(text):
+        words = [(w.group(0), m.start() + w.start()) for w in re.finditer(r"\S+", m.group(0))]
+        while words and _skipped(words[0][0]):
+            words = words[1:]
+        if not words:
+            continue
+        start = words[0][1]
+        previous = text[max(0, m.start() - 20):m.start()].split()
+        after_preposition = bool(previous) and previous[-1].lower() in _PREPOSITIONS
+        found.append(Mention(text[start:m.end()], start, m.end(), _inside(quotes, start), after_preposition))
+    return found
+
+
+def _skipped(word: str) -> bool:
+    lower = word.lower().rstrip(".")
+    return lower in _NOT_NAMES or lower in ROLES or lower in TITLES or lower in _CONNECTORS
+
+
+def people(mentions: list[Mention], context: str) -> list[Mention]:
+    """The mentions that look like people: two or more words, or one word that ends a longer name in
+    `context` (a surname: "Johnson" after "Boris Johnson"; not "British" of "British Government") or
+    follows a title ("Mr Johnson")."""
+    longer = {n.name.split()[-1] for n in names_in(context) if " " in n.name}
+    out = []
+    for m in mentions:
+        before = context[max(0, m.start - 6):m.start] if context else ""
+        titled = bool(re.search(r"\b(?:Mr|Mrs|Ms|Miss|Sir|Lady|Dr)\.?\s*$", before))
+        if " " in m.name or m.name in longer or titled:
+            out.append(m)
+    return out
+
+
+def gender(name: str, text: str) -> str | None:
+    """'m' or 'f' from a title before the name, else from the first he/she-family pronoun, outside
+    quotations, after each subject mention of the name (before another subject name claims it)."""
+    last = name.split()[-1]
+    quotes = _quoted(text)
+    subjects = [m for m in people(names_in(text), text) if not m.quoted and not m.prepositional]
+    votes = {"m": 0, "f": 0}
+    for m in re.finditer(rf"\b{re.escape(last)}\b", text):
+        title = text[max(0, m.start() - 6):m.start()].strip().lower().rstrip(".").split()
+        if title and title[-1] in TITLES:
+            votes[TITLES[title[-1]]] += 3
+            continue
+        mention = next((s for s in subjects if s.start <= m.start() < s.end), None)
+        if mention is None:
+            continue
+        limit = next((s.start for s in subjects if s.start >= mention.end and last not in s.name), len(text))
+        for p in _PRONOUN.finditer(text, mention.end, min(limit, mention.end + 600)):
+            if not _inside(quotes, p.start()):
+                votes[PRONOUNS[p.group(1).lower()]] += 1
+                break
+    if votes["m"] == votes["f"]:
+        return None
+    return "m" if votes["m"] > votes["f"] else "f"
+
+
+def pronoun_in(question: str) -> tuple[str, int, int] | None:
+    """The first he/she-family pronoun of a question: (word, start, end)."""
+    m = _PRONOUN.search(question)
+    return (m.group(1), m.start(), m.end()) if m else None
+
+
+def role_reference(question: str) -> tuple[str, int, int] | None:
+    """'the minister' / 'the mayor' in a question: (role, start, end)."""
+    for m in re.finditer(r"\bthe\s+([a-z]+)\b", question, re.I):
+        if m.group(1).lower() in ROLES:
+            return m.group(1).lower(), m.start(), m.end()
+    return None
+
+
+def role_holder(role: str, text: str) -> Mention | None:
+    """The name a role word stands next to in `text`, within its clause ("mayor of Calais, Natacha
+    Bouchart", "Bouchart, the mayor"); the closest such pair in the text wins."""
+    best: tuple[int, Mention] | None = None
+    for m in re.finditer(rf"\b{re.escape(role)}\b", text, re.I):
+        after = people(names_in(text[m.end():m.end() + 60]), text)
+        offset = max(0, m.start() - 60)
+        before = people(names_in(text[offset:m.start()]), text)
+        for n, gap in ([(Mention(after[0].name, m.end() + after[0].start, m.end() + after[0].end),
+                         text[m.end():m.end() + after[0].start])] if after else []) + (
+                       [(Mention(before[-1].name, offset + before[-1].start, offset + before[-1].end),
+                         text[offset + before[-1].end:m.start()])] if before else []):
+            if not _CLAUSE_END.search(gap) and (best is None or len(gap) < best[0]):
+                best = (len(gap), n)
+    return best[1] if best else None
+
+
+def antecedent(pronoun: str, before: str, context: str) -> Mention | None:
+    """The nearest subject name outside quotations in `before` (the text up to the pronoun) whose gender,
+    judged over `context`, agrees with `pronoun`; else the nearest such name of unknown gender."""
+    wanted = PRONOUNS[pronoun.lower()]
+    unknown = None
+    for mention in reversed(people(names_in(before), context)):
+        if mention.quoted or mention.prepositional:
+            continue
+        g = gender(mention.name, context)
+        if g == wanted:
+            return mention
+        if g is None and unknown is None:
+            unknown = mention
+    return unknown
