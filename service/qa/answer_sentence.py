@@ -62,14 +62,18 @@ class Answer:
     passage: int
     confidence: float
     start: int  # offset of the sentence inside its passage
+    kind: str = "other"       # the question's type
+    resolved: tuple[dict, ...] = ()  # who a leading pronoun is: text, refers_to, start, end, document, doc_start, doc_end
 
 
 
-def best_sentence(q: Question, passages: tuple[Passage, ...], weights: dict[str, float]) -> Answer | None:
+def best_sentence(q: Question, passages: tuple[Passage, ...], weights: dict[str, float],
+                  given: frozenset[str] = frozenset(), repeat_penalty: float = 0.0) -> Answer | None:
+    """The best-scoring candidate sentence; one in `given` (answers already given) loses `repeat_penalty`."""
     weighted = list(zip(model().features, model().weights.tolist()))
     best = None
     for features, answer in sentence_candidates(q, passages, weights):
-        score = sum(w * features[name] for name, w in weighted)
+        score = sum(w * features[name] for name, w in weighted) - repeat_penalty * (answer.text.strip() in given)
         if best is None or score > best[0]:
             best = (score, answer)
     return best[1] if best else None
@@ -77,7 +81,8 @@ def best_sentence(q: Question, passages: tuple[Passage, ...], weights: dict[str,
 
 def sentence_candidates(q: Question, passages: tuple[Passage, ...], weights: dict[str, float]):
     """(features by name, answer) for every sentence of the top passages that matches a searched word."""
-    own = {t: weights[t] for t in dict.fromkeys(q.terms)}
+    # the question's own words; a follow-up with none ("When?") is judged on the words it searched
+    own = {t: weights[t] for t in dict.fromkeys(q.terms) if t in weights} or dict(weights)
     total = sum(own.values()) or 1.0
     searched_total = sum(weights.values()) or 1.0
     top_score = passages[0].hit.score or 1.0
@@ -124,7 +129,7 @@ def sentence_candidates(q: Question, passages: tuple[Passage, ...], weights: dic
                         "local_bm25": sum(local[t] * n * (SENTENCE_BM25.k1 + 1) / (n + norm)
                                       for t, n in tf.items()) / local_total}
             confidence = _confidence(_own_cover(own, matched) / total, passage_cover, hit.score, searched_total)
-            yield features, Answer(sentence, span, pi, confidence, start)
+            yield features, Answer(sentence, span, pi, confidence, start, q.kind)
 
 
 def _own_cover(own: dict[str, float], matched: set[str]) -> float:

@@ -6,16 +6,22 @@ every offset points into the text it came with. No Flask here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 
 from index import SearchIndex
+from index.analysis import analyze
 
 from .answer_sentence import Answer, best_sentence
+from .conversation import Context, answer_antecedents, context_for, focus_weights
 from .disagreement import Disagreement, find_disagreement
 from .passages import Passage, find_passages, term_weights
 from .questions import describe_query
 
 DEFAULT_TOP_K, MAX_TOP_K = 5, 50  # passages returned: by default, and at most
+FOLLOW_ON_CONFIDENCE = 0.5  # "What else?" answered by the next sentence: a guess from position, said as such
+REASON = re.compile(r"\b(?:because|since|as a result|due to|owing to|in order to|so that|so as to|thanks to|"
+                    r"led to|caused|by\s+\w+ing|reason|why)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -34,15 +40,64 @@ class AskResult:
 
 
 def answer_question(index: SearchIndex, question: str, top_k: int = 5, history=(), threshold: float = 0.3) -> AskResult:
-    """Search, then pick the answer sentence and span; `answer` is None below `threshold` confidence."""
-    q, hits, passages = find_passages(index, question, top_k, history)
-    result = dict(question=question, query=describe_query(q.search))
+    """Search, then pick the answer sentence and span; `answer` is None below `threshold` confidence.
+
+    With history, the conversation's context steers search (focus, resolved pronouns) and the answer
+    (a short follow-up is answered from the focus; an answer already given is not given again)."""
+    context = context_for(question, history, index)
+    q, hits, passages = find_passages(index, question, top_k, history, context)
+    resolved = " ".join(f"{r.word}→{r.name}" for r in context.resolutions) if context else ""
+    result = dict(question=question, query=" ".join(filter(None, (resolved, describe_query(q.search)))))
     if not hits:
         return AskResult(**result, answer=None, disagreement=(), passages=passages)
     weights = term_weights(index, q)
-    answer = best_sentence(q, passages, weights)
+    answer = None
+    if context is not None and context.ellipsis in ("next", "why", "how") and not context.resolutions \
+            and not q.terms:
+        answer = follow_on_sentence(context, passages)
+    if answer is None:
+        restated = context is not None and any(set(analyze(t.question)) == set(q.terms) for t in context.turns)
+        answer = best_sentence(q, passages, weights, context.given if context and not restated else frozenset(),
+                               focus_weights()["repeat"])
     disagreement = find_disagreement(q, passages, weights) if q.kind == "quantity" else ()
     if answer is not None and answer.confidence < threshold:
         answer, disagreement = None, ()
+    if answer is not None:
+        answer = with_antecedents(answer, passages[answer.passage], index)
     return AskResult(**result, answer=answer, disagreement=disagreement, passages=passages)
 
+
+def with_antecedents(answer: Answer, passage: Passage, index) -> Answer:
+    """The answer with who its leading pronoun is ("He said ..." -> Boris Johnson), found in its document."""
+    paragraph = passage.hit.paragraph
+    text = index.document(paragraph.document_id).text
+    found = answer_antecedents(answer.text, text, paragraph.start + answer.start)
+    if not found:
+        return answer
+    resolved = tuple({**r, "document": paragraph.document_id} for r in found)
+    highlight = answer.highlight or ((found[0]["start"], found[0]["end"]) if answer.kind == "who" else None)
+    return replace(answer, resolved=resolved, highlight=highlight)
+
+
+def follow_on_sentence(context: Context, passages: tuple[Passage, ...]) -> Answer | None:
+    """For "What else?" / "What happened next?": the sentence after the last answer; for "Why?" /
+    "How?": the first sentence near it that gives a reason or a means, else the next one. Never one
+    already given."""
+    last = next((t for t in reversed(context.turns) if t.answer and t.citations), None)
+    if last is None:
+        return None
+    doc, number = last.citations[0]
+    ordered = sorted((p for p in passages if p.hit.paragraph.document_id == doc
+                      and number <= p.hit.paragraph.number <= number + 1), key=lambda p: p.hit.paragraph.number)
+    sentences = []
+    for passage in ordered:
+        text = passage.hit.paragraph.text
+        sentences += [(passage, s, text[s:e]) for s, e in passage.sentences]
+    after = next((i + 1 for i, (_, _, s) in enumerate(sentences) if s.strip() == last.answer.strip()), 0)
+    fresh = [c for c in sentences[after:] if c[2].strip() not in context.given]
+    if context.ellipsis in ("why", "how"):
+        fresh = [c for c in fresh if REASON.search(c[2])] or fresh
+    if not fresh:
+        return None
+    passage, start, text = fresh[0]
+    return Answer(text, None, passages.index(passage), FOLLOW_ON_CONFIDENCE, start)

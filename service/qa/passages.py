@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 from index import SearchIndex, analyze_spans
 from index.engine import Hit, lucene_idf
-from index.errors import EmptyQueryError
+from index.errors import DocumentNotFoundError, EmptyQueryError
 from index.sentences import sentence_spans
 
+from .conversation import FOCUS_POOL, Context, focus_weights
 from .questions import Question, parse_question
 
 
@@ -37,17 +38,48 @@ class Passage:
 
 
 
-def find_passages(index: SearchIndex, question: str, top_k: int = 5, history=()) -> tuple[Question, list[Hit], tuple[Passage, ...]]:
-    """Parse the question (with follow-up context), search, and mark the matched words in each passage."""
-    q = parse_question(question, list(history), idf=lambda terms: index.idf(terms).tolist())
-    if not q.search:
+def find_passages(index: SearchIndex, question: str, top_k: int = 5, history=(),
+                  context: Context | None = None) -> tuple[Question, list[Hit], tuple[Passage, ...]]:
+    """Parse the question (with follow-up context), search, and mark the matched words in each passage.
+
+    With a conversation `context`, paragraphs in its focus are preferred (a boost, not a filter), and a
+    short follow-up ("Why?", "What else?") also gets the focus paragraphs themselves."""
+    names = tuple(r.name for r in context.resolutions) if context else ()
+    q = parse_question(question, list(history), idf=lambda terms: index.idf(terms).tolist(), names=names)
+    focused = context is not None and bool(context.focus)
+    if not q.search and not focused:
         raise EmptyQueryError("the question has no searchable words (only stopwords or punctuation)")
-    hits = index.search_terms(q.search, top_k, phrase=q.terms)
+    hits = index.search_terms(q.search, max(top_k, FOCUS_POOL) if focused else top_k, phrase=q.terms) if q.search else []
+    if focused:
+        hits = prefer_focus(hits, context, index, include=context.ellipsis is not None or not q.search)[:top_k]
     passages = []
     for h in hits:  # each paragraph is analysed once; highlights, sentences and values all use it
         terms = tuple(analyze_spans(h.paragraph.text))
         passages.append(Passage(h, _highlights(terms, q.search), terms))
     return q, hits, tuple(passages)
+
+
+def prefer_focus(hits: list[Hit], context: Context, index, include: bool) -> list[Hit]:
+    """Hits re-ordered with the conversation's focus boosted: its documents, more so its paragraphs and
+    their neighbours. `include` adds the newest focus paragraph and the one after it when missing."""
+    weights = focus_weights()
+    near = {(doc, n + d) for doc, n in context.focus for d in (-1, 0, 1)}
+    documents = set(context.documents)
+    if include and context.focus:
+        present = {(h.paragraph.document_id, h.paragraph.number) for h in hits}
+        top = max((h.score for h in hits), default=1.0)
+        doc, number = context.focus[0]
+        try:
+            paragraphs = index.document_paragraphs(doc)
+        except DocumentNotFoundError:
+            paragraphs = []
+        for p in paragraphs[number - 1:number + 1]:
+            if (p.document_id, p.number) not in present:
+                hits.append(Hit(p, top, ()))
+    boosted = [replace(h, score=h.score * (1 + weights["document"] * (h.paragraph.document_id in documents)
+                                           + weights["paragraph"] * ((h.paragraph.document_id, h.paragraph.number) in near)))
+               for h in hits]
+    return sorted(boosted, key=lambda h: -h.score)
 
 
 def _highlights(terms, search) -> tuple[tuple[int, int], ...]:

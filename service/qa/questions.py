@@ -19,6 +19,7 @@ FAMILIES = (
 FAMILY_WEIGHT = 0.3
 HISTORY_QUESTION_WEIGHT = 0.6
 HISTORY_ANSWER_WEIGHT = 0.3
+FOLLOW_ON_WORDS = "else next happened happen more other then anything tell go on"  # "What else?" and kin
 _PRONOUNS = {"they", "them", "their", "theirs", "it", "its", "she", "her", "he", "him", "his", "this", "that",
              "these", "those", "there", "then", "one", "ones"}
 _TYPES = [
@@ -83,15 +84,22 @@ def leans_on_history(text: str, terms: list[str]) -> bool:
                             or any(w in _PRONOUNS for w in words) or len(set(terms)) <= 1)
 
 
-def parse_question(text: str, history: list[dict] | tuple = (), idf=None) -> Question:
-    """Type, focus and weighted search terms; `idf(terms)` picks salient words from the last answer."""
+def parse_question(text: str, history: list[dict] | tuple = (), idf=None, names: tuple[str, ...] = ()) -> Question:
+    """Type, focus and weighted search terms; `idf(terms)` picks salient words from the last answer;
+    `names` are what the question's pronouns and role words were resolved to (searched in full)."""
     terms = analyze(text)
+    if history:  # "What else did he say?": 'else' asks for more, it is not a word to find
+        filler = set(analyze(FOLLOW_ON_WORDS))
+        terms = [t for t in terms if t not in filler]
     kind = question_kind(text)
     focus = tuple(terms)
     if kind == "quantity":
         focus = counted_thing(text) or tuple(terms)
     search: dict[str, float] = dict.fromkeys(terms, 1.0)
-    follow_up = bool(history) and leans_on_history(text, terms)
+    for name in names:
+        for term in analyze(name):
+            search.setdefault(term, 1.0)
+    follow_up = bool(history) and (bool(names) or leans_on_history(text, terms))
     if follow_up:
         last = history[-1]
         for term in analyze(last.get("question", "")):

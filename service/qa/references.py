@@ -21,6 +21,7 @@ TITLES = {"mr": "m", "sir": "m", "lord": "m", "king": "m", "prince": "m", "mrs":
 ROLES = frozenset("""president minister secretary mayor chancellor governor senator spokesman spokeswoman spokesperson
     chief captain commander general director chairman chairwoman leader premier ambassador officer inspector judge
     pope bishop professor doctor dr coach manager ceo founder author prime home foreign interior""".split())
+_MODIFIERS = frozenset({"prime", "home", "foreign", "interior"})  # stand before a role word, never alone
 _PREPOSITIONS = frozenset("to with by from of for at on in about against than like into onto upon toward towards "
                           "between among under over after before".split())
 _NAME_WORD = r"(?:[A-Z][a-z'’]+(?:-[A-Z][a-z'’]+)*|Mc[A-Z][a-z]+|O'[A-Z][a-z]+)"
@@ -120,28 +121,45 @@ def pronoun_in(question: str) -> tuple[str, int, int] | None:
 
 
 def role_reference(question: str) -> tuple[str, int, int] | None:
-    """'the minister' / 'the mayor' in a question: (role, start, end)."""
-    for m in re.finditer(r"\bthe\s+([a-z]+)\b", question, re.I):
-        if m.group(1).lower() in ROLES:
-            return m.group(1).lower(), m.start(), m.end()
+    """'the minister', 'the prime minister', 'the French interior minister' in a question: (the words
+    after 'the', start, end), ending at a role word."""
+    for m in re.finditer(r"\bthe\s+((?:[A-Za-z]+\s+){0,2}?[A-Za-z]+)\b", question, re.I):
+        words = m.group(1).split()
+        if words[-1].lower() in ROLES - _MODIFIERS:
+            return m.group(1), m.start(), m.end()
     return None
 
 
 def role_holder(role: str, text: str) -> Mention | None:
-    """The name a role word stands next to in `text`, within its clause ("mayor of Calais, Natacha
-    Bouchart", "Bouchart, the mayor"); the closest such pair in the text wins."""
+    """The name a role stands next to in `text`, within its clause and with no other role or 'and'
+    between ("mayor of Calais, Natacha Bouchart", "Bouchart, the mayor"); the closest pair wins.
+    A role of several words ("interior minister") is looked for whole, else by its last word."""
     best: tuple[int, Mention] | None = None
-    for m in re.finditer(rf"\b{re.escape(role)}\b", text, re.I):
-        after = people(names_in(text[m.end():m.end() + 60]), text)
-        offset = max(0, m.start() - 60)
-        before = people(names_in(text[offset:m.start()]), text)
-        for n, gap in ([(Mention(after[0].name, m.end() + after[0].start, m.end() + after[0].end),
-                         text[m.end():m.end() + after[0].start])] if after else []) + (
-                       [(Mention(before[-1].name, offset + before[-1].start, offset + before[-1].end),
-                         text[offset + before[-1].end:m.start()])] if before else []):
-            if not _CLAUSE_END.search(gap) and (best is None or len(gap) < best[0]):
-                best = (len(gap), n)
-    return best[1] if best else None
+    for phrase in dict.fromkeys((role, role.split()[-1])):
+        for m in re.finditer(rf"\b{re.escape(phrase)}\b", text, re.I):
+            after = people(names_in(text[m.end():m.end() + 60]), text)
+            offset = max(0, m.start() - 60)
+            before = people(names_in(text[offset:m.start()]), text)
+            pairs = []
+            if after:
+                n = after[0]
+                pairs.append((Mention(n.name, m.end() + n.start, m.end() + n.end), text[m.end():m.end() + n.start]))
+            if before:
+                n = before[-1]
+                pairs.append((Mention(n.name, offset + n.start, offset + n.end), text[offset + n.end:m.start()]))
+            for mention, gap in pairs:
+                if _CLAUSE_END.search(gap) or _other_role(gap):
+                    continue
+                if best is None or len(gap) < best[0]:
+                    best = (len(gap), mention)
+        if best is not None:
+            return best[1]
+    return None
+
+
+def _other_role(gap: str) -> bool:
+    words = re.findall(r"[a-z]+", gap.lower())
+    return "and" in words or any(w in ROLES - _MODIFIERS for w in words)
 
 
 def antecedent(pronoun: str, before: str, context: str) -> Mention | None:

@@ -12,6 +12,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from index.rerank import model as rerank_model
 
     from ..qa.answer_sentence import model as sentence_model
+    from ..qa.conversation import focus_weights
     from ..settings import load_settings
     from . import api, auth, middleware, pages, problems, writes
     from .context import LIVE_INDEX, SETTINGS
@@ -27,7 +28,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.debug = False
     app.json.sort_keys = False
     app.json.ensure_ascii = False
-    rerank_model(), sentence_model()  # a bad model file fails here, at start-up, not on the first question
+    rerank_model(), sentence_model(), focus_weights()  # a bad model file fails here, at start-up, not on the first question
     app.extensions[SETTINGS] = settings
     app.extensions[LIVE_INDEX] = live = LiveIndex(settings, serve_at_once)
     if watch:

@@ -7,7 +7,7 @@ from functools import lru_cache
 from index.documents import DOCUMENT_ID_PATTERN
 
 from ..qa.answers import DEFAULT_TOP_K, MAX_TOP_K
-from .validation import MAX_ANSWER_CHARS, MAX_HISTORY_TURNS, MAX_QUESTION_CHARS
+from .validation import MAX_ANSWER_CHARS, MAX_CITATIONS, MAX_HISTORY_TURNS, MAX_QUESTION_CHARS
 
 _ID = {"type": "string", "pattern": f"^{DOCUMENT_ID_PATTERN}$"}
 _OFFSETS = {"type": "array", "items": {"type": "integer", "minimum": 0}, "minItems": 2, "maxItems": 2}
@@ -36,7 +36,11 @@ SCHEMAS = {
         "detail": {"type": "string"}, "request_id": {"type": "string"}}},
     "Turn": {"type": "object", "required": ["question"], "properties": {
         "question": {"type": "string", "maxLength": MAX_QUESTION_CHARS},
-        "answer": {"type": ["string", "null"], "maxLength": MAX_ANSWER_CHARS}}},
+        "answer": {"type": ["string", "null"], "maxLength": MAX_ANSWER_CHARS},
+        "citations": {"type": "array", "maxItems": MAX_CITATIONS, "description": "what the client was shown, the "
+                      "answer's passage first", "items": {"type": "object", "required": ["document", "paragraph"],
+                                                          "properties": {"document": _ID, "paragraph": {
+                                                              "type": "integer", "minimum": 1}}}}}},
     "AskRequest": {"type": "object", "required": ["question"], "properties": {
         "question": {"type": "string", "minLength": 1, "maxLength": MAX_QUESTION_CHARS, "pattern": "\\S",
                      "description": "1-1000 characters after trimming"},
@@ -55,7 +59,14 @@ SCHEMAS = {
         "text": {"type": "string"},
         "highlight": {"type": ["object", "null"], "required": ["start", "end"], "properties": {
             "start": {"type": "integer", "minimum": 0}, "end": {"type": "integer", "minimum": 0}}},
-        "passage": {"type": "integer", "minimum": 0}, "confidence": {"type": "number", "minimum": 0, "maximum": 1}}},
+        "passage": {"type": "integer", "minimum": 0}, "confidence": {"type": "number", "minimum": 0, "maximum": 1},
+        "resolved": {"type": "array", "description": "who a pronoun in the answer is, quoted from its document",
+                     "items": {"type": "object", "required": ["text", "refers_to", "start", "end", "document",
+                                                              "doc_start", "doc_end"], "properties": {
+                         "text": {"type": "string"}, "refers_to": {"type": "string"},
+                         "start": {"type": "integer", "minimum": 0}, "end": {"type": "integer", "minimum": 0},
+                         "document": {"type": "string"}, "doc_start": {"type": "integer", "minimum": 0},
+                         "doc_end": {"type": "integer", "minimum": 0}}}}}},
     "AskResponse": {"type": "object",
                     "required": ["question", "query", "answer", "disagreement", "passages", "took_ms"], "properties": {
                         "question": {"type": "string"}, "query": {"type": "string"}, "answer": _ref("Answer"),

@@ -15,6 +15,7 @@ from ..qa.answers import DEFAULT_TOP_K, MAX_TOP_K
 MAX_QUESTION_CHARS = 1000
 MAX_HISTORY_TURNS = 20
 MAX_ANSWER_CHARS = 5000
+MAX_CITATIONS = 50
 MAX_JSON_DEPTH = 32
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 _BRACKETS = re.compile(r"[\[\]{}]")
@@ -109,8 +110,24 @@ def history(value) -> list[dict]:
             raise InvalidInputError(f"history[{i}].answer must be a string or null")
         if len(turn["question"]) > MAX_QUESTION_CHARS or len(answer or "") > MAX_ANSWER_CHARS:
             raise InvalidInputError(f"history[{i}] is too long")
-        turns.append({"question": turn["question"], "answer": answer})
+        turns.append({"question": turn["question"], "answer": answer,
+                      "citations": _citations(turn.get("citations"), f"history[{i}].citations")})
     return turns
+
+
+def _citations(value, where: str) -> list[dict]:
+    """[{"document": id, "paragraph": n}, ...] as the client was shown them; optional."""
+    if value is None:
+        return []
+    if not isinstance(value, list) or len(value) > MAX_CITATIONS:
+        raise InvalidInputError(f"{where} must be a list of at most {MAX_CITATIONS} citations")
+    out = []
+    for j, c in enumerate(value):
+        if (not isinstance(c, dict) or not isinstance(c.get("document"), str) or not DOCUMENT_ID.fullmatch(c["document"])
+                or not isinstance(c.get("paragraph"), int) or isinstance(c["paragraph"], bool) or c["paragraph"] < 1):
+            raise InvalidInputError(f"{where}[{j}] must be {{\"document\": <id>, \"paragraph\": <number from 1>}}")
+        out.append({"document": c["document"], "paragraph": c["paragraph"]})
+    return out
 
 
 def document_id(value) -> str:

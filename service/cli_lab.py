@@ -1,0 +1,149 @@
+"""`docqa eval` and `docqa bench`: the lab's commands (service.lab is imported only when they run)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from index import Bm25Params
+
+from .cli_options import progress_reporter, settings_from
+from .settings import default_instance_path
+
+
+@click.group("eval")
+def eval_group() -> None:
+    """Measure answer and retrieval quality on public benchmarks."""
+
+
+def _report(figures: dict, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(figures))
+    else:
+        for key, value in figures.items():
+            click.echo(f"{key:>24}  {value}")
+
+
+@eval_group.command("squad")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="print one JSON line (last line of stdout)")
+@click.option("--subset", type=click.Choice(["all", "even", "odd"]), default="all", show_default=True,
+              help="questions of all articles, or only even/odd-numbered ones (tune on even)")
+@click.option("--limit", type=click.IntRange(1), default=None, help="ask only the first N questions")
+@click.option("--k1", type=float, default=1.2, show_default=True)
+@click.option("--b", type=float, default=0.75, show_default=True)
+def eval_squad_command(file, as_json, subset, limit, k1, b) -> None:
+    """SQuAD v1.1 FILE: top1/top5/top20/MRR of the gold paragraph, answer sentence, how-many span."""
+    from .lab.evaluation import evaluate_squad
+
+    _report(evaluate_squad(file, Bm25Params(k1, b), subset, limit, progress=progress_reporter("asking")), as_json)
+
+
+@eval_group.command("beir")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="print one JSON line (last line of stdout)")
+@click.option("--split", default="test", show_default=True, help="qrels/<split>.tsv")
+@click.option("--k1", type=float, default=1.2, show_default=True)
+@click.option("--b", type=float, default=0.75, show_default=True)
+def eval_beir_command(directory, as_json, split, k1, b) -> None:
+    """BEIR folder DIRECTORY (corpus.jsonl, queries.jsonl, qrels/): nDCG@10, recall@100, MRR@10."""
+    from .lab.evaluation import evaluate_beir
+
+    _report(evaluate_beir(directory, split, Bm25Params(k1, b), progress=progress_reporter("querying")), as_json)
+
+
+@eval_group.command("conversation")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="print one JSON line (last line of stdout)")
+@click.option("--subset", type=click.Choice(["all", "even", "odd"]), default="all", show_default=True,
+              help="for a SQuAD file: conversations of all articles, or only even/odd-numbered ones (tune on even)")
+@click.option("--limit", type=click.IntRange(1), default=None, help="only the first N conversations")
+def eval_conversation_command(file, as_json, subset, limit) -> None:
+    """Conversations in FILE (docqa-conversations-v1, or SQuAD v1.1 made into conversations): answer
+    sentence and passage 1 for first and later turns, with and without history."""
+    from .lab.conversations import evaluate_conversations
+
+    _report(evaluate_conversations(file, subset, limit, progress=progress_reporter("conversing")), as_json)
+
+
+@click.command("bench")
+@click.option("--paragraphs", type=click.IntRange(100), default=100_000, show_default=True)
+@click.option("--queries", type=click.IntRange(10), default=1000, show_default=True)
+@click.option("--seed", type=int, default=7, show_default=True, help="generated corpus and queries")
+@click.option("--http/--no-http", "with_http", default=False, show_default=True,
+              help="also measure a real `docqa serve` (/api/search p50, req/s with 8 clients, server RSS)")
+@click.option("--json", "as_json", is_flag=True, help="print one JSON line (last line of stdout)")
+@click.option("--corpus", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="folder whose word frequencies shape the generated text [default docs_corpus]")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="where generated corpora and bench indexes are kept [default the instance folder]")
+def bench_command(paragraphs, queries, seed, with_http, as_json, corpus, cache_dir) -> None:
+    """Speed and memory on a generated corpus: index build, load, engine vs bm25s vs rank-bm25."""
+    from .lab.bench import cached_corpus, generate_queries, run_bench, run_http, seed_texts_from
+
+    s = settings_from(corpus=corpus)
+    instance = cache_dir or default_instance_path()
+    texts = seed_texts_from(s.corpus)
+    say = (lambda m: click.echo(m, err=True))
+    figures = run_bench(instance, paragraphs, queries, seed, texts, log=say)
+    if with_http:
+        say("HTTP: a real docqa serve on 127.0.0.1")
+        figures.update(run_http(str(Path(sys.executable).parent / "docqa"), cached_corpus(instance, paragraphs, seed, texts),
+                                instance / "bench" / f"index-{paragraphs}-{seed}", generate_queries(queries, seed, texts)))
+    _report(figures, as_json)
+
+
+@eval_group.command("fit-ranking")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="model file to write [default: the package's index/models/rerank-v1.json]")
+def eval_fit_ranking_command(file, out) -> None:
+    """Fit the re-ranking model on the even articles of SQuAD v1.1 FILE and write its model file.
+
+    Run it before fit-answers: the answer model reads the passages' re-ranked scores."""
+    from index import rerank
+    from index.linear_model import model_path
+
+    from .lab.fitting import fit_ranking_model
+
+    out = out or model_path("index", rerank.MODEL_FILE)
+    _print_weights(out, fit_ranking_model(file, out, progress=progress_reporter("collecting")))
+
+
+@eval_group.command("fit-answers")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="model file to write [default: the package's service/qa/models/sentence-v1.json]")
+def eval_fit_answers_command(file, out) -> None:
+    """Fit the answer-sentence model on the even articles of SQuAD v1.1 FILE and write its model file."""
+    from index.linear_model import model_path
+
+    from .lab.fitting import fit_sentence_model
+    from .qa import answer_sentence
+
+    out = out or model_path("service.qa", answer_sentence.MODEL_FILE)
+    _print_weights(out, fit_sentence_model(file, out, progress=progress_reporter("collecting")))
+
+
+def _print_weights(out: Path, weights: dict[str, float]) -> None:
+    """One line per feature, then where the model file was written (review it with git diff)."""
+    for feature, weight in weights.items():
+        click.echo(f"{feature:>24}  {weight}")
+    click.echo(f"wrote {out}")
+
+
+@eval_group.command("table")
+@click.argument("squad_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("beir_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="also print the rows as one JSON line (last line)")
+def eval_table_command(squad_file, beir_dir, as_json) -> None:
+    """The EVALUATION.md table: baselines and each ranking step on SQuAD and BEIR, in one run."""
+    from .lab.ablation import evaluation_table, markdown
+
+    rows = evaluation_table(squad_file, beir_dir, log=lambda m: click.echo(f"measuring: {m}", err=True))
+    click.echo(markdown(rows))
+    if as_json:
+        click.echo(json.dumps({name: figures for name, figures in rows}))

@@ -1,0 +1,171 @@
+"""Conversation evaluation: every turn asked in order with the history the chat page would send.
+
+Two kinds of set, both judged the same way (does the answer sentence hold the gold evidence; is
+passage 1 the gold paragraph), for first and later turns, with and without history:
+
+- a conversation file (format "docqa-conversations-v1"): documents and hand-written conversations
+  whose turns give the gold `document` and `evidence` strings (service/lab/data/seed-conversations.json);
+- SQuAD v1.1 made into conversations: each context's questions in order, and in later turns a person
+  named in an earlier turn replaced by he/she (the pronoun the context itself uses for them), so the
+  question can only be answered by resolving it. See docs/EVALUATION.md.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable
+
+from index import build_index, load_index
+from index.errors import EmptyQueryError, InvalidInputError
+
+from ..qa.answers import answer_question
+from ..qa.references import gender, names_in, people
+from .evaluation import load_squad, squad_index
+
+FORMAT = "docqa-conversations-v1"
+MAX_TURNS = 6
+
+
+def squad_conversations(articles, questions, subset: str) -> list[dict]:
+    """Each context's questions in order as one conversation; later turns with pronouns for people."""
+    by_context: dict[int, list] = {}
+    for q in questions:
+        if subset == "all" or q.article % 2 == (0 if subset == "even" else 1):
+            by_context.setdefault(q.context, []).append(q)
+    contexts = [c for _, cs in articles for c in cs]
+    conversations = []
+    for context, qs in by_context.items():
+        turns, seen = [], []
+        for n, q in enumerate(qs[:MAX_TURNS]):
+            text = q.question
+            if n:
+                text = _with_pronoun(text, seen, contexts[context])
+            turns.append({"question": text, "original": q.question, "evidence": list(q.answers), "context": context})
+            seen += [m.name for m in names_in(q.question + " " + " ".join(q.answers))]
+        conversations.append({"id": f"squad-{context}", "turns": turns})
+    return conversations
+
+
+def _with_pronoun(question: str, seen: list[str], context: str) -> str:
+    """The question with one person named in an earlier turn replaced by he/she (his/her for "X's")."""
+    for mention in people(names_in(question), context):
+        if not any(mention.name in s or s in mention.name for s in seen):
+            continue
+        g = gender(mention.name, context)
+        if g is None:
+            continue
+        rest = question[mention.end:]
+        if rest.startswith(("'s", "’s")):
+            return question[:mention.start] + ("his" if g == "m" else "her") + rest[2:]
+        subject = mention.start == 0 or question[:mention.start].rstrip().lower().split()[-1] in (
+            "did", "does", "was", "is", "has", "had", "when", "where", "why", "how", "what")
+        pronoun = ("he" if g == "m" else "she") if subject else ("him" if g == "m" else "her")
+        return question[:mention.start] + pronoun + rest
+    return question
+
+
+def run_conversations(index, conversations: list[dict], judge: Callable, with_history: bool,
+                      progress: Callable[[int, int], None] | None = None) -> dict:
+    """Ask every turn (with the history the page sends, or alone); answer and passage-1 hits per turn kind."""
+    tallies = {kind: {"turns": 0, "answer": 0, "passage": 0, "refused": 0} for kind in ("first", "later")}
+    for i, conversation in enumerate(conversations, 1):
+        history = []
+        for n, turn in enumerate(conversation["turns"]):
+            tally = tallies["first" if n == 0 else "later"]
+            tally["turns"] += 1
+            try:
+                result = answer_question(index, turn["question"], top_k=5, history=history if with_history else ())
+            except EmptyQueryError:
+                tally["refused"] += 1
+                history.append({"question": turn["question"], "answer": None, "citations": []})
+                continue
+            answer_hit, passage_hit = judge(turn, result)
+            tally["answer"] += answer_hit
+            tally["passage"] += passage_hit
+            history.append(_turn_as_sent(turn["question"], result))
+        if progress:
+            progress(i, len(conversations))
+    everything = {k: sum(t[k] for t in tallies.values()) for k in ("turns", "answer", "passage", "refused")}
+    return {kind: _rates(t) for kind, t in (*tallies.items(), ("all", everything))}
+
+
+def _turn_as_sent(question: str, result) -> dict:
+    """What the chat page sends back for a turn: question, answer text, the citations shown (answer's first)."""
+    cited = [{"document": p.hit.paragraph.document_id, "paragraph": p.hit.paragraph.number} for p in result.passages]
+    if result.answer is not None:
+        cited.insert(0, cited.pop(result.answer.passage))
+    return {"question": question, "answer": result.answer.text if result.answer else None, "citations": cited}
+
+
+def _rates(t: dict) -> dict:
+    n = max(t["turns"], 1)
+    return {"turns": t["turns"], "answer_sentence": round(t["answer"] / n, 4), "passage1": round(t["passage"] / n, 4),
+            "refused": t["refused"]}
+
+
+def evaluate_conversations(path: Path, subset: str = "all", limit: int | None = None,
+                           progress: Callable[[int, int], None] | None = None) -> dict:
+    """A conversation file, or a SQuAD v1.1 file made into conversations; figures with and without history."""
+    started = time.perf_counter()
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InvalidInputError(f"{path} does not exist") from None
+    except ValueError as exc:
+        raise InvalidInputError(f"{path} is not JSON: {exc}") from None
+    with tempfile.TemporaryDirectory(prefix="docqa-conversations-") as tmp:
+        if isinstance(data, dict) and data.get("format") == FORMAT:
+            index, conversations, judge = _file_set(data, Path(tmp))
+        elif isinstance(data, dict) and "data" in data:
+            articles, questions = load_squad(path)
+            conversations = squad_conversations(articles, questions, subset)
+            index, context_of = squad_index(articles, Path(tmp))
+            judge = _squad_judge(context_of)
+        else:
+            raise InvalidInputError(f"{path} is neither a {FORMAT} file nor SQuAD v1.1")
+        conversations = conversations[:limit] if limit else conversations
+        figures = {"conversations": len(conversations),
+                   "with_history": run_conversations(index, conversations, judge, True, progress),
+                   "without_history": run_conversations(index, conversations, judge, False)}
+    return {**figures, "seconds": round(time.perf_counter() - started, 1)}
+
+
+def _squad_judge(context_of):
+    def judge(turn, result):
+        text = result.answer.text if result.answer else ""
+        first = result.passages[0].hit.paragraph if result.passages else None
+        return any(a in text for a in turn["evidence"]), first is not None and context_of(first) == turn["context"]
+    return judge
+
+
+def _file_set(data: dict, folder: Path):
+    """Index the file's documents; its turns name their gold document and evidence strings."""
+    corpus = folder / "corpus"
+    corpus.mkdir()
+    try:
+        for doc in data["documents"]:
+            if not re.fullmatch(r"[a-z0-9][a-z0-9._-]*", doc["id"]):
+                raise InvalidInputError(f"document id {doc['id']!r} is not a slug")
+            (corpus / f"{doc['id']}.md").write_text(f"---\ntitle: {doc['title']}\n---\n{doc['text']}", encoding="utf-8")
+        conversations = [{"id": c["id"], "turns": [dict(t) for t in c["turns"]]} for c in data["conversations"]]
+        for c in conversations:
+            for t in c["turns"]:
+                if not isinstance(t["question"], str) or not t["evidence"] or not isinstance(t["document"], str):
+                    raise InvalidInputError(f"conversation {c['id']}: every turn needs question, document, evidence")
+    except (KeyError, TypeError) as exc:
+        raise InvalidInputError(f"malformed {FORMAT} file ({type(exc).__name__}: {exc})") from None
+    build_index(corpus, folder / "index")
+
+    def judge(turn, result):
+        text = result.answer.text if result.answer else ""
+        first = result.passages[0].hit.paragraph if result.passages else None
+        answer_hit = any(e in text for e in turn["evidence"])
+        passage_hit = first is not None and first.document_id == turn["document"] and any(
+            e in first.text for e in turn["evidence"])
+        return answer_hit, passage_hit
+
+    return load_index(folder / "index", verify=False), conversations, judge

@@ -1,0 +1,179 @@
+"""What a conversation is about: the paragraphs earlier answers came from, the people they named, and
+what a short follow-up ("Why?", "What else?", "What did she say?") leaves unsaid.
+
+A `Context` is made once per question from the history the client sends. Each turn may carry the
+citations the client was shown (`{"document", "paragraph"}`, the answer's first); for a turn without
+them the answer's paragraph is found again by searching its sentence.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from index.analysis import analyze
+from index.errors import DocumentNotFoundError
+from index.linear_model import load_model, model_path
+
+from .references import (PRONOUNS, Mention, antecedent, gender, names_in, people, pronoun_in, role_holder,
+                         role_reference)
+
+FOCUS_TURNS = 2  # the answers of this many recent turns make the focus
+FOCUS_POOL = 30  # candidates searched before the focus preference re-orders them
+# a hit's score is multiplied by 1 + document + paragraph when in a focus document / at or next to a focus
+# paragraph; a sentence already given loses `repeat` from its score (a preference for a new answer)
+FOCUS_FEATURES = ("document", "paragraph", "repeat")
+FOCUS_FILE = "conversation-v1.json"
+_NEXT = re.compile(r"^\s*(?:and\s+)?(?:what\s+(?:happened\s+)?(?:next|then|after\s+that)|what\s+else|anything\s+"
+                   r"(?:more|else)|(?:and\s+)?then\s+what|tell\s+me\s+more|go\s+on|more|and\s+then|"
+                   r"and\s+the\s+other(?:\s+one)?|who\s+else|where\s+else|what\s+other)\b", re.I)
+_BARE = re.compile(r"^\s*(?:and\s+)?(why|how|when|where|who|what)(?:\s+(?:so|not|exactly|then))?\s*\??\s*$", re.I)
+
+
+@cache
+def focus_weights() -> dict[str, float]:
+    """The conversation weights (models/conversation-v1.json, tuned with `docqa eval conversation` on
+    even SQuAD articles)."""
+    m = load_model(model_path("service.qa", FOCUS_FILE), FOCUS_FEATURES, non_negative=True)
+    return dict(zip(m.features, m.weights.tolist()))
+
+
+@dataclass(frozen=True)
+class Turn:
+    question: str
+    answer: str | None
+    citations: tuple[tuple[str, int], ...] = ()  # (document id, paragraph number); the answer's first
+
+
+@dataclass(frozen=True)
+class Resolution:
+    word: str         # as written in the question: "she", "the mayor"
+    name: str         # "Natacha Bouchart"
+
+
+@dataclass(frozen=True)
+class Context:
+    turns: tuple[Turn, ...]
+    focus: tuple[tuple[str, int], ...]  # answer paragraphs of recent turns, newest first
+    given: frozenset[str]               # answer sentences already given
+    resolutions: tuple[Resolution, ...]
+    ellipsis: str | None                # "next" (what else / what happened next), a bare wh-word, or None
+
+    @property
+    def documents(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(doc for doc, _ in self.focus))
+
+
+def turns_from(history, index) -> tuple[Turn, ...]:
+    """History items as Turns, each with its answer's paragraph (sent by the client, else found again)."""
+    turns = []
+    for item in history:
+        citations = tuple((c["document"], c["paragraph"]) for c in item.get("citations") or ())
+        answer = item.get("answer")
+        if not citations and answer:
+            citations = _locate(answer, index)
+        turns.append(Turn(item.get("question", ""), answer, citations))
+    return tuple(turns)
+
+
+def _locate(answer: str, index) -> tuple[tuple[str, int], ...]:
+    terms = analyze(answer)
+    if not terms:
+        return ()
+    for hit in index.search_terms(dict.fromkeys(terms, 1.0), 3):
+        if answer.strip() in hit.paragraph.text:
+            return ((hit.paragraph.document_id, hit.paragraph.number),)
+    return ()
+
+
+def context_for(question: str, history, index) -> Context | None:
+    if not history:
+        return None
+    turns = turns_from(history, index)
+    focus = tuple(dict.fromkeys(t.citations[0] for t in reversed(turns[-FOCUS_TURNS:]) if t.citations))
+    given = frozenset(t.answer.strip() for t in turns if t.answer)
+    bare = _BARE.match(question)
+    ellipsis = "next" if _NEXT.match(question) else (bare.group(1).lower() if bare else None)
+    return Context(turns, focus, given, tuple(resolve(question, turns, focus, index)), ellipsis)
+
+
+def focus_text(focus, index) -> str:
+    """The focus documents' text: where genders and role holders are judged."""
+    texts = []
+    for doc in dict.fromkeys(d for d, _ in focus):
+        try:
+            texts.append(index.document(doc).text)
+        except DocumentNotFoundError:  # deleted since the turn
+            continue
+    return "\n\n".join(texts)
+
+
+def resolve(question: str, turns: tuple[Turn, ...], focus, index) -> list[Resolution]:
+    """'she' -> the most recent person of that gender in earlier answers and questions; 'the mayor' ->
+    the name the focus documents give the role."""
+    found = []
+    pronoun = pronoun_in(question)
+    role = role_reference(question)
+    if pronoun is None and role is None:
+        return found
+    context = focus_text(focus, index)
+    if pronoun is not None:
+        word = pronoun[0]
+        candidates = []
+        for turn in reversed(turns):
+            candidates += _antecedents_of(turn, index)
+            for text in (turn.answer or "", turn.question):
+                candidates += [m for m in people(names_in(text), context + "\n" + text) if not m.quoted]
+        wanted = PRONOUNS[word.lower()]
+        unknown = None
+        for mention in candidates:
+            g = gender(mention.name, context + "\n" + (turns[-1].answer or ""))
+            if g == wanted:
+                found.append(Resolution(word, mention.name))
+                break
+            if g is None and unknown is None:
+                unknown = mention
+        else:
+            if unknown is not None:
+                found.append(Resolution(word, unknown.name))
+    if role is not None:
+        holder = role_holder(role[0], context)
+        if holder is not None:
+            found.append(Resolution(question[role[1]:role[2]], holder.name))
+    return found
+
+
+def _antecedents_of(turn: Turn, index) -> list[Mention]:
+    """Who a pronoun leading the turn's answer was ("He said ..." -> Boris Johnson), found again in its document."""
+    if not turn.answer or not turn.citations:
+        return []
+    doc, number = turn.citations[0]
+    try:
+        paragraph = index.document_paragraphs(doc)[number - 1]
+        text = index.document(doc).text
+    except (DocumentNotFoundError, IndexError):
+        return []
+    offset = paragraph.text.find(turn.answer.strip())
+    if offset < 0:
+        return []
+    return [Mention(r["refers_to"], r["doc_start"], r["doc_end"])
+            for r in answer_antecedents(turn.answer.strip(), text, paragraph.start + offset)]
+
+
+def answer_antecedents(sentence: str, document_text: str, sentence_start: int) -> list[dict]:
+    """Who a pronoun at the head of an answer sentence ('He said ...', '..., she said') is: the name in
+    the document before it, with offsets of both (the pronoun's in the sentence, the name's in the document)."""
+    m = re.match(r"\s*(He|She|His|Her)\b", sentence) or re.search(r"[,”\"]\s*(he|she)\s+(?:said|says|added|told|"
+                                                                  r"warned|argued|explained|insisted|claimed)\b",
+                                                                  sentence)
+    if m is None:
+        return []
+    before_sentence = document_text[:sentence_start]
+    if people([n for n in names_in(sentence[:m.start(1)]) if not n.quoted], document_text):
+        return []  # the sentence names its subject before the pronoun
+    found = antecedent(m.group(1), before_sentence, document_text)
+    if found is None:
+        return []
+    return [{"text": m.group(1), "refers_to": found.name, "start": m.start(1), "end": m.end(1),
+             "doc_start": found.start, "doc_end": found.end}]
