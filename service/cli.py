@@ -1,4 +1,4 @@
-"""The `docqa` command: index, ask, serve, eval and bench."""
+"""The `docqa` command: index, ask, chat, serve, eval and bench."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import click
 from index import Bm25Params
 from index.store import build_index
 
+from .cli_chat import chat_command, print_result
 from .cli_lab import bench_command, eval_group
 from .cli_options import DocqaGroup, corpus_options, open_settings_index, progress_reporter, settings_from
 from .logs import configure as configure_logging
@@ -77,36 +78,7 @@ def ask_command(question, top_k, as_json, corpus, index_dir, engine) -> None:
         payload = {**ask_json(result, index), "took_ms": round((time.perf_counter() - started) * 1000, 2)}
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
-    _print_result(result)
-
-
-def _emphasise(text: str, spans, style) -> str:
-    out, pos = [], 0
-    for start, end in sorted(spans):
-        if start < pos:
-            continue
-        out += [text[pos:start], click.style(text[start:end], **style)]
-        pos = end
-    return "".join(out) + text[pos:]
-
-
-def _print_result(result) -> None:
-    answer = result.answer
-    if answer is None:
-        click.echo("The documents don't answer this. Nearest passages:" if result.passages
-                   else "Nothing in the documents matches this question.")
-    else:
-        span = [(answer.highlight[0], answer.highlight[1])] if answer.highlight else []
-        click.echo(_emphasise(answer.text, span, {"bold": True, "underline": True}) + f"  [{answer.passage + 1}]")
-        for note in result.disagreement_notes():
-            click.echo(click.style("Sources disagree: ", fg="yellow") + note)
-    click.echo(click.style(f"(searched: {result.query})", dim=True))
-    for n, p in enumerate(result.passages, 1):
-        hit = p.hit
-        click.echo("")
-        click.echo(click.style(f"[{n}] {hit.paragraph.document_id} ¶{hit.paragraph.number}", bold=True)
-                   + f"  score {hit.score:.2f}  chars {hit.paragraph.start}-{hit.paragraph.end}")
-        click.echo("    " + _emphasise(hit.paragraph.text, p.highlights, {"bold": True}))
+    print_result(result)
 
 
 @main.command("serve")
@@ -125,5 +97,6 @@ def serve_command(host, port, threads, watch, corpus, index_dir, engine) -> None
                        "watch": watch})
 
 
+main.add_command(chat_command)
 main.add_command(eval_group)
 main.add_command(bench_command)

@@ -61,12 +61,16 @@ def eval_beir_command(directory, as_json, split, k1, b) -> None:
 @click.option("--subset", type=click.Choice(["all", "even", "odd"]), default="all", show_default=True,
               help="for a SQuAD file: conversations of all articles, or only even/odd-numbered ones (tune on even)")
 @click.option("--limit", type=click.IntRange(1), default=None, help="only the first N conversations")
-def eval_conversation_command(file, as_json, subset, limit) -> None:
+@click.option("--corpus", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="documents folder for a conversation file without documents [default: the serving corpus]")
+def eval_conversation_command(file, as_json, subset, limit, corpus) -> None:
     """Conversations in FILE (docqa-conversations-v1, or SQuAD v1.1 made into conversations): answer
-    sentence and passage 1 for first and later turns, with and without history."""
+    sentence and passage 1 for first and later turns, with and without history. The hand-written set over
+    the seed articles: service/lab/data/seed-conversations.json."""
     from .lab.conversations import evaluate_conversations
 
-    _report(evaluate_conversations(file, subset, limit, progress=progress_reporter("conversing")), as_json)
+    corpus = corpus or settings_from().corpus
+    _report(evaluate_conversations(file, subset, limit, corpus, progress=progress_reporter("conversing")), as_json)
 
 
 @click.command("bench")

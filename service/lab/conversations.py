@@ -3,8 +3,10 @@
 Two kinds of set, both judged the same way (does the answer sentence hold the gold evidence; is
 passage 1 the gold paragraph), for first and later turns, with and without history:
 
-- a conversation file (format "docqa-conversations-v1"): documents and hand-written conversations
-  whose turns give the gold `document` and `evidence` strings (service/lab/data/seed-conversations.json);
+- a conversation file (format "docqa-conversations-v1"): hand-written conversations whose turns give
+  the gold `document` (an id, or a list of ids any of which counts) and `evidence` strings (any of which
+  the answer sentence must hold), over the file's own `documents` or else a corpus folder
+  (service/lab/data/seed-conversations.json is over docs_corpus/);
 - SQuAD v1.1 made into conversations: each context's questions in order, and in later turns a person
   named in an earlier turn replaced by he/she (the pronoun the context itself uses for them), so the
   question can only be answered by resolving it. See docs/EVALUATION.md.
@@ -24,6 +26,7 @@ from index.errors import EmptyQueryError, InvalidInputError
 
 from ..qa.answers import answer_question
 from ..qa.references import gender, names_in, people
+from ..qa.responses import history_item
 from .evaluation import load_squad, squad_index
 
 FORMAT = "docqa-conversations-v1"
@@ -86,19 +89,11 @@ def run_conversations(index, conversations: list[dict], judge: Callable, with_hi
             answer_hit, passage_hit = judge(turn, result)
             tally["answer"] += answer_hit
             tally["passage"] += passage_hit
-            history.append(_turn_as_sent(turn["question"], result))
+            history.append(history_item(result))
         if progress:
             progress(i, len(conversations))
     everything = {k: sum(t[k] for t in tallies.values()) for k in ("turns", "answer", "passage", "refused")}
     return {kind: _rates(t) for kind, t in (*tallies.items(), ("all", everything))}
-
-
-def _turn_as_sent(question: str, result) -> dict:
-    """What the chat page sends back for a turn: question, answer text, the citations shown (answer's first)."""
-    cited = [{"document": p.hit.paragraph.document_id, "paragraph": p.hit.paragraph.number} for p in result.passages]
-    if result.answer is not None:
-        cited.insert(0, cited.pop(result.answer.passage))
-    return {"question": question, "answer": result.answer.text if result.answer else None, "citations": cited}
 
 
 def _rates(t: dict) -> dict:
@@ -107,9 +102,10 @@ def _rates(t: dict) -> dict:
             "refused": t["refused"]}
 
 
-def evaluate_conversations(path: Path, subset: str = "all", limit: int | None = None,
+def evaluate_conversations(path: Path, subset: str = "all", limit: int | None = None, corpus: Path | None = None,
                            progress: Callable[[int, int], None] | None = None) -> dict:
-    """A conversation file, or a SQuAD v1.1 file made into conversations; figures with and without history."""
+    """A conversation file (over its own documents, else `corpus`), or a SQuAD v1.1 file made into
+    conversations; figures with and without history."""
     started = time.perf_counter()
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -119,7 +115,7 @@ def evaluate_conversations(path: Path, subset: str = "all", limit: int | None = 
         raise InvalidInputError(f"{path} is not JSON: {exc}") from None
     with tempfile.TemporaryDirectory(prefix="docqa-conversations-") as tmp:
         if isinstance(data, dict) and data.get("format") == FORMAT:
-            index, conversations, judge = _file_set(data, Path(tmp))
+            index, conversations, judge = _file_set(data, Path(tmp), corpus)
         elif isinstance(data, dict) and "data" in data:
             articles, questions = load_squad(path)
             conversations = squad_conversations(articles, questions, subset)
@@ -142,20 +138,27 @@ def _squad_judge(context_of):
     return judge
 
 
-def _file_set(data: dict, folder: Path):
-    """Index the file's documents; its turns name their gold document and evidence strings."""
-    corpus = folder / "corpus"
-    corpus.mkdir()
+def _file_set(data: dict, folder: Path, corpus: Path | None):
+    """Index the file's documents (else the corpus folder); its turns name their gold document and evidence."""
     try:
-        for doc in data["documents"]:
-            if not re.fullmatch(r"[a-z0-9][a-z0-9._-]*", doc["id"]):
-                raise InvalidInputError(f"document id {doc['id']!r} is not a slug")
-            (corpus / f"{doc['id']}.md").write_text(f"---\ntitle: {doc['title']}\n---\n{doc['text']}", encoding="utf-8")
+        if "documents" in data:
+            corpus = folder / "corpus"
+            corpus.mkdir()
+            for doc in data["documents"]:
+                if not re.fullmatch(r"[a-z0-9][a-z0-9._-]*", doc["id"]):
+                    raise InvalidInputError(f"document id {doc['id']!r} is not a slug")
+                (corpus / f"{doc['id']}.md").write_text(f"---\ntitle: {doc['title']}\n---\n{doc['text']}",
+                                                         encoding="utf-8")
+        elif corpus is None or not Path(corpus).is_dir():
+            raise InvalidInputError(f"the {FORMAT} file has no documents and the corpus folder {corpus} does not exist")
         conversations = [{"id": c["id"], "turns": [dict(t) for t in c["turns"]]} for c in data["conversations"]]
         for c in conversations:
             for t in c["turns"]:
-                if not isinstance(t["question"], str) or not t["evidence"] or not isinstance(t["document"], str):
+                documents = [t["document"]] if isinstance(t["document"], str) else t["document"]
+                if not isinstance(t["question"], str) or not t["evidence"] or not documents \
+                        or not all(isinstance(d, str) for d in documents):
                     raise InvalidInputError(f"conversation {c['id']}: every turn needs question, document, evidence")
+                t["document"] = documents
     except (KeyError, TypeError) as exc:
         raise InvalidInputError(f"malformed {FORMAT} file ({type(exc).__name__}: {exc})") from None
     build_index(corpus, folder / "index")
@@ -164,8 +167,7 @@ def _file_set(data: dict, folder: Path):
         text = result.answer.text if result.answer else ""
         first = result.passages[0].hit.paragraph if result.passages else None
         answer_hit = any(e in text for e in turn["evidence"])
-        passage_hit = first is not None and first.document_id == turn["document"] and any(
-            e in first.text for e in turn["evidence"])
+        passage_hit = first is not None and first.document_id in turn["document"]
         return answer_hit, passage_hit
 
     return load_index(folder / "index", verify=False), conversations, judge

@@ -68,15 +68,26 @@ class Answer:
 
 
 def best_sentence(q: Question, passages: tuple[Passage, ...], weights: dict[str, float],
-                  given: frozenset[str] = frozenset(), repeat_penalty: float = 0.0) -> Answer | None:
-    """The best-scoring candidate sentence; one in `given` (answers already given) loses `repeat_penalty`."""
+                  given: frozenset[str] = frozenset(), repeat_penalty: float = 0.0, known: tuple[str, ...] = ()) -> Answer | None:
+    """The best-scoring candidate sentence. One in `given` (answers already given) loses `repeat_penalty`
+    unless it holds a new answer span ("When did he ...?" answered by a date in the same sentence); a span
+    that is a `known` name (whom the question's pronoun stands for) is not new."""
     weighted = list(zip(model().features, model().weights.tolist()))
     best = None
     for features, answer in sentence_candidates(q, passages, weights):
-        score = sum(w * features[name] for name, w in weighted) - repeat_penalty * (answer.text.strip() in given)
+        score = sum(w * features[name] for name, w in weighted)
+        if given and answer.text.strip() in given and not _new_span(answer, known):
+            score -= repeat_penalty
         if best is None or score > best[0]:
             best = (score, answer)
     return best[1] if best else None
+
+
+def _new_span(answer: Answer, known: tuple[str, ...]) -> bool:
+    if answer.highlight is None:
+        return False
+    span = answer.text[answer.highlight[0]:answer.highlight[1]]
+    return not any(span in name or name in span for name in known)
 
 
 def sentence_candidates(q: Question, passages: tuple[Passage, ...], weights: dict[str, float]):

@@ -58,25 +58,39 @@ def answer_question(index: SearchIndex, question: str, top_k: int = 5, history=(
     if answer is None:
         restated = context is not None and any(set(analyze(t.question)) == set(q.terms) for t in context.turns)
         answer = best_sentence(q, passages, weights, context.given if context and not restated else frozenset(),
-                               focus_weights()["repeat"])
+                               focus_weights()["repeat"], tuple(r.name for r in context.resolutions) if context else ())
     disagreement = find_disagreement(q, passages, weights) if q.kind == "quantity" else ()
     if answer is not None and answer.confidence < threshold:
         answer, disagreement = None, ()
     if answer is not None:
-        answer = with_antecedents(answer, passages[answer.passage], index)
+        answer = with_antecedents(answer, passages[answer.passage], index, q)
     return AskResult(**result, answer=answer, disagreement=disagreement, passages=passages)
 
 
-def with_antecedents(answer: Answer, passage: Passage, index) -> Answer:
-    """The answer with who its leading pronoun is ("He said ..." -> Boris Johnson), found in its document."""
+def with_antecedents(answer: Answer, passage: Passage, index, q) -> Answer:
+    """The answer with who its leading pronoun is ("He said ..." -> Boris Johnson), found in its document.
+    When a who-question asks for the pronoun's deed ("Who said ...?" and "He said ..."), the pronoun is
+    the answer span."""
     paragraph = passage.hit.paragraph
     text = index.document(paragraph.document_id).text
     found = answer_antecedents(answer.text, text, paragraph.start + answer.start)
     if not found:
         return answer
-    resolved = tuple({**r, "document": paragraph.document_id} for r in found)
-    highlight = answer.highlight or ((found[0]["start"], found[0]["end"]) if answer.kind == "who" else None)
+    paragraphs = index.document_paragraphs(paragraph.document_id)
+    resolved = tuple({**r, "document": paragraph.document_id,
+                      "paragraph": next(p.number for p in paragraphs if p.start <= r["doc_start"] < p.end)}
+                     for r in found)
+    highlight = answer.highlight
+    if q.kind == "who" and (highlight is None or _asks_deed_of(q.text, answer.text[found[0]["end"]:])):
+        highlight = (found[0]["start"], found[0]["end"])
     return replace(answer, resolved=resolved, highlight=highlight)
+
+
+def _asks_deed_of(question: str, after_pronoun: str) -> bool:
+    """'Who said ...?' and the pronoun is followed by 'said': the question's verb is the pronoun's."""
+    asked = analyze(re.sub(r"^\W*who\b", "", question, flags=re.I))
+    done = analyze(after_pronoun[:40])
+    return bool(asked and done and asked[0] == done[0])
 
 
 def follow_on_sentence(context: Context, passages: tuple[Passage, ...]) -> Answer | None:

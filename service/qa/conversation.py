@@ -19,6 +19,7 @@ from index.linear_model import load_model, model_path
 from .references import (PRONOUNS, Mention, antecedent, gender, names_in, people, pronoun_in, role_holder,
                          role_reference)
 
+MAX_HISTORY_TURNS = 20  # turns a client may send (the API's limit; `docqa chat` keeps as many)
 FOCUS_TURNS = 2  # the answers of this many recent turns make the focus
 FOCUS_POOL = 30  # candidates searched before the focus preference re-orders them
 # a hit's score is multiplied by 1 + document + paragraph when in a focus document / at or next to a focus

@@ -63,10 +63,12 @@ def names_in(text: str) -> list[Mention]:
             words = words[1:]
         if not words:
             continue
-        start = words[0][1]
+        start, end = words[0][1], m.end()
+        if text[start:end].endswith(("'s", "’s")):  # "Tesla's" names Tesla
+            end -= 2
         previous = text[max(0, m.start() - 20):m.start()].split()
         after_preposition = bool(previous) and previous[-1].lower() in _PREPOSITIONS
-        found.append(Mention(text[start:m.end()], start, m.end(), _inside(quotes, start), after_preposition))
+        found.append(Mention(text[start:end], start, end, _inside(quotes, start), after_preposition))
     return found
 
 

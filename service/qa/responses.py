@@ -24,3 +24,12 @@ def passage_json(passage: Passage, index) -> dict:
     return {"text": p.text, "score": hit.score, "document": p.document_id, "title": index.info(p.document_id).title,
             "paragraph": p.number, "heading": p.heading, "start": p.start, "end": p.end,
             "highlights": [list(h) for h in passage.highlights], "url": f"/documents/{p.document_id}#p{p.number}"}
+
+
+def history_item(result: AskResult) -> dict:
+    """What a client sends back as one `history` item: the question, the answer, the citations shown
+    (the answer's passage first). The chat page builds the same from the response body."""
+    cited = [{"document": p.hit.paragraph.document_id, "paragraph": p.hit.paragraph.number} for p in result.passages]
+    if result.answer is not None:
+        cited.insert(0, cited.pop(result.answer.passage))
+    return {"question": result.question, "answer": result.answer.text if result.answer else None, "citations": cited}

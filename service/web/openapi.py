@@ -60,12 +60,13 @@ SCHEMAS = {
         "highlight": {"type": ["object", "null"], "required": ["start", "end"], "properties": {
             "start": {"type": "integer", "minimum": 0}, "end": {"type": "integer", "minimum": 0}}},
         "passage": {"type": "integer", "minimum": 0}, "confidence": {"type": "number", "minimum": 0, "maximum": 1},
-        "resolved": {"type": "array", "description": "who a pronoun in the answer is, quoted from its document",
+        "resolved": {"type": "array", "description": "who a pronoun in the answer is: the name quoted from its document (paragraph, offsets)",
                      "items": {"type": "object", "required": ["text", "refers_to", "start", "end", "document",
-                                                              "doc_start", "doc_end"], "properties": {
+                                                              "paragraph", "doc_start", "doc_end"], "properties": {
                          "text": {"type": "string"}, "refers_to": {"type": "string"},
                          "start": {"type": "integer", "minimum": 0}, "end": {"type": "integer", "minimum": 0},
-                         "document": {"type": "string"}, "doc_start": {"type": "integer", "minimum": 0},
+                         "document": {"type": "string"}, "paragraph": {"type": "integer", "minimum": 1},
+                         "doc_start": {"type": "integer", "minimum": 0},
                          "doc_end": {"type": "integer", "minimum": 0}}}}}},
     "AskResponse": {"type": "object",
                     "required": ["question", "query", "answer", "disagreement", "passages", "took_ms"], "properties": {

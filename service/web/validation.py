@@ -11,9 +11,9 @@ from index.documents import DOCUMENT_ID
 from index.errors import BadRequestError, DocumentNotFoundError, InvalidInputError, UnsupportedMediaTypeError
 
 from ..qa.answers import DEFAULT_TOP_K, MAX_TOP_K
+from ..qa.conversation import MAX_HISTORY_TURNS
 
 MAX_QUESTION_CHARS = 1000
-MAX_HISTORY_TURNS = 20
 MAX_ANSWER_CHARS = 5000
 MAX_CITATIONS = 50
 MAX_JSON_DEPTH = 32

@@ -49,11 +49,31 @@ def test_follow_up_sends_history_and_finds_the_hospital(server, page):
         turn = _ask(page, "where are they being treated?")
     sent = json.loads(request_info.value.post_data)
     assert sent["history"][0]["question"] == "how many survivors" and "survivors" in sent["history"][0]["answer"]
+    first = json.loads(page.evaluate("localStorage.getItem('docqa.chat.v1')"))[0]["response"]
+    answered = first["passages"][first["answer"]["passage"]]
+    assert sent["history"][0]["citations"][0] == {"document": answered["document"], "paragraph": answered["paragraph"]}
+    assert len(sent["history"][0]["citations"]) == len(first["passages"])
     assert "hospital" in turn.locator(".answer-text").inner_text()
     page.reload()
     assert page.locator(".turn").count() == 2  # kept across a reload
     page.click("#new-chat")
     assert page.locator(".turn").count() == 0 and page.locator("#empty").is_visible()
+    _local_only(page)
+
+
+def test_a_pronoun_in_the_answer_shows_who_linked_to_where_the_name_stands(server, page):
+    s = server()
+    page.goto(s.url)
+    turn = _ask(page, "Who said the traffickers were getting away with murder?")
+    text = turn.locator(".answer-text").inner_text()
+    assert text.startswith("He [Boris Johnson] said"), text
+    assert turn.locator("mark.answer-span").inner_text() == "He"
+    link = turn.locator("a.resolved")
+    assert link.get_attribute("href").endswith("#p1")
+    link.click()
+    page.wait_for_selector(".para.cited mark.hit")
+    assert page.locator(".para.cited").get_attribute("id") == "p1"
+    assert page.locator(".para.cited mark.hit").first.inner_text() == "Boris Johnson"
     _local_only(page)
 
 

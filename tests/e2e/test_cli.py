@@ -82,3 +82,25 @@ def test_a_current_pointer_of_undecodable_bytes_is_rebuilt_with_a_log_line(corpu
     out = subprocess.run([DOCQA, "-v", "index"], capture_output=True, text=True, env=env, timeout=120)
     assert out.returncode == 0 and "Traceback" not in out.stderr, out.stderr
     assert "not UTF-8" in out.stderr and "indexed 2 documents" in out.stdout
+
+
+def test_chat_keeps_the_thread_and_new_starts_over(corpus, index_dir):
+    env = {**os.environ, "DOCQA_CORPUS": str(corpus), "DOCQA_INDEX_DIR": str(index_dir)}
+    questions = ["the of", "Who is the mayor of Calais?", "Who does she blame?", "/new", "Who does she blame?", "/quit",
+                 "never asked"]
+    out = subprocess.run([DOCQA, "chat", "--json"], input="\n".join(questions) + "\n", capture_output=True,
+                         text=True, env=env, timeout=120)
+    assert out.returncode == 0, out.stderr
+    lines = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [line["question"] for line in lines] == questions[:3] + questions[4:5]
+    assert "searchable" in lines[0]["error"]  # a first question with nothing to search: said, and the chat goes on
+    assert "Natacha Bouchart" in lines[1]["answer"]["text"]
+    assert lines[2]["query"].startswith("she→Natacha Bouchart")
+    assert "→" not in lines[3]["query"]  # after /new there is no one for "she" to be
+
+
+def test_chat_in_a_terminal_says_who_he_is(runner, corpus, index_dir):
+    result = runner.invoke(main, ["chat", *_args(corpus, index_dir)],
+                           input="Who said the traffickers were getting away with murder?\n")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("He [Boris Johnson] said he wanted to work with the French authorities")

@@ -63,13 +63,30 @@ async function copy(text, button) {
   setTimeout(() => (button.textContent = "Copy answer with citations"), 1500);
 }
 
+// The answer text with its span marked and "He [Boris Johnson]": each resolved pronoun followed by the
+// name it refers to, linked to where the name stands in the document.
+function withResolved(a, span) {
+  const frag = document.createDocumentFragment();
+  let pos = 0;
+  for (const r of [...(a.resolved || [])].sort((x, y) => x.end - y.end)) {
+    if (r.end < pos) continue;
+    const clipped = span.map(([s, e]) => [Math.max(s, pos) - pos, Math.min(e, r.end) - pos]);
+    const href = `/documents/${encodeURIComponent(r.document)}?hl=${encodeURIComponent(r.refers_to)}#p${r.paragraph}`;
+    frag.append(marked(a.text.slice(pos, r.end), clipped, "answer-span"), " [",
+                el("a", { class: "resolved", href, title: `“${r.text}” is ${r.refers_to} (paragraph ${r.paragraph})` }, r.refers_to), "]");
+    pos = r.end;
+  }
+  frag.append(marked(a.text.slice(pos), span.map(([s, e]) => [Math.max(s, pos) - pos, e - pos]), "answer-span"));
+  return frag;
+}
+
 function renderAnswer(response) {
   const a = response.answer;
   const body = el("div", { class: "answer" });
   if (a) {
     const span = a.highlight ? [[a.highlight.start, a.highlight.end]] : [];
     const source = response.passages[a.passage];
-    body.append(el("p", { class: "answer-text" }, marked(a.text, span, "answer-span"), " ", cite(response, a.passage)),
+    body.append(el("p", { class: "answer-text" }, withResolved(a, span), " ", cite(response, a.passage)),
                 el("p", { class: "answer-source" }, "From ", el("a", { href: citationUrl(source) }, source.title),
                    `, paragraph ${source.paragraph}`));
     if (response.disagreement.length) {
@@ -121,9 +138,16 @@ function renderAll() {
   empty.hidden = turns.length > 0;
 }
 
+// A history item as the API takes it: the question, the answer, the citations shown (the answer's first).
+function historyItem(turn) {
+  const r = turn.response;
+  const cited = r.passages.map((p) => ({ document: p.document, paragraph: p.paragraph }));
+  if (r.answer) cited.unshift(...cited.splice(r.answer.passage, 1));
+  return { question: turn.question, answer: r.answer ? r.answer.text : null, citations: cited };
+}
+
 async function ask(question) {
-  const history = turns.filter((t) => t.response).slice(-HISTORY_TURNS)
-    .map((t) => ({ question: t.question, answer: t.response.answer ? t.response.answer.text : null }));
+  const history = turns.filter((t) => t.response).slice(-HISTORY_TURNS).map(historyItem);
   const turn = { question };
   const item = renderTurn(turn);
   const loading = el("p", { class: "loading", role: "status" }, el("span", { class: "spinner", "aria-hidden": "true" }), "Searching the documents…");
