@@ -70,8 +70,10 @@ class Answer:
 def best_sentence(q: Question, passages: tuple[Passage, ...], weights: dict[str, float],
                   given: frozenset[str] = frozenset(), repeat_penalty: float = 0.0, known: tuple[str, ...] = ()) -> Answer | None:
     """The best-scoring candidate sentence. One in `given` (answers already given) loses `repeat_penalty`
-    unless it holds a new answer span ("When did he ...?" answered by a date in the same sentence); a span
-    that is a `known` name (whom the question's pronoun stands for) is not new."""
+    unless it may hold a new answer span ("When did he ...?" answered by a date in the same sentence); a
+    span that is a `known` name (whom the question's pronoun stands for) is not new. The caller sets the
+    penalty by what the question asks (SQuAD's follow-ups are often answered by the same sentence;
+    "What did she say?" asks for more)."""
     weighted = list(zip(model().features, model().weights.tolist()))
     best = None
     for features, answer in sentence_candidates(q, passages, weights):
@@ -84,8 +86,12 @@ def best_sentence(q: Question, passages: tuple[Passage, ...], weights: dict[str,
 
 
 def _new_span(answer: Answer, known: tuple[str, ...]) -> bool:
-    if answer.highlight is None:
+    """Whether a sentence already given may answer again: a typed question (who/when/where/how many)
+    may have its answer elsewhere in it, unless the span found is the name the question is about."""
+    if answer.kind == "other":
         return False
+    if answer.highlight is None:
+        return True
     span = answer.text[answer.highlight[0]:answer.highlight[1]]
     return not any(span in name or name in span for name in known)
 

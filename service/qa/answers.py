@@ -16,10 +16,11 @@ from .answer_sentence import Answer, best_sentence
 from .conversation import Context, answer_antecedents, context_for, focus_weights
 from .disagreement import Disagreement, find_disagreement
 from .passages import Passage, find_passages, term_weights
-from .questions import describe_query
+from .questions import OPEN_VERBS, describe_query
 
 DEFAULT_TOP_K, MAX_TOP_K = 5, 50  # passages returned: by default, and at most
 FOLLOW_ON_CONFIDENCE = 0.5  # "What else?" answered by the next sentence: a guess from position, said as such
+OPEN_TERMS = frozenset(analyze(OPEN_VERBS))
 REASON = re.compile(r"\b(?:because|since|as a result|due to|owing to|in order to|so that|so as to|thanks to|"
                     r"led to|caused|by\s+\w+ing|reason|why)\b", re.I)
 
@@ -57,14 +58,21 @@ def answer_question(index: SearchIndex, question: str, top_k: int = 5, history=(
         answer = follow_on_sentence(context, passages)
     if answer is None:
         restated = context is not None and any(set(analyze(t.question)) == set(q.terms) for t in context.turns)
+        penalty = focus_weights()["repeat_open" if asks_for_more(q) else "repeat"]
         answer = best_sentence(q, passages, weights, context.given if context and not restated else frozenset(),
-                               focus_weights()["repeat"], tuple(r.name for r in context.resolutions) if context else ())
+                               penalty, tuple(r.name for r in context.resolutions) if context else ())
     disagreement = find_disagreement(q, passages, weights) if q.kind == "quantity" else ()
     if answer is not None and answer.confidence < threshold:
         answer, disagreement = None, ()
     if answer is not None:
         answer = with_antecedents(answer, passages[answer.passage], index, q)
     return AskResult(**result, answer=answer, disagreement=disagreement, passages=passages)
+
+
+def asks_for_more(q) -> bool:
+    """'What did she say?', 'What else did he do?': no words of its own but open verbs, so an answer
+    already given is not what is wanted."""
+    return set(q.terms) <= OPEN_TERMS
 
 
 def with_antecedents(answer: Answer, passage: Passage, index, q) -> Answer:

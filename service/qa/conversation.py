@@ -23,8 +23,9 @@ MAX_HISTORY_TURNS = 20  # turns a client may send (the API's limit; `docqa chat`
 FOCUS_TURNS = 2  # the answers of this many recent turns make the focus
 FOCUS_POOL = 30  # candidates searched before the focus preference re-orders them
 # a hit's score is multiplied by 1 + document + paragraph when in a focus document / at or next to a focus
-# paragraph; a sentence already given loses `repeat` from its score (a preference for a new answer)
-FOCUS_FEATURES = ("document", "paragraph", "repeat")
+# paragraph; a sentence already given loses `repeat` from its score (a preference for a new answer), or
+# `repeat_open` when the question's own words are only open verbs ("What did she say?")
+FOCUS_FEATURES = ("document", "paragraph", "repeat", "repeat_open")
 FOCUS_FILE = "conversation-v1.json"
 _NEXT = re.compile(r"^\s*(?:and\s+)?(?:what\s+(?:happened\s+)?(?:next|then|after\s+that)|what\s+else|anything\s+"
                    r"(?:more|else)|(?:and\s+)?then\s+what|tell\s+me\s+more|go\s+on|more|and\s+then|"

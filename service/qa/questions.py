@@ -20,6 +20,8 @@ FAMILY_WEIGHT = 0.3
 HISTORY_QUESTION_WEIGHT = 0.6
 HISTORY_ANSWER_WEIGHT = 0.3
 FOLLOW_ON_WORDS = "else next happened happen more other then anything tell go on"  # "What else?" and kin
+# verbs that ask what someone said or did without naming it: "What did she say?", "What did he do?"
+OPEN_VERBS = "say said says tell told do did does done think thought add added want wanted mean meant"
 _PRONOUNS = {"they", "them", "their", "theirs", "it", "its", "she", "her", "he", "him", "his", "this", "that",
              "these", "those", "there", "then", "one", "ones"}
 _TYPES = [

@@ -64,8 +64,9 @@ def names_in(text: str) -> list[Mention]:
         if not words:
             continue
         start, end = words[0][1], m.end()
-        if text[start:end].endswith(("'s", "’s")):  # "Tesla's" names Tesla
-            end -= 2
+        owner = next((w for w in words if w[0].endswith(("'s", "’s"))), None)
+        if owner is not None:  # "Tesla's" names Tesla; "the Government's Cobra committee" names the Government
+            end = owner[1] + len(owner[0]) - 2
         previous = text[max(0, m.start() - 20):m.start()].split()
         after_preposition = bool(previous) and previous[-1].lower() in _PREPOSITIONS
         found.append(Mention(text[start:end], start, end, _inside(quotes, start), after_preposition))
