@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import logging
 import os
@@ -9,15 +10,16 @@ import re
 import stat
 import unicodedata
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from pathlib import Path
 
-from .errors import CorpusError, UnsupportedMediaTypeError
+from .binary_formats import BINARY_SUFFIXES, extract
+from .errors import CorpusError, UnreadableDocumentError, UnsupportedMediaTypeError
+from .html_text import VisibleText
 from .sentences import sentence_spans
 
 log = logging.getLogger(__name__)
 
-SUFFIXES = (".txt", ".md", ".html", ".htm")
+SUFFIXES = (".txt", ".md", ".html", ".htm", *BINARY_SUFFIXES)
 MAX_PARAGRAPH_WORDS = 250
 MAX_PARAGRAPH_CHARS = 4000  # bounds a paragraph of very long "words" (no spaces) too
 MAX_HEADING_WORDS = 14
@@ -37,6 +39,7 @@ class Document:
     path: str
     text: str
     sha256: str
+    pages: tuple[int, ...] = ()  # offset in `text` where each page starts (PDF); () when the file has no pages
 
 
 @dataclass(frozen=True)
@@ -70,7 +73,8 @@ def humanize(doc_id: str) -> str:
 def decode_text(data: bytes, name: str) -> str:
     """UTF-8 (BOM optional) with CRLF/CR normalised to LF; binary or undecodable -> 415 error."""
     if b"\x00" in data[:8192]:
-        raise UnsupportedMediaTypeError(f"{name} looks binary (NUL bytes); only UTF-8 text, Markdown and HTML are indexed")
+        raise UnsupportedMediaTypeError(f"{name} looks binary (NUL bytes); only UTF-8 text, Markdown, HTML, PDF "
+                                        "and .docx are indexed")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -78,62 +82,18 @@ def decode_text(data: bytes, name: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-class _VisibleText(HTMLParser):
-    """Collects the text a browser would show, with blank lines between blocks."""
-
-    HIDDEN = {"script", "style", "head", "template", "noscript", "svg", "iframe", "object"}
-    BLOCKS = {"p", "div", "section", "article", "header", "footer", "main", "aside", "nav", "li", "ul", "ol",
-              "table", "tr", "blockquote", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "figure", "figcaption",
-              "dl", "dt", "dd", "form", "hr", "body", "address"}
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.hidden = 0
-        self.title: list[str] = []
-        self.h1: list[str] = []
-        self._in: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        if tag in self.HIDDEN:
-            self.hidden += 1
-        if tag in ("title", "h1"):
-            self._in.append(tag)
-        if tag in self.BLOCKS:
-            self.parts.append("\n\n")
-        elif tag == "br":
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag):
-        if tag in self.HIDDEN and self.hidden:
-            self.hidden -= 1
-        if tag in ("title", "h1") and tag in self._in:
-            self._in.remove(tag)
-        if tag in self.BLOCKS:
-            self.parts.append("\n\n")
-
-    def handle_data(self, data):
-        if "title" in self._in:
-            self.title.append(data)
-        if self.hidden:
-            return
-        if "h1" in self._in:
-            self.h1.append(data)
-        self.parts.append(re.sub(r"[ \t\r\n\f]+", " ", data))
-
-    def text(self) -> str:
-        joined = "".join(self.parts)
-        lines = [line.strip() for line in joined.split("\n")]
-        return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
-
-
 def parse_document(doc_id: str, name: str, data: bytes, path: str = "", title: str | None = None) -> Document:
     """Turn one file's bytes into a Document; the title comes from the file unless given."""
-    raw = decode_text(data, name)
     suffix = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ".txt"
+    sha = hashlib.sha256(data).hexdigest()
+    if suffix in BINARY_SUFFIXES:
+        extracted = extract(name, data)
+        return Document(id=doc_id, title=title or extracted.title or humanize(doc_id), path=path, text=extracted.text,
+                        sha256=sha, pages=extracted.pages)
+    raw = decode_text(data, name)
     found_title = None
     if suffix in (".html", ".htm"):
-        parser = _VisibleText()
+        parser = VisibleText()
         parser.feed(raw)
         parser.close()
         text = parser.text()
@@ -155,7 +115,6 @@ def parse_document(doc_id: str, name: str, data: bytes, path: str = "", title: s
         first, _, rest = text.lstrip("\n").partition("\n")
         if rest.startswith("\n") and _looks_like_heading(first) and not first.rstrip().endswith("?"):
             found_title = first.strip()
-    sha = hashlib.sha256(data).hexdigest()
     return Document(id=doc_id, title=title or found_title or humanize(doc_id), path=path, text=text, sha256=sha)
 
 
@@ -215,7 +174,7 @@ def load_corpus(folder: Path) -> list[Document]:
     for path in corpus_files(folder, warn=True):
         try:
             doc = read_document(path)
-        except (UnsupportedMediaTypeError, CorpusError) as exc:
+        except (UnsupportedMediaTypeError, UnreadableDocumentError, CorpusError) as exc:
             log.warning("skipped %s: %s", path.name, exc.detail)
             continue
         if doc.id in documents:
@@ -235,6 +194,13 @@ def _looks_like_heading(line: str) -> bool:
         return False
     core = stripped.rstrip(_CLOSERS)
     return bool(core) and core[-1] not in ".!,;:" and len(stripped.split()) <= MAX_HEADING_WORDS
+
+
+def pages_of(pages: tuple[int, ...], start: int, end: int) -> list[int]:
+    """The page numbers (from 1) that text[start:end] lies on, given where each page starts; [] without pages."""
+    if not pages:
+        return []
+    return list(range(bisect.bisect_right(pages, start), bisect.bisect_right(pages, max(start, end - 1)) + 1))
 
 
 def split_paragraphs(document: Document) -> list[Paragraph]:

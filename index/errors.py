@@ -38,6 +38,11 @@ class EmptyQueryError(InvalidInputError):
     title = "Question has no searchable words"
 
 
+class UnreadableDocumentError(InvalidInputError):
+    """A PDF or Word file that cannot be indexed: encrypted, no text layer, damaged, too costly to parse."""
+    title = "Document cannot be read"
+
+
 class BadRequestError(DocqaError):
     status = 400
     title = "Bad request"

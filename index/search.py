@@ -46,6 +46,7 @@ class DocumentInfo:
     first_paragraph: int
     byte_start: int
     byte_end: int
+    pages: tuple[int, ...] = ()  # where each page starts in the text (PDF); () without pages
 
 
 class SearchIndex:
@@ -64,7 +65,7 @@ class SearchIndex:
         self.tokens, self.token_offsets = tokens, token_offsets
         self.title_terms = titles  # (flat, offsets): each document's title terms
         self.documents = [DocumentInfo(d["id"], d["title"], d["file"], d["sha256"], d["chars"], d["paragraphs"],
-                                       d["first_paragraph"], d["bytes"][0], d["bytes"][1])
+                                       d["first_paragraph"], d["bytes"][0], d["bytes"][1], tuple(d.get("pages", ())))
                           for d in manifest["documents"]]
         self.by_id = {d.id: d for d in self.documents}
         self.prefixes = rerank.prefix_groups(vocab_list)
@@ -121,7 +122,7 @@ class SearchIndex:
     def document(self, document_id: str) -> Document:
         info = self.info(document_id)
         text = bytes(self.text[info.byte_start:info.byte_end]).decode("utf-8")
-        return Document(info.id, info.title, info.file, text, info.sha256)
+        return Document(info.id, info.title, info.file, text, info.sha256, info.pages)
 
     def document_paragraphs(self, document_id: str) -> list[Paragraph]:
         info = self.info(document_id)

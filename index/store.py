@@ -20,9 +20,10 @@ from typing import Callable
 import numpy as np
 
 from . import analysis
+from .binary_formats import BINARY_SUFFIXES
 from .documents import Document, Paragraph, corpus_files, document_id_for, read_document, split_paragraphs
 from .engine import DEFAULT_ENGINE, ENGINES, Bm25Params
-from .errors import CorpusError, IndexCorruptError, InvalidInputError, UnsupportedMediaTypeError
+from .errors import CorpusError, IndexCorruptError, InvalidInputError, UnreadableDocumentError, UnsupportedMediaTypeError
 from .fields import build_phrases, title_field
 from .files import atomic_write, fsync_tree, sha256_of
 from .layout import (BASE_FILES, CURRENT, FIELD_PREFIXES, FORMAT_VERSION, GENERATION_PREFIX, HEADINGS, LOCK, MANIFEST,
@@ -172,17 +173,17 @@ def build_index(corpus_dir: Path, index_dir: Path, engine: str = DEFAULT_ENGINE,
         raise InvalidInputError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
     started = time.perf_counter()
     with _build_lock(index_dir):
-        vocab_list, previous = _previous(index_dir)
+        vocab_list, previous, extracted = _previous(index_dir)
         vocab = {term: i for i, term in enumerate(vocab_list or vocabulary or [])}
         files = corpus_files(corpus_dir, warn=True)
         documents, paragraphs, headings, terms, skipped, seen = [], [], {}, [], {}, set()
         analysed = reused = 0
         for n, path in enumerate(files, 1):
-            doc = _read(path)
+            doc = extracted.get((path.name, _stamp(path))) or _read(path)
             if doc is None or doc.id in seen:
                 if doc is not None:
                     log.warning("skipped %s: id %r is already used", path.name, doc.id)
-                skipped[path.name] = [path.stat().st_size, path.stat().st_mtime_ns]
+                skipped[path.name] = list(_stamp(path))
                 continue
             seen.add(doc.id)
             paras = split_paragraphs(doc)
@@ -225,28 +226,37 @@ def paragraph_search_text(p: Paragraph) -> str:
 def _read(path: Path) -> Document | None:
     try:
         return read_document(path)
-    except (UnsupportedMediaTypeError, CorpusError) as exc:
+    except (UnsupportedMediaTypeError, UnreadableDocumentError, CorpusError) as exc:
         log.warning("skipped %s: %s", path.name, exc.detail)
         return None
 
 
-def _previous(index_dir: Path) -> tuple[list[str], dict]:
-    """The live generation's vocabulary and, per (document id, sha256), its term ids and paragraph lengths.
+def _stamp(path: Path) -> tuple[int, int]:
+    st = path.stat()
+    return st.st_size, st.st_mtime_ns
+
+
+def _previous(index_dir: Path) -> tuple[list[str], dict, dict]:
+    """The live generation's vocabulary; per (document id, sha256), its term ids and paragraph lengths;
+    per (file name, stamp) of an unchanged PDF or Word file, its Document as extracted then.
 
     The new build starts from the same vocabulary, so reused term ids need no remapping; the arrays
-    are slices of the memory-mapped previous index (one per document, not per paragraph)."""
+    are slices of the memory-mapped previous index (one per document, not per paragraph). Extracted
+    text is reused so a restart does not parse unchanged PDFs again."""
     try:
         index = load_index(index_dir)
     except IndexCorruptError as exc:
         log.info("analysing every document: %s", exc.detail)
-        return [], {}
+        return [], {}, {}
     if index.manifest["settings"]["analysis"] != analysis.settings():
-        return [], {}
+        return [], {}, {}
     out = {}
     for info in index.documents:
         bounds = index.token_offsets[info.first_paragraph:info.first_paragraph + info.paragraphs + 1]
         out[(info.id, info.sha256)] = (index.tokens[bounds[0]:bounds[-1]], np.diff(bounds))
-    return index.vocab_list, out
+    extracted = {(d["file"], tuple(d["stamp"])): index.document(d["id"]) for d in index.manifest["documents"]
+                 if d["file"].lower().endswith(BINARY_SUFFIXES)}
+    return index.vocab_list, out, extracted
 
 
 def _write_generation(index_dir, documents, paragraphs, headings, vocab, terms, skipped, engine, params):
@@ -257,7 +267,7 @@ def _write_generation(index_dir, documents, paragraphs, headings, vocab, terms, 
     for d, ((doc, path), paras) in enumerate(zip(documents, paragraphs)):
         encoded = doc.text.encode("utf-8")
         doc_entries.append({"id": doc.id, "title": doc.title, "file": path.name, "sha256": doc.sha256,
-                            "stamp": [path.stat().st_size, path.stat().st_mtime_ns], "chars": len(doc.text),
+                            "stamp": list(_stamp(path)), "chars": len(doc.text), **({"pages": list(doc.pages)} if doc.pages else {}),
                             "paragraphs": len(paras), "first_paragraph": len(rows),
                             "bytes": [byte_pos, byte_pos + len(encoded)]})
         char_pos, local = 0, 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from index.documents import pages_of
+
 from .answers import AskResult
 from .passages import Passage
 
@@ -19,10 +21,13 @@ def ask_json(result: AskResult, index) -> dict:
 
 
 def passage_json(passage: Passage, index) -> dict:
-    """One passage with its citation: document, title, paragraph, offsets, matched words, link."""
+    """One passage with its citation: document, title, paragraph (and page), offsets, matched words, link."""
     hit, p = passage.hit, passage.hit.paragraph
-    return {"text": p.text, "score": hit.score, "document": p.document_id, "title": index.info(p.document_id).title,
+    info = index.info(p.document_id)
+    pages = pages_of(info.pages, p.start, p.end)
+    return {"text": p.text, "score": hit.score, "document": p.document_id, "title": info.title,
             "paragraph": p.number, "heading": p.heading, "start": p.start, "end": p.end,
+            **({"page": pages[0], "pages": pages} if pages else {}),
             "highlights": [list(h) for h in passage.highlights], "url": f"/documents/{p.document_id}#p{p.number}"}
 
 

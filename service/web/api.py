@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
+from index.documents import pages_of
+
 from ..qa.answers import answer_question
 from ..qa.passages import find_passages
 from ..qa.questions import describe_query
@@ -44,7 +46,8 @@ def search():
 def documents():
     index = current_index()
     return jsonify({"documents": [{"id": d.id, "title": d.title, "paragraphs": d.paragraphs, "chars": d.chars,
-                                   "sha256": d.sha256} for d in index.documents], "took_ms": took_ms()})
+                                   "sha256": d.sha256, **({"pages": len(d.pages)} if d.pages else {})}
+                                  for d in index.documents], "took_ms": took_ms()})
 
 
 @bp.get("/documents/<path:document_id>")
@@ -52,8 +55,10 @@ def document(document_id: str):
     validation.document_in_url(document_id)
     index = current_index()
     doc = index.document(document_id)
-    return jsonify({"id": doc.id, "title": doc.title, "text": doc.text, "sha256": doc.sha256,
-                    "paragraphs": [{"number": p.number, "start": p.start, "end": p.end, "heading": p.heading}
+    paged = {"pages": len(doc.pages)} if doc.pages else {}
+    return jsonify({"id": doc.id, "title": doc.title, "text": doc.text, "sha256": doc.sha256, **paged,
+                    "paragraphs": [{"number": p.number, "start": p.start, "end": p.end, "heading": p.heading,
+                                    **({"pages": pages_of(doc.pages, p.start, p.end)} if doc.pages else {})}
                                    for p in index.document_paragraphs(document_id)],
                     "took_ms": took_ms()})
 

@@ -11,6 +11,8 @@ from .validation import MAX_ANSWER_CHARS, MAX_CITATIONS, MAX_HISTORY_TURNS, MAX_
 
 _ID = {"type": "string", "pattern": f"^{DOCUMENT_ID_PATTERN}$"}
 _OFFSETS = {"type": "array", "items": {"type": "integer", "minimum": 0}, "minItems": 2, "maxItems": 2}
+_PAGES = {"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 1,
+          "description": "the pages the paragraph lies on (PDF only; two when it runs over a page break)"}
 
 
 def _ref(name: str) -> dict:
@@ -54,6 +56,8 @@ SCHEMAS = {
                     "title": {"type": "string"}, "paragraph": {"type": "integer", "minimum": 1},
                     "heading": {"type": ["string", "null"]},
                     "start": {"type": "integer", "minimum": 0}, "end": {"type": "integer", "minimum": 0},
+                    "page": {"type": "integer", "minimum": 1, "description": "the page the paragraph starts on (PDF only)"},
+                    "pages": _PAGES,
                     "highlights": {"type": "array", "items": _OFFSETS}, "url": {"type": "string"}}},
     "Answer": {"type": ["object", "null"], "required": ["text", "highlight", "passage", "confidence"], "properties": {
         "text": {"type": "string"},
@@ -80,21 +84,25 @@ SCHEMAS = {
         "took_ms": {"type": "number"}}},
     "DocumentSummary": {"type": "object", "required": ["id", "title", "paragraphs", "chars", "sha256"], "properties": {
         "id": {"type": "string"}, "title": {"type": "string"}, "paragraphs": {"type": "integer"},
-        "chars": {"type": "integer"}, "sha256": {"type": "string"}}},
+        "chars": {"type": "integer"}, "sha256": {"type": "string"},
+        "pages": {"type": "integer", "minimum": 1, "description": "page count (PDF only)"}}},
     "DocumentList": {"type": "object", "required": ["documents"], "properties": {
         "documents": {"type": "array", "items": _ref("DocumentSummary")}, "took_ms": {"type": "number"}}},
     "Document": {"type": "object", "required": ["id", "title", "text", "paragraphs"], "properties": {
         "id": {"type": "string"}, "title": {"type": "string"}, "text": {"type": "string"}, "sha256": {"type": "string"},
+        "pages": {"type": "integer", "minimum": 1, "description": "page count (PDF only)"},
         "paragraphs": {"type": "array", "items": {"type": "object", "required": ["number", "start", "end", "heading"],
                                                   "properties": {"number": {"type": "integer"}, "start": {"type": "integer"},
                                                                  "end": {"type": "integer"},
-                                                                 "heading": {"type": ["string", "null"]}}}},
+                                                                 "heading": {"type": ["string", "null"]},
+                                                                 "pages": _PAGES}}},
         "took_ms": {"type": "number"}}},
     "NewDocument": {"type": "object", "required": ["id", "text"], "properties": {
         "id": _ID, "title": {"type": "string", "maxLength": 300}, "text": {"type": "string", "minLength": 1}}},
     "Upload": {"type": "object", "required": ["file"], "properties": {
         "file": {"type": "string", "contentMediaType": "application/octet-stream",
-                 "description": "a .txt, .md or .html file in UTF-8; the id is its file name without extension"}}},
+                 "description": "a .txt, .md or .html file in UTF-8, a .pdf with a text layer or a Word .docx; "
+                                "the id is its file name without extension"}}},
     "WriteResult": {"type": "object", "required": ["id", "status"], "properties": {
         "id": {"type": "string"}, "status": {"type": "string", "enum": ["created", "replaced", "deleted"]},
         "paragraphs": {"type": "integer"}, "took_ms": {"type": "number"}}},

@@ -60,7 +60,7 @@ def _incoming() -> tuple[str, str, bytes]:
 def put_document():
     require_token()
     doc_id, name, data = _incoming()
-    document = parse_document(doc_id, name, data)  # 415 for binary or non-UTF-8, before anything is written
+    document = parse_document(doc_id, name, data)  # 415/422 for unreadable files, before anything is written
     paragraphs = len(split_paragraphs(document))
     if not paragraphs:
         raise InvalidInputError("the document has no text to index")

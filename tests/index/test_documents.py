@@ -81,11 +81,13 @@ def test_unreadable_files_are_skipped_with_one_warning(tmp_path, caplog):
     (tmp_path / "good.txt").write_text("Fine text here.")
     (tmp_path / "latin.txt").write_bytes("caf\xe9".encode("latin-1"))
     (tmp_path / "blob.md").write_bytes(b"\x00\x01\x02binary")
-    (tmp_path / "ignored.pdf").write_bytes(b"%PDF")
+    (tmp_path / "cut.pdf").write_bytes(b"%PDF")
+    (tmp_path / "ignored.exe").write_bytes(b"MZ")
     docs = load_corpus(tmp_path)
     assert [d.id for d in docs] == ["good"]
     warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
-    assert len(warnings) == 2 and any("latin.txt" in w for w in warnings) and any("blob.md" in w for w in warnings)
+    assert len(warnings) == 3 and any("latin.txt" in w for w in warnings) and any("blob.md" in w for w in warnings)
+    assert any("cut.pdf" in w and "truncated" in w for w in warnings)
 
 
 @pytest.mark.parametrize("name, doc_id", [("My File.TXT", "my-file"), ("a-.md", "a-"), ("v1.2.txt", "v1.2"),

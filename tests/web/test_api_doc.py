@@ -38,8 +38,10 @@ def _section(title, curl, response):
 def render(client) -> str:
     h = "-H 'Content-Type: application/json'"
     auth = {"Authorization": f"Bearer {TOKEN}"}
-    turn = {"question": "how many survivors", "answer": client.post("/api/ask", json={"question": "how many survivors"})
-            .get_json()["answer"]["text"]}
+    first = client.post("/api/ask", json={"question": "how many survivors"}).get_json()
+    cited = first["passages"][first["answer"]["passage"]]
+    turn = {"question": "how many survivors", "answer": first["answer"]["text"],
+            "citations": [{"document": cited["document"], "paragraph": cited["paragraph"]}]}
     parts = [INTRO,
              _section("POST /api/ask", f"curl -s localhost:8000/api/ask {h} -d '{{\"question\":\"how many survivors\"}}'",
                       client.post("/api/ask", json={"question": "how many survivors"})),

@@ -1,0 +1,198 @@
+"""Text out of PDF and Word (.docx) files: paragraphs with blank lines between them, and where each
+page starts, so every paragraph knows its page.
+
+PDF goes through pdfminer.six's layout analysis (text boxes rebuilt from line spacing, columns read
+in order); pypdf's plain extraction gives lines only, without paragraph breaks (docs/ARCHITECTURE.md).
+Lines of a box are joined with spaces, a word hyphenated at a line end is joined, lines repeated at
+the top or bottom of most pages (running headers, footers) and bare page numbers are dropped, and a
+paragraph that runs over a page break is kept whole. Word goes through python-docx: paragraphs,
+headings (a blank line after them, so they label what follows), and tables as one line per row.
+
+Parsing runs in a forked child with a memory and a time limit (`extract`), so a hostile or huge
+file costs one refusal, never the server.
+"""
+
+from __future__ import annotations
+
+import io
+import multiprocessing
+import re
+import resource
+import zipfile
+from collections import Counter
+from dataclasses import dataclass
+
+from .errors import UnreadableDocumentError
+
+BINARY_SUFFIXES = (".pdf", ".docx")
+CONTENT_TYPES = {".pdf": "application/pdf",
+                 ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+PARSE_SECONDS = 60               # a file whose parsing takes longer is refused
+PARSE_MEMORY_BYTES = 2 << 30     # address space of the parsing child
+MAX_UNZIPPED_BYTES = 200 << 20   # a .docx whose parts inflate to more is refused (zip bomb)
+MAX_ZIP_RATIO = 200              # nor one part compressed more than this
+_PAGE_NUMBER = re.compile(r"^\s*(?:page\s+)?\d{1,4}(?:\s*(?:/|of)\s*\d{1,4})?\s*$", re.I)
+_BULLETS = "•◦▪‣–-*·"
+_SENTENCE_END = re.compile(r"[.!?:;][\"'”’)\]]*$")
+
+
+@dataclass(frozen=True)
+class Extracted:
+    text: str
+    title: str | None
+    pages: tuple[int, ...] = ()  # offset in `text` where each page starts (pages[0] == 0); () for no pages
+
+
+def extract(name: str, data: bytes, seconds: float = PARSE_SECONDS) -> Extracted:
+    """The text of a .pdf or .docx file, parsed in a child process with bounded time and memory;
+    UnreadableDocumentError saying why when it cannot be read."""
+    suffix = "." + name.rsplit(".", 1)[-1].lower()
+    if suffix == ".pdf":  # imported here, once, so each forked child starts with it
+        import pdfminer.high_level  # noqa: F401
+    else:
+        import docx  # noqa: F401
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=_child, args=(send, suffix, data), daemon=True)
+    child.start()
+    send.close()
+    try:
+        if not receive.poll(seconds):
+            raise UnreadableDocumentError(f"{name}: parsing took longer than {seconds:g} s; not indexed")
+        kind, value = receive.recv()
+    except EOFError:  # the child died: out of memory, or worse
+        raise UnreadableDocumentError(f"{name}: the file could not be parsed within the memory limit") from None
+    finally:
+        receive.close()
+        child.kill()
+        child.join()
+    if kind == "error":
+        raise UnreadableDocumentError(f"{name}: {value}")
+    return value
+
+
+def _child(send, suffix: str, data: bytes) -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (PARSE_MEMORY_BYTES, PARSE_MEMORY_BYTES))
+    try:
+        result = ("ok", read_pdf(data) if suffix == ".pdf" else read_docx(data))
+    except UnreadableDocumentError as exc:
+        result = ("error", exc.detail)
+    except MemoryError:
+        result = ("error", "the file could not be parsed within the memory limit")
+    except Exception as exc:  # a damaged file makes the parsers raise anything
+        result = ("error", f"damaged or truncated file ({type(exc).__name__})")
+    send.send(result)
+    send.close()
+
+
+def read_pdf(data: bytes) -> Extracted:
+    from pdfminer.high_level import extract_pages
+    from pdfminer.layout import LAParams, LTTextContainer
+    from pdfminer.pdfdocument import PDFDocument, PDFEncryptionError, PDFPasswordIncorrect
+    from pdfminer.pdfparser import PDFParser
+
+    if b"%%EOF" not in data[-2048:]:
+        raise UnreadableDocumentError("truncated PDF (no end-of-file marker)")
+    try:
+        info = PDFDocument(PDFParser(io.BytesIO(data))).info
+    except (PDFPasswordIncorrect, PDFEncryptionError):
+        raise UnreadableDocumentError("password-protected PDF: not supported") from None
+    pages = []
+    for page in extract_pages(io.BytesIO(data), laparams=LAParams()):
+        boxes = [(box.y1, box.x0, box.get_text()) for box in page if isinstance(box, LTTextContainer)]
+        pages.append([_reflow(t) for _, _, t in boxes if t.strip()])
+    if not any(pages):
+        raise UnreadableDocumentError("no text layer (scanned?); only PDFs with text are indexed")
+    pages = _drop_running_lines(pages)
+    title = _metadata_title(info)
+    return _join_pages(pages, title)
+
+
+def _metadata_title(info: list) -> str | None:
+    for entry in info:
+        value = entry.get("Title")
+        if hasattr(value, "resolve"):
+            value = value.resolve()
+        if isinstance(value, bytes):
+            value = value.decode("utf-16") if value.startswith(b"\xfe\xff") else value.decode("latin-1")
+        if isinstance(value, str) and value.strip():
+            return " ".join(value.split())
+    return None
+
+
+def _reflow(text: str) -> str:
+    """A text box's lines as one line: a word hyphenated at a line end joined ("man-\\nagement")."""
+    lines = [line.strip() for line in text.strip().split("\n") if line.strip()]
+    out = ""
+    for line in lines:
+        if out.endswith("-") and len(out) > 1 and out[-2].isalpha() and line[:1].islower():
+            out = out[:-1] + line
+        elif out:
+            out += ("\n" if line[0] in _BULLETS else " ") + line  # a list keeps one item per line
+        else:
+            out = line
+    return out
+
+
+def _drop_running_lines(pages: list[list[str]]) -> list[list[str]]:
+    """Without bare page numbers, and without boxes at a page's top or bottom that recur (digits
+    ignored) on at least half of the pages: running headers and footers."""
+    def key(box: str) -> str:
+        return re.sub(r"\d+", "#", box.lower())
+
+    edges = Counter(key(b) for boxes in pages for b in {*boxes[:2], *boxes[-2:]})
+    running = {k for k, n in edges.items() if len(pages) >= 3 and n >= max(2, len(pages) / 2)}
+    return [[b for i, b in enumerate(boxes) if not _PAGE_NUMBER.match(b)
+             and not ((i < 2 or i >= len(boxes) - 2) and key(b) in running)] for boxes in pages]
+
+
+def _join_pages(pages: list[list[str]], title: str | None) -> Extracted:
+    """Paragraphs joined by blank lines; a paragraph that runs on over a page break is joined with a space."""
+    text, starts = "", []
+    for boxes in pages:
+        starts.append(len(text))
+        for i, box in enumerate(boxes):
+            runs_on = i == 0 and text and not _SENTENCE_END.search(text) and box[:1].islower()
+            text += (" " if runs_on else ("\n\n" if text else "")) + box
+    if title is None:
+        first = next((b for boxes in pages for b in boxes), "")
+        title = first if 0 < len(first) <= 120 and len(first.split()) <= 14 else None
+    return Extracted(text, title, tuple(starts))
+
+
+def read_docx(data: bytes) -> Extracted:
+    _check_zip(data)
+    import docx
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph as DocxParagraph
+
+    document = docx.Document(io.BytesIO(data))
+    blocks = []
+    for element in document.element.body.iterchildren():
+        tag = element.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            paragraph = DocxParagraph(element, document)
+            text = " ".join(paragraph.text.split())
+            if text:
+                style = (paragraph.style.name if paragraph.style is not None else "") or ""
+                blocks.append(("heading" if style.startswith(("Heading", "Title")) else "body", text))
+        elif tag == "tbl":
+            rows = [" | ".join(" ".join(c.text.split()) for c in row.cells) for row in Table(element, document).rows]
+            blocks.append(("table", "\n".join(r for r in rows if r.strip(" |"))))
+    text = "\n\n".join(t for _, t in blocks if t)
+    if not text.strip():
+        raise UnreadableDocumentError("the Word document has no text")
+    title = (document.core_properties.title or "").strip() or next((t for k, t in blocks if k == "heading"), None)
+    return Extracted(text, title)
+
+
+def _check_zip(data: bytes) -> None:
+    try:
+        parts = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except zipfile.BadZipFile:
+        raise UnreadableDocumentError("not a Word .docx file (damaged or truncated zip)") from None
+    if sum(p.file_size for p in parts) > MAX_UNZIPPED_BYTES or any(
+            p.file_size > MAX_ZIP_RATIO * max(p.compress_size, 1) for p in parts):
+        raise UnreadableDocumentError("the .docx inflates far beyond its size (a zip bomb?); not indexed")
+    if "word/document.xml" not in {p.filename for p in parts}:
+        raise UnreadableDocumentError("not a Word .docx file (no word/document.xml)")
