@@ -78,7 +78,7 @@ def ask_command(question, top_k, as_json, corpus, index_dir, engine) -> None:
         payload = {**ask_json(result, index), "took_ms": round((time.perf_counter() - started) * 1000, 2)}
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
-    print_result(result)
+    print_result(result, index)
 
 
 @main.command("serve")

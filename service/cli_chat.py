@@ -8,6 +8,7 @@ import time
 
 import click
 
+from index.documents import pages_of
 from index.errors import EmptyQueryError
 
 from .cli_options import corpus_options, open_settings_index, settings_from
@@ -60,7 +61,7 @@ def chat_command(top_k, as_json, corpus, index_dir, engine) -> None:
             payload = {**ask_json(result, index), "took_ms": round((time.perf_counter() - started) * 1000, 2)}
             click.echo(json.dumps(payload, ensure_ascii=False))
         else:
-            print_result(result)
+            print_result(result, index)
             click.echo("")
 
 
@@ -92,7 +93,7 @@ def _emphasise(text: str, spans, style, inserts=()) -> str:
     return "".join(out) + text[pos:]
 
 
-def print_result(result) -> None:
+def print_result(result, index) -> None:
     answer = result.answer
     if answer is None:
         click.echo("The documents don't answer this. Nearest passages:" if result.passages
@@ -107,6 +108,8 @@ def print_result(result) -> None:
     for n, p in enumerate(result.passages, 1):
         hit = p.hit
         click.echo("")
-        click.echo(click.style(f"[{n}] {hit.paragraph.document_id} ¶{hit.paragraph.number}", bold=True)
+        pages = pages_of(index.info(hit.paragraph.document_id).pages, hit.paragraph.start, hit.paragraph.end)
+        page = f" p. {'–'.join(map(str, pages))}" if pages else ""
+        click.echo(click.style(f"[{n}] {hit.paragraph.document_id} ¶{hit.paragraph.number}{page}", bold=True)
                    + f"  score {hit.score:.2f}  chars {hit.paragraph.start}-{hit.paragraph.end}")
         click.echo("    " + _emphasise(hit.paragraph.text, p.highlights, {"bold": True}))

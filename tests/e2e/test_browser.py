@@ -136,3 +136,30 @@ def test_security_headers_and_narrow_screen(server, browser):
     assert pg.get_attribute("#thread", "aria-live") == "polite"
     assert pg.locator("label[for=question]").count() == 1
     context.close()
+
+
+def test_a_pdf_answer_cites_its_page_and_opens_there(server, page, corpus):
+    from tests.made_files import PAGE_3_FACT, report_pdf
+
+    (corpus / "harbour-report.pdf").write_bytes(report_pdf())
+    s = server()
+    page.goto(s.url)
+    turn = _ask(page, "Who is the lighthouse keeper appointed in March?")
+    assert "Margaret Ellison" in turn.locator(".answer-text").inner_text()
+    assert turn.locator(".answer-source").inner_text().endswith(", page 3")
+    turn.locator(".answer-text a.cite").click()
+    page.wait_for_selector(".para.cited")
+    cited = page.locator(".para.cited")
+    assert PAGE_3_FACT in cited.inner_text() and cited.get_attribute("data-pages") == "3"
+    markers = page.locator(".page-marker")
+    assert markers.all_inner_texts() == ["Page 1", "Page 2", "Page 3", "Page 4"]
+    # the marker of page 3 stands before the cited paragraph, and the one of page 4 after it
+    assert page.evaluate("""() => {
+        const cited = document.querySelector('.para.cited');
+        const before = (m) => m.compareDocumentPosition(cited) & Node.DOCUMENT_POSITION_FOLLOWING;
+        return [...document.querySelectorAll('.page-marker')].map(before).map(Boolean);
+    }""") == [True, True, True, False]
+    assert cited.evaluate("e => { const r = e.getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; }")
+    download = page.locator("a[download]")
+    assert download.get_attribute("href") == "/documents/harbour-report/original"
+    _local_only(page)

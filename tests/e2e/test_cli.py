@@ -104,3 +104,18 @@ def test_chat_in_a_terminal_says_who_he_is(runner, corpus, index_dir):
                            input="Who said the traffickers were getting away with murder?\n")
     assert result.exit_code == 0, result.output
     assert result.output.startswith("He [Boris Johnson] said he wanted to work with the French authorities")
+
+
+def test_pdfs_in_the_folder_are_cited_by_page_and_bad_ones_skipped_with_one_line(runner, corpus, index_dir):
+    from tests.made_files import report_pdf
+
+    (corpus / "harbour-report.pdf").write_bytes(report_pdf())
+    (corpus / "locked.pdf").write_bytes(report_pdf(encrypt=True))
+    env = {**os.environ, "DOCQA_CORPUS": str(corpus), "DOCQA_INDEX_DIR": str(index_dir)}
+    built = subprocess.run([DOCQA, "index"], capture_output=True, text=True, env=env, timeout=120)
+    assert built.returncode == 0 and "indexed 3 documents" in built.stdout
+    skipped = [line for line in built.stderr.splitlines() if "locked.pdf" in line]
+    assert len(skipped) == 1 and "password-protected PDF: not supported" in skipped[0]
+    result = runner.invoke(main, ["ask", "Who is the lighthouse keeper appointed in March?", *_args(corpus, index_dir)])
+    assert result.exit_code == 0 and "Margaret Ellison" in result.output.splitlines()[0]
+    assert "[1] harbour-report ¶" in result.output and " p. 3  score" in result.output

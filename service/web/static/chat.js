@@ -34,10 +34,16 @@ function citationUrl(passage) {
   return `/documents/${encodeURIComponent(passage.document)}${query}#p${passage.paragraph}`;
 }
 
+// "paragraph 8", or "paragraph 8, page 3" ("pages 2–3") for a document with pages
+function where(p) {
+  if (!p.pages) return `paragraph ${p.paragraph}`;
+  return `paragraph ${p.paragraph}, page${p.pages.length > 1 ? "s" : ""} ${p.pages.join("–")}`;
+}
+
 function cite(response, index) {
   const p = response.passages[index];
-  return el("a", { class: "cite", href: citationUrl(p), title: `${p.title}, paragraph ${p.paragraph}`,
-                   "aria-label": `Source ${index + 1}: ${p.title}, paragraph ${p.paragraph}` }, `[${index + 1}]`);
+  return el("a", { class: "cite", href: citationUrl(p), title: `${p.title}, ${where(p)}`,
+                   "aria-label": `Source ${index + 1}: ${p.title}, ${where(p)}` }, `[${index + 1}]`);
 }
 
 function copyText(response) {
@@ -45,7 +51,7 @@ function copyText(response) {
   const lines = [a ? `${a.text} [${a.passage + 1}]` : "The documents don't answer this."];
   for (const d of response.disagreement) lines.push(`Sources disagree: ${d.value} in ${d.passages.map((i) => `[${i + 1}]`).join(" ")}`);
   lines.push("");
-  response.passages.forEach((p, i) => lines.push(`[${i + 1}] ${p.title}, ¶${p.paragraph}: ${location.origin}${citationUrl(p)}`));
+  response.passages.forEach((p, i) => lines.push(`[${i + 1}] ${p.title}, ¶${p.paragraph}${p.pages ? `, p. ${p.pages.join("–")}` : ""}: ${location.origin}${citationUrl(p)}`));
   return lines.join("\n");
 }
 
@@ -88,7 +94,7 @@ function renderAnswer(response) {
     const source = response.passages[a.passage];
     body.append(el("p", { class: "answer-text" }, withResolved(a, span), " ", cite(response, a.passage)),
                 el("p", { class: "answer-source" }, "From ", el("a", { href: citationUrl(source) }, source.title),
-                   `, paragraph ${source.paragraph}`));
+                   `, ${where(source)}`));
     if (response.disagreement.length) {
       body.append(el("div", { class: "callout", role: "note" },
         el("strong", {}, "Sources disagree."),
@@ -103,7 +109,8 @@ function renderAnswer(response) {
     const list = el("ol", { class: "passages" }, response.passages.map((p, i) =>
       el("li", { class: "passage" },
         el("div", { class: "source" }, cite(response, i), " ",
-           el("a", { href: citationUrl(p) }, p.title), el("span", { class: "para-no" }, ` ¶${p.paragraph}`)),
+           el("a", { href: citationUrl(p) }, p.title),
+           el("span", { class: "para-no" }, ` ¶${p.paragraph}${p.pages ? ` · p. ${p.pages.join("–")}` : ""}`)),
         el("p", {}, marked(p.text, p.highlights, "hit")))));
     body.append(el("details", { class: "sources", open: !a }, el("summary", {},
       `${response.passages.length} passage${response.passages.length === 1 ? "" : "s"}`), list));
