@@ -12,6 +12,7 @@ from index.errors import DocumentNotFoundError
 
 from . import validation
 from .context import current_index, settings
+from .validation import MAX_QUESTION_CHARS
 
 bp = Blueprint("pages", __name__)
 TEXT_TYPES = {".txt": "text/plain", ".md": "text/markdown", ".html": "text/html", ".htm": "text/html"}
@@ -19,7 +20,12 @@ TEXT_TYPES = {".txt": "text/plain", ".md": "text/markdown", ".html": "text/html"
 
 @bp.get("/")
 def chat():
-    return render_template("chat.html")
+    return render_template("chat.html", max_question=MAX_QUESTION_CHARS)
+
+
+@bp.get("/documents")
+def documents():
+    return render_template("documents.html", documents=sorted(current_index().documents, key=lambda d: d.title.lower()))
 
 
 @bp.get("/documents/<path:document_id>")

@@ -1,11 +1,12 @@
-"""Every error as application/problem+json (RFC 9457); never an HTML page or a traceback."""
+"""Every error as application/problem+json (RFC 9457), or for a browser asking for a page (not
+/api/) an HTML page saying the same; never a traceback."""
 
 from __future__ import annotations
 
 import logging
 import re
 
-from flask import Flask, g, jsonify
+from flask import Flask, g, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from index.errors import DocqaError
@@ -28,6 +29,16 @@ def problem(status: int, title: str, detail: str, type_: str = "about:blank", **
     return response
 
 
+def _as_page(response):
+    """The problem as an HTML page when a browser asked for a page; the problem+json otherwise."""
+    if request.path.startswith(("/api/", "/static/")) or "text/html" not in request.headers.get("Accept", ""):
+        return response
+    body = response.get_json()
+    page = render_template("error.html", problem=body)
+    return page, response.status_code, {k: v for k, v in response.headers.items()
+                                        if k in ("Retry-After", "WWW-Authenticate", "Allow")}
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(DocqaError)
     def docqa_error(exc: DocqaError):
@@ -35,7 +46,7 @@ def init_app(app: Flask) -> None:
             log.error("request %s failed: %s", g.get("request_id"), exc.detail)
         response = problem(exc.status, exc.title, exc.detail, f"urn:docqa:problem:{_slug(type(exc).__name__)}")
         response.headers.update(exc.headers)
-        return response
+        return _as_page(response)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
@@ -45,7 +56,7 @@ def init_app(app: Flask) -> None:
         response = problem(exc.code or 500, exc.name, detail.get(exc.code, exc.description or exc.name))
         if exc.code == 405 and exc.valid_methods:
             response.headers["Allow"] = ", ".join(exc.valid_methods)
-        return response
+        return _as_page(response)
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

@@ -8,8 +8,13 @@ const form = document.getElementById("ask");
 const box = document.getElementById("question");
 const send = document.getElementById("send");
 const empty = document.getElementById("empty");
+const title = document.getElementById("title");
+const counter = document.getElementById("counter");
+const undo = document.getElementById("undo");
 
 let turns = load();
+let cleared = null;  // the conversation "New chat" cleared, until Undo or the next question
+let undoTimer = null;
 
 function load() {
   try {
@@ -123,8 +128,8 @@ function renderAnswer(response) {
 
 function problemMessage(problem, question) {
   if (!problem) return "Can't reach the docqa server. Check that it is running, then try again.";
-  if (problem.status === 422 && question.trim().length > 1000)
-    return `Your question is too long (${question.trim().length.toLocaleString()} characters). Please keep it under 1,000 characters.`;
+  if (problem.status === 422 && question.trim().length > box.maxLength)
+    return `Your question is too long (${question.trim().length.toLocaleString()} characters). Please keep it to ${box.maxLength.toLocaleString()}.`;
   if (problem.title === "Question has no searchable words")
     return "That question only has very common words. Try naming what you are looking for.";
   if (problem.status === 413) return "That question is too large to send.";
@@ -136,13 +141,38 @@ function problemMessage(problem, question) {
 function renderTurn(turn) {
   const item = el("li", { class: "turn" }, el("p", { class: "question" }, el("span", { class: "visually-hidden" }, "You asked: "), turn.question));
   if (turn.response) item.append(renderAnswer(turn.response));
-  else if (turn.error) item.append(el("p", { class: "error", role: "alert" }, turn.error));
+  else if (turn.error) {
+    const retry = el("button", { type: "button", class: "secondary retry" }, "Retry");
+    retry.addEventListener("click", () => {
+      item.remove();
+      if (box.value.trim() === turn.question.trim()) box.value = "";
+      updateCounter();
+      ask(turn.question);
+    });
+    item.append(el("p", { class: "error", role: "alert" }, turn.error, " ", retry));
+  }
   return item;
+}
+
+// The newest turn in view, above the input box (which sits at the bottom of the page).
+function toNewest() {
+  window.scrollTo({ top: document.documentElement.scrollHeight });
+}
+
+function showEmpty() {
+  empty.hidden = turns.length > 0;
+  title.classList.toggle("visually-hidden", turns.length > 0);
 }
 
 function renderAll() {
   thread.replaceChildren(...turns.map(renderTurn));
-  empty.hidden = turns.length > 0;
+  showEmpty();
+  toNewest();
+}
+
+function updateCounter() {
+  const n = box.value.length;
+  counter.textContent = n > box.maxLength * 0.8 ? `${n.toLocaleString()} / ${box.maxLength.toLocaleString()}` : "";
 }
 
 // A history item as the API takes it: the question, the answer, the citations shown (the answer's first).
@@ -156,12 +186,15 @@ function historyItem(turn) {
 async function ask(question) {
   const history = turns.filter((t) => t.response).slice(-HISTORY_TURNS).map(historyItem);
   const turn = { question };
+  cleared = null;
+  undo.hidden = true;
   const item = renderTurn(turn);
   const loading = el("p", { class: "loading", role: "status" }, el("span", { class: "spinner", "aria-hidden": "true" }), "Searching the documents…");
   item.append(loading);
   thread.append(item);
   empty.hidden = true;
-  item.scrollIntoView({ block: "end" });
+  title.classList.add("visually-hidden");
+  toNewest();
   send.disabled = true;
   thread.setAttribute("aria-busy", "true");
   try {
@@ -178,11 +211,15 @@ async function ask(question) {
   } catch {
     turn.error = problemMessage(null, question);
   } finally {
+    if (turn.error && !box.value.trim()) {  // the question is never lost: back in the box to edit or send again
+      box.value = question;
+      updateCounter();
+    }
     send.disabled = false;
     thread.removeAttribute("aria-busy");
   }
   item.replaceWith(renderTurn(turn));
-  thread.lastElementChild.scrollIntoView({ block: "nearest" });
+  toNewest();
 }
 
 form.addEventListener("submit", (event) => {
@@ -190,8 +227,11 @@ form.addEventListener("submit", (event) => {
   const question = box.value;
   if (!question.trim() || send.disabled) return;
   box.value = "";
+  updateCounter();
   ask(question);
 });
+
+box.addEventListener("input", updateCounter);
 
 box.addEventListener("keydown", (event) => {
   if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
@@ -206,10 +246,23 @@ document.querySelectorAll(".chip").forEach((chip) => chip.addEventListener("clic
 }));
 
 document.getElementById("new-chat").addEventListener("click", () => {
+  if (!turns.length) return box.focus();
+  cleared = turns;
   turns = [];
   save();
   renderAll();
+  undo.hidden = false;
+  clearTimeout(undoTimer);
+  undoTimer = setTimeout(() => (undo.hidden = true), 15000);
   box.focus();
+});
+
+document.getElementById("undo-button").addEventListener("click", () => {
+  if (cleared) turns = cleared;
+  cleared = null;
+  undo.hidden = true;
+  save();
+  renderAll();
 });
 
 renderAll();
