@@ -183,9 +183,11 @@ class LayeredIndex:
 
     # -- search ---------------------------------------------------------------------------------
 
-    def search_terms(self, weighted: Mapping[str, float], k: int = 5, phrase: Sequence[str] = ()) -> list[Hit]:
+    def search_terms(self, weighted: Mapping[str, float], k: int = 5, phrase: Sequence[str] = (),
+                     only: frozenset[str] | None = None) -> list[Hit]:
+        """As SearchIndex.search_terms, over main + overlay - hidden; `only` limits it to those documents."""
         if not self.layered:
-            return self.main.search_terms(weighted, k, phrase)
+            return self.main.search_terms(weighted, k, phrase, only=only)
         k = max(0, min(int(k), self.num_paragraphs))
         owner = self.vocabulary
         known = [(owner.vocab[t], w) for t, w in weighted.items() if t in owner.vocab and w > 0]
@@ -202,13 +204,13 @@ class LayeredIndex:
         field_terms = {"body": ids, "titles": ids, "phrases": keys}
         live_idf = {name: self._live_idf(name, field_terms[name]) for name in FIELDS}
         wanted = max(k, rerank.CANDIDATES) if ranking.rerank else k
-        candidates = self._main_candidates(field_terms, field_weights, live_idf, wanted)
-        candidates += self._overlay_candidates(field_terms, field_weights, live_idf, wanted)
+        candidates = self._main_candidates(field_terms, field_weights, live_idf, wanted, only)
+        candidates += self._overlay_candidates(field_terms, field_weights, live_idf, wanted, only)
         candidates.sort(key=lambda c: -c[2])
         candidates = candidates[:wanted]
         return self._rerank(candidates, k, ids, weights * live_idf["body"][0], owner)
 
-    def _main_candidates(self, terms, weights, live_idf, wanted) -> list[tuple[SearchIndex, int, float]]:
+    def _main_candidates(self, terms, weights, live_idf, wanted, only) -> list[tuple[SearchIndex, int, float]]:
         """The main generation's best paragraphs, its precomputed scores rescaled to the live idf."""
         main = self.main
         scale = {name: np.divide(live, old, out=np.zeros_like(live), where=old > 0) for name, (live, old) in live_idf.items()}
@@ -223,13 +225,11 @@ class LayeredIndex:
             found = table[pos] == terms["phrases"]
             main.phrases.scores(pos[found].astype(np.int64),
                                 (weights["phrases"] * scale["phrases"])[found].astype(np.float32), out=scores)
-        for document_id in self.hidden & main.by_id.keys():
-            info = main.by_id[document_id]
-            scores[info.first_paragraph:info.first_paragraph + info.paragraphs] = 0
+        main.drop_documents(scores, self.hidden, only)
         order, best = top_k(scores, min(wanted, main.num_paragraphs))
         return [(main, i, s) for i, s in zip(order.tolist(), best.tolist())]
 
-    def _overlay_candidates(self, terms, weights, live_idf, wanted) -> list[tuple[SearchIndex, int, float]]:
+    def _overlay_candidates(self, terms, weights, live_idf, wanted, only) -> list[tuple[SearchIndex, int, float]]:
         """The overlay's paragraphs scored with BM25 over the live collection's statistics."""
         if self.overlay is None:
             return []
@@ -241,7 +241,9 @@ class LayeredIndex:
             tf = data.tf(terms[name])
             norm = params.length_norm(np.diff(data.offsets), self.average_length[name])
             scores += (tf / (tf + norm[:, None]) * (live_idf[name][0] * weights[name])).sum(axis=1)
-        order, best = top_k(scores.astype(np.float32), min(wanted, len(scores)))
+        scores = scores.astype(np.float32)
+        self.overlay.drop_documents(scores, frozenset(), only)
+        order, best = top_k(scores, min(wanted, len(scores)))
         return [(self.overlay, i, s) for i, s in zip(order.tolist(), best.tolist())]
 
     def _rerank(self, candidates, k, ids, idf, owner: SearchIndex) -> list[Hit]:

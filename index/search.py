@@ -142,13 +142,14 @@ class SearchIndex:
         return self.search_terms(dict.fromkeys(terms, 1.0), k, phrase=terms)
 
     def search_terms(self, weighted: Mapping[str, float], k: int = 5, phrase: Sequence[str] = (),
-                     exclude: frozenset[str] = frozenset()) -> list[Hit]:
+                     exclude: frozenset[str] = frozenset(), only: frozenset[str] | None = None) -> list[Hit]:
         """The k best paragraphs for analysed terms with weights (repeated terms count once).
 
         `phrase` is the question's own terms in order; paragraphs with the same adjacent pairs gain.
-        Paragraphs of `exclude`d documents (replaced or deleted since this index was built) never rank."""
+        Paragraphs of `exclude`d documents (replaced or deleted since this index was built) never rank,
+        nor, when `only` is given, those of documents not in it."""
         k = max(0, min(int(k), self.num_paragraphs))
-        query = self._first_stage(weighted, phrase, exclude) if k else None
+        query = self._first_stage(weighted, phrase, exclude, only) if k else None
         if query is None:
             return []
         ids, weights, scores = query
@@ -174,14 +175,15 @@ class SearchIndex:
     def rerank_candidates(self, weighted: Mapping[str, float], phrase: Sequence[str] = ()):
         """(paragraph numbers, their re-ranking features) for the first-stage candidates, best first;
         what `docqa eval fit-ranking` learns the re-ranking weights from. None if no term is known."""
-        query = self._first_stage(weighted, phrase, frozenset())
+        query = self._first_stage(weighted, phrase, frozenset(), None)
         if query is None:
             return None
         ids, weights, scores = query
         order, scores = top_k(scores, min(rerank.CANDIDATES, self.num_paragraphs))
         return order, self._features(order, scores, ids, weights)[0]
 
-    def _first_stage(self, weighted: Mapping[str, float], phrase: Sequence[str], exclude: frozenset[str]):
+    def _first_stage(self, weighted: Mapping[str, float], phrase: Sequence[str], exclude: frozenset[str],
+                     only: frozenset[str] | None):
         """(term ids, their weights, every paragraph's body + title + phrase score), or None."""
         known = [(self.vocab[t], w) for t, w in weighted.items() if t in self.vocab and w > 0]
         if not known:
@@ -195,10 +197,20 @@ class SearchIndex:
         pairs = query_pair_ids(self.phrase_table, self.phrase_ids(phrase))
         if len(pairs) and ranking.phrase_weight:
             self.phrases.scores(pairs, np.full(len(pairs), ranking.phrase_weight, dtype=np.float32), out=scores)
+        self.drop_documents(scores, exclude, only)
+        return ids, weights, scores
+
+    def drop_documents(self, scores: np.ndarray, exclude: frozenset[str], only: frozenset[str] | None = None) -> None:
+        """Zero the scores of the `exclude`d documents' paragraphs and, with `only`, of every document not in it."""
+        if only is not None:
+            keep = np.zeros(len(scores), dtype=bool)
+            for document_id in only & self.by_id.keys():
+                info = self.by_id[document_id]
+                keep[info.first_paragraph:info.first_paragraph + info.paragraphs] = True
+            scores[~keep] = 0
         for document_id in exclude & self.by_id.keys():
             info = self.by_id[document_id]
             scores[info.first_paragraph:info.first_paragraph + info.paragraphs] = 0
-        return ids, weights, scores
 
     def phrase_ids(self, phrase: Sequence[str]) -> list[int]:
         """The question's term ids in order for query_pair_ids: -1 for a term the corpus lacks, and a -1

@@ -40,13 +40,15 @@ class AskResult:
 
 
 
-def answer_question(index: SearchIndex, question: str, top_k: int = 5, history=(), threshold: float = 0.3) -> AskResult:
+def answer_question(index: SearchIndex, question: str, top_k: int = 5, history=(), threshold: float = 0.3,
+                    documents: frozenset[str] | None = None) -> AskResult:
     """Search, then pick the answer sentence and span; `answer` is None below `threshold` confidence.
 
     With history, the conversation's context steers search (focus, resolved pronouns) and the answer
-    (a short follow-up is answered from the focus; an answer already given is not given again)."""
+    (a short follow-up is answered from the focus; an answer already given is not given again).
+    `documents` limits the answer to those documents."""
     context = context_for(question, history, index)
-    q, hits, passages = find_passages(index, question, top_k, history, context)
+    q, hits, passages = find_passages(index, question, top_k, history, context, documents)
     resolved = " ".join(f"{r.word}→{r.name}" for r in context.resolutions) if context else ""
     result = dict(question=question, query=" ".join(filter(None, (resolved, describe_query(q.search)))))
     if not hits:

@@ -38,20 +38,23 @@ class Passage:
 
 
 
-def find_passages(index: SearchIndex, question: str, top_k: int = 5, history=(),
-                  context: Context | None = None) -> tuple[Question, list[Hit], tuple[Passage, ...]]:
+def find_passages(index: SearchIndex, question: str, top_k: int = 5, history=(), context: Context | None = None,
+                  documents: frozenset[str] | None = None) -> tuple[Question, list[Hit], tuple[Passage, ...]]:
     """Parse the question (with follow-up context), search, and mark the matched words in each passage.
 
     With a conversation `context`, paragraphs in its focus are preferred (a boost, not a filter), and a
-    short follow-up ("Why?", "What else?") also gets the focus paragraphs themselves."""
+    short follow-up ("Why?", "What else?") also gets the focus paragraphs themselves. `documents`
+    limits the search to those documents."""
     names = tuple(r.name for r in context.resolutions) if context else ()
     q = parse_question(question, list(history), idf=lambda terms: index.idf(terms).tolist(), names=names)
     focused = context is not None and bool(context.focus)
     if not q.search and not focused:
         raise EmptyQueryError("the question has no searchable words (only stopwords or punctuation)")
-    hits = index.search_terms(q.search, max(top_k, FOCUS_POOL) if focused else top_k, phrase=q.terms) if q.search else []
+    k = max(top_k, FOCUS_POOL) if focused else top_k
+    hits = index.search_terms(q.search, k, phrase=q.terms, only=documents) if q.search else []
     if focused:
-        hits = prefer_focus(hits, context, index, include=context.ellipsis is not None or not q.search)[:top_k]
+        include = (context.ellipsis is not None or not q.search) and (documents is None or context.focus[0][0] in documents)
+        hits = prefer_focus(hits, context, index, include=include)[:top_k]
     passages = []
     for h in hits:  # each paragraph is analysed once; highlights, sentences and values all use it
         terms = tuple(analyze_spans(h.paragraph.text))

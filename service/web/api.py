@@ -26,7 +26,9 @@ def ask():
     k = validation.top_k(body.get("top_k"))
     history = validation.history(body.get("history"))
     index = current_index()
-    result = answer_question(index, question, top_k=k, history=history, threshold=settings().answer_threshold)
+    documents = validation.documents_filter(body.get("documents"), index)
+    result = answer_question(index, question, top_k=k, history=history, threshold=settings().answer_threshold,
+                             documents=documents)
     payload = ask_json(result, index)
     payload["took_ms"] = took_ms()
     return jsonify(payload)
@@ -37,7 +39,8 @@ def search():
     q = validation.question(request.args.get("q"), "q")
     k = validation.top_k(request.args.get("k"), "k", from_query=True)
     index = current_index()
-    parsed, _, found = find_passages(index, q, top_k=k)
+    documents = validation.documents_filter(request.args.get("documents"), index, from_query=True)
+    parsed, _, found = find_passages(index, q, top_k=k, documents=documents)
     passages = [passage_json(p, index) for p in found]
     return jsonify({"q": q, "query": describe_query(parsed.search), "passages": passages, "took_ms": took_ms()})
 

@@ -7,7 +7,7 @@ from functools import lru_cache
 from index.documents import DOCUMENT_ID_PATTERN
 
 from ..qa.answers import DEFAULT_TOP_K, MAX_TOP_K
-from .validation import MAX_ANSWER_CHARS, MAX_CITATIONS, MAX_HISTORY_TURNS, MAX_QUESTION_CHARS
+from .validation import MAX_ANSWER_CHARS, MAX_CITATIONS, MAX_DOCUMENT_FILTER, MAX_HISTORY_TURNS, MAX_QUESTION_CHARS
 
 _ID = {"type": "string", "pattern": f"^{DOCUMENT_ID_PATTERN}$"}
 _OFFSETS = {"type": "array", "items": {"type": "integer", "minimum": 0}, "minItems": 2, "maxItems": 2}
@@ -48,7 +48,9 @@ SCHEMAS = {
                      "description": "1-1000 characters after trimming"},
         "top_k": {"type": "integer", "minimum": 1, "maximum": MAX_TOP_K, "default": DEFAULT_TOP_K},
         "history": {"type": "array", "maxItems": MAX_HISTORY_TURNS, "items": _ref("Turn"),
-                    "description": "earlier turns, oldest first, held by the client"}}},
+                    "description": "earlier turns, oldest first, held by the client"},
+        "documents": {"type": ["array", "null"], "items": _ID, "minItems": 1, "maxItems": MAX_DOCUMENT_FILTER,
+                      "description": "answer only from these documents (ids the index holds); null or absent: all"}}},
     "Passage": {"type": "object",
                 "required": ["text", "score", "document", "title", "paragraph", "start", "end", "highlights", "url"],
                 "properties": {
@@ -134,7 +136,10 @@ def openapi_document() -> dict:
                 "parameters": [{"name": "q", "in": "query", "required": True,
                                 "schema": {"type": "string", "minLength": 1, "maxLength": MAX_QUESTION_CHARS, "pattern": "\\S"}},
                                {"name": "k", "in": "query", "required": False,
-                                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_TOP_K, "default": DEFAULT_TOP_K}}],
+                                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_TOP_K, "default": DEFAULT_TOP_K}},
+                               {"name": "documents", "in": "query", "required": False,
+                                "description": "comma-separated ids of the documents to search (default: all)",
+                                "schema": {"type": "string", "minLength": 1}}],
                 "responses": {"200": _json(_ref("SearchResponse"), "Best passages"), **_problems(422, 503)}}},
             "/api/documents": {
                 "get": {"summary": "List documents", "operationId": "listDocuments",

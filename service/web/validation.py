@@ -142,3 +142,24 @@ def document_in_url(value: str) -> str:
     if not DOCUMENT_ID.fullmatch(value):
         raise DocumentNotFoundError(f"no document with id {value!r}")
     return value
+
+
+MAX_DOCUMENT_FILTER = 1000
+
+
+def documents_filter(value, index, name: str = "documents", from_query: bool = False) -> frozenset[str] | None:
+    """The documents a question is limited to: null/absent for all, else a non-empty list of ids
+    the index holds (a JSON list, or comma-separated in a query string)."""
+    if value is None:
+        return None
+    if from_query and isinstance(value, str):
+        value = [v for v in value.split(",") if v]
+    if not isinstance(value, list) or not value or len(value) > MAX_DOCUMENT_FILTER \
+            or not all(isinstance(v, str) for v in value):
+        raise InvalidInputError(f"'{name}' must be a non-empty list of at most {MAX_DOCUMENT_FILTER} document ids")
+    known = {d.id for d in index.documents}
+    unknown = [v for v in value if v not in known]
+    if unknown:
+        raise InvalidInputError(f"'{name}' names documents the index does not hold: "
+                                + ", ".join(repr(v) for v in unknown[:5]) + (" …" if len(unknown) > 5 else ""))
+    return frozenset(value)

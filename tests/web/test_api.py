@@ -189,3 +189,25 @@ def test_public_surface_of_the_index_library_is_pinned():
     loaded = subprocess.run([sys.executable, "-c", "import index, index.store, sys; print('flask' in sys.modules)"],
                             capture_output=True, text=True, check=True).stdout.strip()
     assert loaded == "False"  # the library never imports Flask
+
+
+UK_ID = "uk-france-keep-all-options-on-the-table"
+JOHNSON_ID = "johnson-urges-france-after-channel-capsizing"
+
+
+@pytest.mark.parametrize("only", [[UK_ID], [JOHNSON_ID]])
+def test_documents_limit_ask_and_search_to_those_documents(client, only):
+    everywhere = client.post(ASK, json={"question": "How many people died?", "top_k": 10}).get_json()
+    assert {p["document"] for p in everywhere["passages"]} == {UK_ID, JOHNSON_ID}
+    body = client.post(ASK, json={"question": "How many people died?", "top_k": 10, "documents": only}).get_json()
+    assert body["passages"] and {p["document"] for p in body["passages"]} == set(only)
+    assert body["disagreement"] == []  # one document cannot disagree with itself
+    found = client.get("/api/search", query_string={"q": "survivors hospital", "documents": ",".join(only)}).get_json()
+    assert found["passages"] and {p["document"] for p in found["passages"]} == set(only)
+
+
+@pytest.mark.parametrize("documents", [[], "x", ["no-such-doc"], [3], [UK_ID] * 1001])
+def test_a_bad_documents_filter_is_a_clear_422(client, documents):
+    res = client.post(ASK, json={"question": "survivors", "documents": documents})
+    assert res.status_code == 422 and res.mimetype == "application/problem+json"
+    assert "documents" in res.get_json()["detail"]
