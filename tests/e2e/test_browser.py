@@ -31,12 +31,23 @@ def test_ask_shows_the_marked_answer_and_a_citation_that_opens_the_paragraph(ser
     link = turn.locator(".answer-text a.cite")
     href = link.get_attribute("href")
     assert href.startswith("/documents/") and "#p" in href
+    link.click()  # the evidence panel: the paragraph between its neighbours, sentence and span marked
+    evidence = page.locator("#evidence")
+    evidence.locator(".evidence-para.cited").wait_for()
+    assert evidence.locator(".evidence-para").count() == 3
+    assert evidence.locator(".cited mark.answer-span").inner_text() == "two"
+    assert "Authorities found 31 bodies and" in evidence.locator(".cited mark.answer-sentence").first.inner_text()
+    assert evidence.locator(".cited").evaluate("e => { const r = e.getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; }")
+    page.keyboard.press("Escape")
+    assert evidence.is_hidden()
     link.click()
+    evidence.get_by_text("Open in the document").click()
     page.wait_for_selector(".para.cited")
     cited = page.locator(".para.cited")
     assert cited.get_attribute("id") == "p" + href.rsplit("#p", 1)[1]
     assert "two survivors" in cited.inner_text()
-    assert cited.locator("mark.hit").first.inner_text().lower().startswith("survivor")
+    assert cited.locator("mark.answer-span").inner_text() == "two"
+    assert "Authorities found 31 bodies and" in cited.locator("mark.answer-sentence").first.inner_text()
     assert cited.evaluate("e => { const r = e.getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; }")
     _local_only(page)
 
@@ -86,6 +97,11 @@ def test_disagreement_callout_lists_both_values(server, page):
     values = callout.locator(".value").all_inner_texts()
     assert "27" in values and "31" in values
     assert callout.locator("a.cite").count() >= 2
+    # each side quoted with the document that says it
+    items = {li.locator(".value").inner_text(): li for li in callout.locator("li").all()}
+    assert "27 people had died" in items["27"].locator("q").first.inner_text()
+    assert "UK and France agree" in items["27"].locator("cite").first.inner_text()
+    assert "31" in items["31"].locator("q").first.inner_text()
 
 
 def test_unanswerable_question_says_so_plainly(server, page):
@@ -150,6 +166,10 @@ def test_a_pdf_answer_cites_its_page_and_opens_there(server, page, corpus):
     assert "Margaret Ellison" in turn.locator(".answer-text").inner_text()
     assert turn.locator(".answer-source").inner_text().endswith(", page 3")
     turn.locator(".answer-text a.cite").click()
+    evidence = page.locator("#evidence .evidence-para.cited")
+    evidence.wait_for()
+    assert evidence.locator(".meta").inner_text().endswith("p. 3")
+    page.get_by_text("Open in the document").click()
     page.wait_for_selector(".para.cited")
     cited = page.locator(".para.cited")
     assert PAGE_3_FACT in cited.inner_text() and cited.get_attribute("data-pages") == "3"
@@ -244,3 +264,50 @@ def test_new_chat_can_be_undone_and_pages_are_html_for_browsers(server, page):
     assert response.status == 404 and "html" in response.headers["content-type"]
     assert page.locator("h1").inner_text() == "Document not found" and "no-such-document" in page.inner_text("main")
     assert all(h.startswith("127.0.0.1") for h in page.hosts) and all("404" in e for e in page.console_errors)
+
+
+def test_the_sources_pane_lists_filters_and_limits_the_documents(server, page):
+    s = server()
+    page.goto(s.url)
+    pane = page.locator("#sources")
+    pane.locator(".source-item").first.wait_for()
+    assert pane.locator(".source-item").count() == 2 and "(2 of 2)" in page.inner_text("#sources-summary")
+    page.fill("#source-filter", "options table")
+    assert pane.locator(".source-item").count() == 1
+    page.fill("#source-filter", "")
+    johnson = pane.locator(".source-item", has_text="Johnson urges France")
+    johnson.locator("input").uncheck()
+    assert "(1 of 2)" in page.inner_text("#sources-summary")
+    with page.expect_request("**/api/ask") as request_info:
+        turn = _ask(page, "How many people died?")
+    assert json.loads(request_info.value.post_data)["documents"] == ["uk-france-keep-all-options-on-the-table"]
+    assert turn.locator(".callout").count() == 0  # one document left: nothing to disagree with
+    assert set(turn.locator(".passage .source a:not(.cite)").all_text_contents()) == {
+        "UK and France agree to keep all options on the table after 27 die in the Channel"}
+    page.reload()  # the choice is kept
+    pane.locator(".source-item").first.wait_for()
+    assert not johnson.locator("input").is_checked()
+    page.click("#sources-all")
+    with page.expect_request("**/api/ask") as request_info:
+        _ask(page, "how many survivors")
+    assert json.loads(request_info.value.post_data)["documents"] is None
+    _local_only(page)
+
+
+def test_on_a_phone_the_evidence_is_a_sheet_over_the_chat(server, browser):
+    s = server()
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    pg = context.new_page()
+    pg.goto(s.url)
+    assert pg.locator("#sources").get_attribute("open") is None  # the sources sheet starts closed
+    pg.fill("#question", "how many survivors")
+    pg.keyboard.press("Enter")
+    pg.locator(".answer-text a.cite").click()
+    sheet = pg.locator("#evidence")
+    sheet.locator(".evidence-para.cited").wait_for()
+    box = sheet.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390 and box["y"] + box["height"] <= 844
+    assert pg.evaluate("document.documentElement.scrollWidth <= innerWidth")
+    pg.click("#evidence-close")
+    assert sheet.is_hidden()
+    context.close()

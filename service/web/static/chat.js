@@ -1,4 +1,6 @@
 // The chat page: ask, show the quoted answer with citations, keep the conversation for follow-ups.
+import { showEvidence } from "./evidence.js";
+import { loadSources, selectedDocuments } from "./sources.js";
 import { el, marked } from "./text.js";
 
 const STORE = "docqa.chat.v1";
@@ -33,9 +35,18 @@ function save() {
   }
 }
 
-function citationUrl(passage) {
+// The document page at the paragraph, the question's words marked; for the answer's passage also
+// the answer sentence (s=start-end in the paragraph) and its span (a=start-end).
+function citationUrl(passage, answer = null) {
   const words = [...new Set(passage.highlights.map(([s, e]) => passage.text.slice(s, e)))];
-  const query = words.length ? `?hl=${encodeURIComponent(words.join(","))}` : "";
+  const params = new URLSearchParams();
+  if (words.length) params.set("hl", words.join(","));
+  const start = answer ? passage.text.indexOf(answer.text) : -1;
+  if (start >= 0) {
+    params.set("s", `${start}-${start + answer.text.length}`);
+    if (answer.highlight) params.set("a", `${start + answer.highlight.start}-${start + answer.highlight.end}`);
+  }
+  const query = params.toString() ? `?${params}` : "";
   return `/documents/${encodeURIComponent(passage.document)}${query}#p${passage.paragraph}`;
 }
 
@@ -47,8 +58,28 @@ function where(p) {
 
 function cite(response, index) {
   const p = response.passages[index];
-  return el("a", { class: "cite", href: citationUrl(p), title: `${p.title}, ${where(p)}`,
-                   "aria-label": `Source ${index + 1}: ${p.title}, ${where(p)}` }, `[${index + 1}]`);
+  const answer = response.answer && response.answer.passage === index ? response.answer : null;
+  const link = el("a", { class: "cite", href: citationUrl(p, answer), title: `${p.title}, ${where(p)}`,
+                         "aria-label": `Source ${index + 1}: ${p.title}, ${where(p)}` }, `[${index + 1}]`);
+  return withEvidence(link, response, index);
+}
+
+// A citation opens its paragraph in the evidence panel beside the chat (a modified click still
+// opens the document page, as links do).
+function withEvidence(link, response, index) {
+  link.addEventListener("click", (event) => {
+    if (event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) return;
+    event.preventDefault();
+    const answer = response.answer && response.answer.passage === index ? response.answer : null;
+    showEvidence(response.passages[index], answer, link.getAttribute("href"));
+  });
+  return link;
+}
+
+// The sentence of a passage that states `value` (for the disagreement box).
+function sentenceWith(text, value) {
+  const sentences = text.match(/[^.!?]+(?:[.!?]+["”’)]*|$)\s*/g) || [text];
+  return (sentences.find((s) => s.includes(value)) || text).trim();
 }
 
 function copyText(response) {
@@ -98,13 +129,15 @@ function renderAnswer(response) {
     const span = a.highlight ? [[a.highlight.start, a.highlight.end]] : [];
     const source = response.passages[a.passage];
     body.append(el("p", { class: "answer-text" }, withResolved(a, span), " ", cite(response, a.passage)),
-                el("p", { class: "answer-source" }, "From ", el("a", { href: citationUrl(source) }, source.title),
+                el("p", { class: "answer-source" }, "From ", withEvidence(el("a", { href: citationUrl(source, a) }, source.title), response, a.passage),
                    `, ${where(source)}`));
     if (response.disagreement.length) {
       body.append(el("div", { class: "callout", role: "note" },
         el("strong", {}, "Sources disagree."),
         el("ul", {}, response.disagreement.map((d) =>
-          el("li", {}, el("span", { class: "value" }, d.value), " — ", d.passages.flatMap((i) => [cite(response, i), " "]))))));
+          el("li", {}, el("span", { class: "value" }, d.value), ": ",
+             el("q", {}, sentenceWith(response.passages[d.passages[0]].text, d.value)), " — ",
+             el("cite", {}, response.passages[d.passages[0]].title), " ", d.passages.flatMap((i) => [cite(response, i), " "]))))));
     }
   } else {
     body.append(el("p", { class: "no-answer" }, "The documents don't answer this.",
@@ -114,7 +147,7 @@ function renderAnswer(response) {
     const list = el("ol", { class: "passages" }, response.passages.map((p, i) =>
       el("li", { class: "passage" },
         el("div", { class: "source" }, cite(response, i), " ",
-           el("a", { href: citationUrl(p) }, p.title),
+           withEvidence(el("a", { href: citationUrl(p) }, p.title), response, i),
            el("span", { class: "para-no" }, ` ¶${p.paragraph}${p.pages ? ` · p. ${p.pages.join("–")}` : ""}`)),
         el("p", {}, marked(p.text, p.highlights, "hit")))));
     body.append(el("details", { class: "sources", open: !a }, el("summary", {},
@@ -199,7 +232,7 @@ async function ask(question) {
   thread.setAttribute("aria-busy", "true");
   try {
     const res = await fetch("/api/ask", { method: "POST", headers: { "Content-Type": "application/json" },
-                                          body: JSON.stringify({ question, top_k: 5, history }) });
+                                          body: JSON.stringify({ question, top_k: 5, history, documents: selectedDocuments() }) });
     const body = await res.json().catch(() => null);
     if (res.ok && body) {
       turn.response = body;
@@ -266,4 +299,5 @@ document.getElementById("undo-button").addEventListener("click", () => {
 });
 
 renderAll();
+loadSources();
 box.focus();

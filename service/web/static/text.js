@@ -29,9 +29,8 @@ export function marked(text, ranges, cls = "hit") {
   return frag;
 }
 
-// Wrap whole-word, case-insensitive occurrences of `words` inside `node`'s text.
-export function markWords(node, words) {
-  const text = node.textContent;
+// [start, end) of whole-word, case-insensitive occurrences of `words` in `text`.
+export function wordRanges(text, words) {
   const lower = text.toLowerCase();
   const ranges = [];
   for (const word of words) {
@@ -42,5 +41,10 @@ export function markWords(node, words) {
       if (!/[\p{L}\p{N}]/u.test(before) && !/[\p{L}\p{N}]/u.test(after)) ranges.push([i, i + w.length]);
     }
   }
-  node.replaceChildren(marked(text, ranges, "hit"));
+  return ranges;
+}
+
+// Wrap whole-word, case-insensitive occurrences of `words` inside `node`'s text.
+export function markWords(node, words) {
+  node.replaceChildren(marked(node.textContent, wordRanges(node.textContent, words), "hit"));
 }
