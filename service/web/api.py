@@ -79,6 +79,7 @@ def health():
         return response
     index = live.current
     return jsonify({"status": "ok", "documents": len(index.documents), "paragraphs": index.num_paragraphs,
+                    "writes": settings().api_token is not None,
                     "index": {**state, "built_at": index.manifest["built_at"],
                               "engine": index.manifest["settings"]["engine"]},
                     "took_ms": took_ms()})

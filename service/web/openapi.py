@@ -110,6 +110,7 @@ SCHEMAS = {
         "paragraphs": {"type": "integer"}, "took_ms": {"type": "number"}}},
     "Health": {"type": "object", "required": ["status", "documents", "paragraphs", "index"], "properties": {
         "status": {"const": "ok"}, "documents": {"type": "integer"}, "paragraphs": {"type": "integer"},
+        "writes": {"type": "boolean", "description": "whether documents can be added and removed (a token is set)"},
         "index": {"type": "object", "required": ["state", "built_at", "engine"], "properties": {
             "state": {"enum": ["ready", "building"]}, "reason": {"type": "string"},
             "built_at": {"type": "string"}, "engine": {"type": "string"}}}, "took_ms": {"type": "number"}}},

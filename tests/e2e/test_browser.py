@@ -311,3 +311,38 @@ def test_on_a_phone_the_evidence_is_a_sheet_over_the_chat(server, browser):
     pg.click("#evidence-close")
     assert sheet.is_hidden()
     context.close()
+
+
+def test_documents_are_added_and_removed_from_the_sources_pane_with_the_token(server, page, tmp_path):
+    token = "correct-horse-battery"
+    s = server(env={"DOCQA_API_TOKEN": token})
+    asked = []
+
+    def answer(dialog):
+        asked.append(dialog.type)
+        dialog.accept(token if dialog.type == "prompt" else None)
+
+    page.on("dialog", answer)
+    page.goto(s.url)
+    pane = page.locator("#sources")
+    pane.locator(".source-item").first.wait_for()
+    note = tmp_path / "lifeboats.md"
+    note.write_text("---\ntitle: Lifeboat log\n---\nThe Dunkirk lifeboat launched nine times in November.\n")
+    page.set_input_files("#source-file", str(note))
+    pane.locator(".source-item", has_text="Lifeboat log").wait_for()
+    assert "added" in page.inner_text("#source-status") and asked == ["prompt"]
+    turn = _ask(page, "How many times did the Dunkirk lifeboat launch?")
+    assert "nine times" in turn.locator(".answer-text").inner_text()
+    pane.locator(".source-item", has_text="Lifeboat log").locator("button.remove").click()
+    pane.locator(".source-item", has_text="Lifeboat log").wait_for(state="detached")
+    assert asked == ["prompt", "confirm"]  # the token was asked once and kept for the tab
+    assert page.evaluate("sessionStorage.getItem('docqa.token')") == token
+    assert page.evaluate("localStorage.getItem('docqa.token')") is None
+    _local_only(page)
+
+
+def test_without_a_token_the_page_offers_no_writes(server, page):
+    s = server()
+    page.goto(s.url)
+    page.locator("#sources .source-item").first.wait_for()
+    assert page.locator("#source-writes").is_hidden() and page.locator("button.remove").count() == 0

@@ -3,12 +3,14 @@
 import { el } from "./text.js";
 
 const STORE = "docqa.sources.v1";
+const TOKEN = "docqa.token";  // sessionStorage only: asked once per tab, never kept on disk
 const pane = document.getElementById("sources");
 const list = document.getElementById("source-list");
 const filter = document.getElementById("source-filter");
 const summary = document.getElementById("sources-summary");
 
 let documents = [];
+let writes = false;
 let excluded = new Set(JSON.parse(localStorage.getItem(STORE) || "[]"));
 
 function save() {
@@ -37,7 +39,9 @@ function render() {
     return el("li", { class: "source-item" }, box,
       el("label", { for: `src-${d.id}` }, el("span", { class: "source-title" }, d.title),
          el("span", { class: "meta" }, describe(d))),
-      el("a", { href: `/documents/${encodeURIComponent(d.id)}`, class: "open", "aria-label": `Open ${d.title}` }, "Open"));
+      el("span", { class: "source-actions" },
+        el("a", { href: `/documents/${encodeURIComponent(d.id)}`, class: "open", "aria-label": `Open ${d.title}` }, "Open"),
+        writes ? removeButton(d) : null));
   }));
   if (!shown.length) list.append(el("li", { class: "meta" }, documents.length ? "No document matches." : "No documents yet."));
   count();
@@ -56,6 +60,9 @@ export function selectedDocuments() {
 
 export async function loadSources() {
   try {
+    const health = await fetch("/api/health").then((r) => (r.ok ? r.json() : {}));
+    writes = Boolean(health.writes);
+    document.getElementById("source-writes").hidden = !writes;
     const res = await fetch("/api/documents");
     if (!res.ok) return;
     documents = (await res.json()).documents.sort((a, b) => a.title.localeCompare(b.title));
@@ -74,3 +81,103 @@ document.getElementById("sources-all").addEventListener("click", () => {
 });
 pane.hidden = false;
 if (window.matchMedia("(max-width: 1099px)").matches) pane.open = false;  // a sheet on small screens
+
+// -- adding and removing documents (only when the server has a write token) ----------------------
+
+const status = document.getElementById("source-status");
+const progress = document.getElementById("source-progress");
+
+function token(again = false) {
+  let value = sessionStorage.getItem(TOKEN);
+  if (!value || again) {
+    value = window.prompt("The server's API token (kept for this tab only):") || "";
+    if (value) sessionStorage.setItem(TOKEN, value);
+  }
+  return value;
+}
+
+// One write with the token; asks for it again once if the server refuses it.
+async function write(send) {
+  for (const again of [false, true]) {
+    const value = token(again);
+    if (!value) return { status: 0, body: { detail: "no token given" } };
+    const result = await send(value);
+    if (result.status !== 401) return result;
+    sessionStorage.removeItem(TOKEN);
+  }
+  return { status: 401, body: { detail: "the token was refused" } };
+}
+
+function upload(file, value, id) {
+  return new Promise((resolve) => {
+    const form = new FormData();
+    form.append("file", file);
+    if (id) form.append("id", id);
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", "/api/documents");
+    xhr.setRequestHeader("Authorization", `Bearer ${value}`);
+    xhr.upload.addEventListener("progress", (e) => {
+      if (e.lengthComputable) progress.value = Math.round((100 * e.loaded) / e.total);
+    });
+    xhr.addEventListener("load", () => {
+      let body = null;
+      try { body = JSON.parse(xhr.responseText); } catch { /* not JSON */ }
+      resolve({ status: xhr.status, body });
+    });
+    xhr.addEventListener("error", () => resolve({ status: 0, body: { detail: "the server cannot be reached" } }));
+    xhr.send(form);
+  });
+}
+
+async function addDocument(file) {
+  progress.hidden = false;
+  progress.value = 0;
+  status.textContent = `Adding ${file.name}…`;
+  let result = await write((value) => upload(file, value));
+  if (result.status === 409 && window.confirm(`${result.body.detail}\n\nReplace the existing document?`)) {
+    const id = /id ['"]([^'"]+)['"]/.exec(result.body.detail);
+    result = await write((value) => upload(file, value, id ? id[1] : ""));
+  }
+  progress.hidden = true;
+  if (result.status === 200 || result.status === 201) {
+    status.textContent = `${file.name} added: ${result.body.paragraphs} paragraphs, searchable now.`;
+    excluded.delete(result.body.id);
+    save();
+    await loadSources();
+  } else {
+    status.textContent = `${file.name} was not added: ${(result.body && result.body.detail) || `error ${result.status}`}`;
+  }
+}
+
+function removeButton(d) {
+  const button = el("button", { type: "button", class: "secondary small remove", "aria-label": `Remove ${d.title}` }, "Remove");
+  button.addEventListener("click", async () => {
+    if (!window.confirm(`Remove “${d.title}” from the documents? Its file is deleted from the server's folder.`)) return;
+    const result = await write((value) => fetch(`/api/documents/${encodeURIComponent(d.id)}`, {
+      method: "DELETE", headers: { Authorization: `Bearer ${value}` } })
+      .then(async (r) => ({ status: r.status, body: await r.json().catch(() => null) })));
+    status.textContent = result.status === 200 ? `${d.title} removed.`
+      : `${d.title} was not removed: ${(result.body && result.body.detail) || `error ${result.status}`}`;
+    await loadSources();
+  });
+  return button;
+}
+
+document.getElementById("source-file").addEventListener("change", (event) => {
+  const [file] = event.target.files;
+  if (file) addDocument(file);
+  event.target.value = "";
+});
+pane.addEventListener("dragover", (event) => {
+  if (!writes) return;
+  event.preventDefault();
+  pane.classList.add("dropping");
+});
+pane.addEventListener("dragleave", () => pane.classList.remove("dropping"));
+pane.addEventListener("drop", (event) => {
+  pane.classList.remove("dropping");
+  if (!writes) return;
+  event.preventDefault();
+  const [file] = event.dataTransfer.files;
+  if (file) addDocument(file);
+});
