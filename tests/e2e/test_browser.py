@@ -60,7 +60,7 @@ def test_follow_up_sends_history_and_finds_the_hospital(server, page):
         turn = _ask(page, "where are they being treated?")
     sent = json.loads(request_info.value.post_data)
     assert sent["history"][0]["question"] == "how many survivors" and "survivors" in sent["history"][0]["answer"]
-    first = json.loads(page.evaluate("localStorage.getItem('docqa.chat.v1')"))[0]["response"]
+    first = json.loads(page.evaluate("localStorage.getItem('docqa.conversations.v1')"))[0]["turns"][0]["response"]
     answered = first["passages"][first["answer"]["passage"]]
     assert sent["history"][0]["citations"][0] == {"document": answered["document"], "paragraph": answered["paragraph"]}
     assert len(sent["history"][0]["citations"]) == len(first["passages"])
@@ -248,14 +248,36 @@ def test_an_error_keeps_the_question_with_a_retry_and_the_counter_matches_the_se
     assert "two survivors" in answered.inner_text() and page.input_value("#question") == ""
 
 
-def test_new_chat_can_be_undone_and_pages_are_html_for_browsers(server, page):
+def test_conversations_are_kept_renamed_searched_and_deleted_with_undo(server, page):
+    s = server()
+    page.on("dialog", lambda dialog: dialog.accept("Calais questions" if dialog.type == "prompt" else None))
+    page.goto(s.url)
+    items = page.locator(".conversation-item")
+    _ask(page, "how many survivors")
+    _ask(page, "Where are they being treated?")
+    page.click("#new-chat")  # a new conversation; the first is kept in the list
+    assert page.locator(".turn").count() == 0 and items.count() == 2
+    _ask(page, "Who is the mayor of Calais?")
+    assert items.first.locator(".open-conversation").inner_text() == "Who is the mayor of Calais?"
+    items.first.get_by_role("button", name="Rename").click()
+    assert items.first.locator(".open-conversation").inner_text() == "Calais questions"
+    page.fill("#conversation-search", "treated")  # searches the questions too
+    assert items.count() == 1 and items.first.inner_text().startswith("how many survivors")
+    items.first.locator(".open-conversation").click()
+    assert page.locator(".turn .question").all_inner_texts()[-1].endswith("Where are they being treated?")
+    page.fill("#conversation-search", "")
+    page.reload()  # all kept, the one open stays open
+    assert items.count() == 2 and page.locator(".turn").count() == 2
+    page.locator(".conversation-item.current").get_by_role("button", name="Delete").click()
+    assert items.count() == 1 and page.is_visible("#undo") and page.locator(".turn .question").inner_text().endswith("Calais?")
+    page.click("#undo-button")
+    assert items.count() == 2 and not page.is_visible("#undo")
+    assert page.locator(".turn").count() == 2  # the restored conversation is open again
+
+
+def test_pages_are_html_for_browsers(server, page):
     s = server()
     page.goto(s.url)
-    _ask(page, "how many survivors")
-    page.click("#new-chat")
-    assert page.locator(".turn").count() == 0 and page.is_visible("#undo")
-    page.click("#undo-button")
-    assert page.locator(".turn").count() == 1 and not page.is_visible("#undo")
     page.click("text=Documents")
     page.wait_for_url("**/documents")
     titles = page.locator(".doc-list a").all_inner_texts()

@@ -1,9 +1,9 @@
 // The chat page: ask, show the quoted answer with citations, keep the conversation for follow-ups.
-import { showEvidence } from "./evidence.js";
+import { addTurn, current, initConversations, startNew } from "./conversations.js";
+import { closeEvidence, showEvidence } from "./evidence.js";
 import { loadSources, selectedDocuments } from "./sources.js";
 import { el, marked } from "./text.js";
 
-const STORE = "docqa.chat.v1";
 const HISTORY_TURNS = 6;
 const thread = document.getElementById("thread");
 const form = document.getElementById("ask");
@@ -12,27 +12,9 @@ const send = document.getElementById("send");
 const empty = document.getElementById("empty");
 const title = document.getElementById("title");
 const counter = document.getElementById("counter");
-const undo = document.getElementById("undo");
 
-let turns = load();
-let cleared = null;  // the conversation "New chat" cleared, until Undo or the next question
-let undoTimer = null;
-
-function load() {
-  try {
-    const saved = JSON.parse(localStorage.getItem(STORE) || "[]");
-    return Array.isArray(saved) ? saved : [];
-  } catch {
-    return [];
-  }
-}
-
-function save() {
-  try {
-    localStorage.setItem(STORE, JSON.stringify(turns.slice(-30)));
-  } catch {
-    /* storage full or disabled: the conversation still works for this page view */
-  }
+function turns() {
+  return current().turns;
 }
 
 // The document page at the paragraph, the question's words marked; for the answer's passage also
@@ -193,14 +175,8 @@ function toNewest() {
 }
 
 function showEmpty() {
-  empty.hidden = turns.length > 0;
-  title.classList.toggle("visually-hidden", turns.length > 0);
-}
-
-function renderAll() {
-  thread.replaceChildren(...turns.map(renderTurn));
-  showEmpty();
-  toNewest();
+  empty.hidden = turns().length > 0;
+  title.classList.toggle("visually-hidden", turns().length > 0);
 }
 
 function updateCounter() {
@@ -217,10 +193,8 @@ function historyItem(turn) {
 }
 
 async function ask(question) {
-  const history = turns.filter((t) => t.response).slice(-HISTORY_TURNS).map(historyItem);
+  const history = turns().filter((t) => t.response).slice(-HISTORY_TURNS).map(historyItem);
   const turn = { question };
-  cleared = null;
-  undo.hidden = true;
   const item = renderTurn(turn);
   const loading = el("p", { class: "loading", role: "status" }, el("span", { class: "spinner", "aria-hidden": "true" }), "Searching the documents…");
   item.append(loading);
@@ -236,8 +210,7 @@ async function ask(question) {
     const body = await res.json().catch(() => null);
     if (res.ok && body) {
       turn.response = body;
-      turns.push(turn);
-      save();
+      addTurn(turn);
     } else {
       turn.error = problemMessage(body || { status: res.status, detail: res.statusText }, question);
     }
@@ -279,25 +252,17 @@ document.querySelectorAll(".chip").forEach((chip) => chip.addEventListener("clic
 }));
 
 document.getElementById("new-chat").addEventListener("click", () => {
-  if (!turns.length) return box.focus();
-  cleared = turns;
-  turns = [];
-  save();
-  renderAll();
-  undo.hidden = false;
-  clearTimeout(undoTimer);
-  undoTimer = setTimeout(() => (undo.hidden = true), 15000);
+  startNew();
   box.focus();
 });
 
-document.getElementById("undo-button").addEventListener("click", () => {
-  if (cleared) turns = cleared;
-  cleared = null;
-  undo.hidden = true;
-  save();
-  renderAll();
+// Opening a conversation: its turns, at the scroll position it was left at (else the newest turn).
+initConversations((conversation) => {
+  closeEvidence();
+  thread.replaceChildren(...conversation.turns.map(renderTurn));
+  showEmpty();
+  if (conversation.scroll === null) toNewest();
+  else window.scrollTo({ top: conversation.scroll });
 });
-
-renderAll();
 loadSources();
 box.focus();
