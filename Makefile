@@ -2,6 +2,10 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# axe-core (MPL-2.0) for the accessibility test, from the npm registry, checked by its sha256
+AXE_VERSION := 4.10.3
+AXE_SHA256 := 880970c081707360e64f34cea25ff91892f5bc95675b0776925b9709dd8a68bb
+AXE := $(VENV)/axe-core/axe.min.js
 
 .PHONY: serve test index docs screenshot chromium clean
 
@@ -11,7 +15,7 @@ serve: $(VENV)/.runtime
 index: $(VENV)/.runtime
 	$(BIN)/docqa index
 
-test: $(VENV)/.test chromium
+test: $(VENV)/.test chromium $(AXE)
 	$(BIN)/pytest
 
 docs: $(VENV)/.test
@@ -28,6 +32,13 @@ $(VENV)/.runtime: pyproject.toml
 $(VENV)/.test: pyproject.toml $(VENV)/.runtime
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,lab]'
 	touch $@
+
+$(AXE):
+	mkdir -p $(VENV)/axe-core
+	cd $(VENV)/axe-core && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null && \
+		tar -xzf axe-core-$(AXE_VERSION).tgz --strip-components=1 package/axe.min.js package/LICENSE && \
+		rm axe-core-$(AXE_VERSION).tgz
+	echo "$(AXE_SHA256)  $(AXE)" | sha256sum -c --quiet
 
 # Browser tests drive Debian's Chromium; Playwright never downloads a browser of its own.
 chromium:

@@ -1,4 +1,5 @@
-"""Start a real server on the seed corpus, ask two questions in Chromium, save a screenshot.
+"""Start a real server on the seed corpus, ask two questions in Chromium, open the evidence of the
+second answer, save a screenshot of the workspace.
 
 Usage: python tests/screenshot.py docs/screenshot.png   (what `make screenshot` runs)
 """
@@ -25,12 +26,14 @@ def main(out: str) -> None:
         try:
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-                page = browser.new_page(viewport={"width": 900, "height": 1100})
+                page = browser.new_page(viewport={"width": 1400, "height": 900})
                 page.goto(server.url)
                 for n, question in enumerate(["how many survivors", "How many people died?"]):
                     page.fill("#question", question)
                     page.keyboard.press("Enter")
                     page.locator(".turn").nth(n).locator(".answer").wait_for()
+                page.locator(".turn").nth(1).locator(".answer-text a.cite").click()
+                page.locator("#evidence .evidence-para.cited").wait_for()
                 page.screenshot(path=out, full_page=False)
                 browser.close()
         finally:

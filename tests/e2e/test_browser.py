@@ -4,6 +4,8 @@ import json
 
 import pytest
 
+from tests.conftest import REPO
+
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
 
@@ -368,3 +370,36 @@ def test_without_a_token_the_page_offers_no_writes(server, page):
     page.goto(s.url)
     page.locator("#sources .source-item").first.wait_for()
     assert page.locator("#source-writes").is_hidden() and page.locator("button.remove").count() == 0
+
+
+AXE = REPO / ".venv" / "axe-core" / "axe.min.js"
+
+
+def _axe_violations(pg):
+    pg.add_script_tag(path=str(AXE))
+    result = pg.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]]
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 800}, {"width": 390, "height": 844}])
+def test_axe_finds_no_accessibility_violations(server, browser, viewport):
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: `make test` fetches axe-core {AXE.parent.name} from the npm registry")
+    s = server()
+    context = browser.new_context(viewport=viewport, bypass_csp=True)  # to inject axe; the page's own CSP is tested above
+    pg = context.new_page()
+    pg.goto(s.url)
+    pg.locator("#sources .source-item").first.wait_for(state="attached")
+    assert _axe_violations(pg) == []
+    for question in ("how many survivors", "How many people died?"):
+        before = pg.locator(".turn").count()
+        pg.fill("#question", question)
+        pg.keyboard.press("Enter")
+        pg.locator(".turn").nth(before).locator(".answer").wait_for()
+    pg.locator(".turn").last.locator(".answer-text a.cite").click()
+    pg.locator("#evidence .evidence-para.cited").wait_for()
+    assert _axe_violations(pg) == []
+    for path in ("/documents", "/documents/uk-france-keep-all-options-on-the-table?s=0-20#p5", "/documents/missing"):
+        pg.goto(s.url + path, wait_until="load")
+        assert _axe_violations(pg) == [], path
+    context.close()

@@ -142,6 +142,7 @@ export function renderList() {
 
 export function initConversations(handler) {
   onOpen = handler;
+  if (window.matchMedia("(max-width: 1099px)").matches) document.getElementById("conversations").open = false;
   search.addEventListener("input", renderList);
   document.getElementById("undo-button").addEventListener("click", restore);
   let pending = null;
