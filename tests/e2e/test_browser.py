@@ -51,6 +51,14 @@ def test_ask_shows_the_marked_answer_and_a_citation_that_opens_the_paragraph(ser
     assert cited.locator("mark.answer-span").inner_text() == "two"
     assert "Authorities found 31 bodies and" in cited.locator("mark.answer-sentence").first.inner_text()
     assert cited.evaluate("e => { const r = e.getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; }")
+    page.go_back()
+    cards = page.locator(".turn").first.locator(".source-card")  # one card per passage, the answer's first
+    assert cards.count() == page.locator(".turn").first.locator(".passage").count() >= 2
+    assert "Authorities found 31 bodies and two survivors" in cards.first.inner_text()
+    assert "paragraph 8" in cards.first.inner_text() and "Johnson urges France" in cards.first.inner_text()
+    cards.nth(1).click()
+    page.locator("#evidence .evidence-para.cited").wait_for()
+    assert "¶" in page.locator("#evidence .evidence-para.cited .meta").inner_text()
     _local_only(page)
 
 

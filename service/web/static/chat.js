@@ -58,6 +58,31 @@ function withEvidence(link, response, index) {
   return link;
 }
 
+// Cards under an answer, one per passage: title, paragraph (page), and the sentence used (the answer
+// sentence for the answer's passage, else the sentence with the most matched words); a card opens
+// the evidence panel.
+function sourceCards(response) {
+  return el("ul", { class: "source-cards", "aria-label": "Sources of this answer" }, response.passages.map((p, i) => {
+    const answer = response.answer && response.answer.passage === i ? response.answer : null;
+    const card = el("a", { class: "source-card", href: citationUrl(p, answer) },
+      el("span", { class: "card-title" }, `[${i + 1}] ${p.title}`),
+      el("span", { class: "meta" }, where(p)),
+      el("span", { class: "card-sentence" }, answer ? answer.text : bestSentence(p)));
+    return el("li", {}, withEvidence(card, response, i));
+  }));
+}
+
+function bestSentence(p) {
+  const sentences = p.text.match(/[^.!?]+(?:[.!?]+["”’)]*|$)\s*/g) || [p.text];
+  let pos = 0;
+  const scored = sentences.map((s) => {
+    const start = pos;
+    pos += s.length;
+    return [p.highlights.filter(([a]) => a >= start && a < pos).length, s.trim()];
+  });
+  return scored.reduce((best, x) => (x[0] > best[0] ? x : best), scored[0])[1];
+}
+
 // The sentence of a passage that states `value` (for the disagreement box).
 function sentenceWith(text, value) {
   const sentences = text.match(/[^.!?]+(?:[.!?]+["”’)]*|$)\s*/g) || [text];
@@ -126,6 +151,7 @@ function renderAnswer(response) {
       response.passages.length ? " These are the nearest passages." : " Nothing in them matches your question."));
   }
   if (response.passages.length) {
+    body.append(sourceCards(response));
     const list = el("ol", { class: "passages" }, response.passages.map((p, i) =>
       el("li", { class: "passage" },
         el("div", { class: "source" }, cite(response, i), " ",

@@ -54,7 +54,8 @@ export async function showEvidence(passage, answer, url) {
     const kept = nest(ranges);
     body.replaceChildren(...around.map((p) => paragraphView(doc, p, p.number === passage.paragraph ? kept : [], p.number === passage.paragraph)),
       el("p", {}, el("a", { href: url }, "Open in the document")));
-    body.querySelector(".cited").scrollIntoView({ block: "nearest" });
+    const cited = body.querySelector(".cited");  // into view inside the panel, without moving the chat
+    panel.scrollTop = Math.max(0, cited.offsetTop - panel.offsetTop - 48);
   } catch {
     body.replaceChildren(el("p", { class: "error" }, "This document could not be loaded; it may have been removed."));
   }
