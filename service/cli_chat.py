@@ -33,6 +33,8 @@ def chat_command(top_k, as_json, corpus, index_dir, engine) -> None:
     index, _ = open_settings_index(s)
     interactive = not as_json and sys.stdin.isatty()
     if interactive:
+        import readline  # noqa: F401  (arrow keys and history for input())
+
         click.echo(f"Ask about the {index.num_documents} documents in {s.corpus}. {COMMANDS}.")
     history: list[dict] = []
     for line in _questions(interactive):

@@ -14,6 +14,14 @@ from .cli_options import progress_reporter, settings_from
 from .settings import default_instance_path
 
 
+JSON_LINE = click.option("--json", "as_json", is_flag=True, help="print one JSON line (last line of stdout)")
+
+
+def subset_option(what: str):
+    return click.option("--subset", type=click.Choice(["all", "even", "odd"]), default="all", show_default=True,
+                        help=f"{what} of all articles, or only even/odd-numbered ones (tune on even)")
+
+
 @click.group("eval")
 def eval_group() -> None:
     """Measure answer and retrieval quality on public benchmarks."""
@@ -29,9 +37,8 @@ def _report(figures: dict, as_json: bool) -> None:
 
 @eval_group.command("squad")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="print one JSON line (last line of stdout)")
-@click.option("--subset", type=click.Choice(["all", "even", "odd"]), default="all", show_default=True,
-              help="questions of all articles, or only even/odd-numbered ones (tune on even)")
+@JSON_LINE
+@subset_option("questions")
 @click.option("--limit", type=click.IntRange(1), default=None, help="ask only the first N questions")
 @click.option("--k1", type=float, default=1.2, show_default=True)
 @click.option("--b", type=float, default=0.75, show_default=True)
@@ -44,7 +51,7 @@ def eval_squad_command(file, as_json, subset, limit, k1, b) -> None:
 
 @eval_group.command("beir")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="print one JSON line (last line of stdout)")
+@JSON_LINE
 @click.option("--split", default="test", show_default=True, help="qrels/<split>.tsv")
 @click.option("--k1", type=float, default=1.2, show_default=True)
 @click.option("--b", type=float, default=0.75, show_default=True)
@@ -57,9 +64,8 @@ def eval_beir_command(directory, as_json, split, k1, b) -> None:
 
 @eval_group.command("conversation")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="print one JSON line (last line of stdout)")
-@click.option("--subset", type=click.Choice(["all", "even", "odd"]), default="all", show_default=True,
-              help="for a SQuAD file: conversations of all articles, or only even/odd-numbered ones (tune on even)")
+@JSON_LINE
+@subset_option("for a SQuAD file: conversations")
 @click.option("--limit", type=click.IntRange(1), default=None, help="only the first N conversations")
 @click.option("--corpus", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="documents folder for a conversation file without documents [default: the serving corpus]")
@@ -79,7 +85,7 @@ def eval_conversation_command(file, as_json, subset, limit, corpus) -> None:
 @click.option("--seed", type=int, default=7, show_default=True, help="generated corpus and queries")
 @click.option("--http/--no-http", "with_http", default=False, show_default=True,
               help="also measure a real `docqa serve` (/api/search p50, req/s with 8 clients, server RSS)")
-@click.option("--json", "as_json", is_flag=True, help="print one JSON line (last line of stdout)")
+@JSON_LINE
 @click.option("--corpus", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="folder whose word frequencies shape the generated text [default docs_corpus]")
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,

@@ -1,5 +1,5 @@
 """Start a real server on the seed corpus, ask two questions in Chromium, open the evidence of the
-second answer, save a screenshot of the workspace.
+second answer, save screenshots of the workspace: desktop (OUT) and phone (OUT with -phone).
 
 Usage: python tests/screenshot.py docs/screenshot.png   (what `make screenshot` runs)
 """
@@ -26,19 +26,22 @@ def main(out: str) -> None:
         try:
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-                page = browser.new_page(viewport={"width": 1400, "height": 900})
-                page.goto(server.url)
-                for n, question in enumerate(["how many survivors", "How many people died?"]):
-                    page.fill("#question", question)
-                    page.keyboard.press("Enter")
-                    page.locator(".turn").nth(n).locator(".answer").wait_for()
-                page.locator(".turn").nth(1).locator(".answer-text a.cite").click()
-                page.locator("#evidence .evidence-para.cited").wait_for()
-                page.screenshot(path=out, full_page=False)
+                phone = str(Path(out).with_name(Path(out).stem + "-phone" + Path(out).suffix))
+                for viewport, path in (({"width": 1400, "height": 900}, out), ({"width": 390, "height": 844}, phone)):
+                    page = browser.new_page(viewport=viewport)
+                    page.goto(server.url)
+                    for n, question in enumerate(["how many survivors", "How many people died?"]):
+                        page.fill("#question", question)
+                        page.keyboard.press("Enter")
+                        page.locator(".turn").nth(n).locator(".answer").wait_for()
+                    page.locator(".turn").nth(1).locator(".answer-text a.cite").click()
+                    page.locator("#evidence .evidence-para.cited").wait_for()
+                    page.screenshot(path=path, full_page=False)
+                    page.close()
                 browser.close()
         finally:
             server.stop()
-    print(f"wrote {out}")
+    print(f"wrote {out} and its -phone twin")
 
 
 if __name__ == "__main__":

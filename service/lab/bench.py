@@ -223,9 +223,36 @@ def _write_visibility(port: int) -> dict:
     return {"http_write_visible_ms": round(added, 1), "http_delete_gone_ms": round((time.perf_counter() - started) * 1000, 1)}
 
 
+def _ask_latency(port: int, qs: list[str], n: int = 100) -> dict:
+    """/api/ask p50 for n questions asked alone, and for each of them asked as a follow-up with the
+    turn before it as history (question, answer and the citations shown, as the page sends them)."""
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+
+    def ask(body: dict) -> tuple[float, dict]:
+        t = time.perf_counter()
+        conn.request("POST", "/api/ask", body=json.dumps(body), headers={"Content-Type": "application/json"})
+        payload = json.loads(conn.getresponse().read())
+        return (time.perf_counter() - t) * 1000, payload
+
+    alone, followed = [], []
+    for previous, question in zip(qs[:n], qs[1:n + 1]):
+        _, before = ask({"question": previous})
+        cited = [{"document": p["document"], "paragraph": p["paragraph"]} for p in before.get("passages", [])]
+        answer = before.get("answer") or {}
+        turn = {"question": previous, "answer": answer.get("text"), "citations": cited}
+        alone.append(ask({"question": question})[0])
+        followed.append(ask({"question": question, "history": [turn]})[0])
+    conn.close()
+    return {"http_ask_p50_ms": round(statistics.median(alone), 2),
+            "http_ask_with_history_p50_ms": round(statistics.median(followed), 2)}
+
+
 def run_http(docqa: str, corpus: Path, index_dir: Path, qs: list[str], clients: int = 8,
              requests_per_client: int = 200, env: dict | None = None) -> dict:
-    """A real `docqa serve` on 127.0.0.1: /api/search p50 with one client, then req/s with `clients`."""
+    """A real `docqa serve` on 127.0.0.1: /api/search p50 with one client, then req/s with `clients`,
+    /api/ask p50 alone and as a follow-up, write visibility, the server's peak RSS."""
     import http.client
     import subprocess
     from urllib.parse import quote
@@ -268,7 +295,8 @@ def run_http(docqa: str, corpus: Path, index_dir: Path, qs: list[str], clients: 
         elapsed = time.perf_counter() - began
         return {"http_start_seconds": round(start_s, 2), "http_search_p50_ms": round(statistics.median(single), 2),
                 f"http_rps_{clients}_clients": round(len(many) / elapsed, 1), "http_errors": len(errors),
-                **_write_visibility(port), "server_rss_mb": _rss_mb(f"/proc/{proc.pid}/status", "VmHWM")}
+                **_ask_latency(port, qs), **_write_visibility(port),
+                "server_rss_mb": _rss_mb(f"/proc/{proc.pid}/status", "VmHWM")}
     finally:
         proc.terminate()
         proc.wait(30)

@@ -18,8 +18,17 @@ from .questions import Question, parse_question
 @dataclass(frozen=True)
 class Passage:
     hit: Hit
-    highlights: tuple[tuple[int, int], ...]   # offsets of the words that matched the question
-    terms: tuple[tuple[str, int, int], ...]   # every analysed term of the paragraph, with offsets
+    searched: frozenset[str]  # the terms searched for
+
+    @cached_property
+    def terms(self) -> tuple[tuple[str, int, int], ...]:
+        """Every analysed term of the paragraph, with offsets (analysed once, when first needed)."""
+        return tuple(analyze_spans(self.hit.paragraph.text))
+
+    @cached_property
+    def highlights(self) -> tuple[tuple[int, int], ...]:
+        """Offsets of the words that matched the question."""
+        return _highlights(self.terms, self.searched)
 
     @cached_property
     def sentences(self) -> list[tuple[int, int]]:
@@ -55,11 +64,8 @@ def find_passages(index: SearchIndex, question: str, top_k: int = 5, history=(),
     if focused:
         include = (context.ellipsis is not None or not q.search) and (documents is None or context.focus[0][0] in documents)
         hits = prefer_focus(hits, context, index, include=include)[:top_k]
-    passages = []
-    for h in hits:  # each paragraph is analysed once; highlights, sentences and values all use it
-        terms = tuple(analyze_spans(h.paragraph.text))
-        passages.append(Passage(h, _highlights(terms, q.search), terms))
-    return q, hits, tuple(passages)
+    searched = frozenset(q.search)
+    return q, hits, tuple(Passage(h, searched) for h in hits)
 
 
 def prefer_focus(hits: list[Hit], context: Context, index, include: bool) -> list[Hit]:

@@ -87,7 +87,7 @@ def test_a_pronoun_in_the_answer_shows_who_linked_to_where_the_name_stands(serve
     page.goto(s.url)
     turn = _ask(page, "Who said the traffickers were getting away with murder?")
     text = turn.locator(".answer-text").inner_text()
-    assert text.startswith("He [Boris Johnson] said"), text
+    assert text.removeprefix("Answer: ").startswith("He [Boris Johnson] said"), text
     assert turn.locator("mark.answer-span").inner_text() == "He"
     link = turn.locator("a.resolved")
     assert link.get_attribute("href").endswith("#p1")
@@ -389,12 +389,14 @@ def _axe_violations(pg):
     return [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]]
 
 
-@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 800}, {"width": 390, "height": 844}])
-def test_axe_finds_no_accessibility_violations(server, browser, viewport):
+@pytest.mark.parametrize("viewport, scheme", [({"width": 1280, "height": 800}, "light"),
+                                              ({"width": 390, "height": 844}, "dark")], ids=["desktop-light", "phone-dark"])
+def test_axe_finds_no_accessibility_violations(server, browser, viewport, scheme):
     if not AXE.exists():
         pytest.fail(f"{AXE} is missing: `make test` fetches axe-core {AXE.parent.name} from the npm registry")
     s = server()
-    context = browser.new_context(viewport=viewport, bypass_csp=True)  # to inject axe; the page's own CSP is tested above
+    # bypass_csp only to inject axe; the page's own CSP is tested above
+    context = browser.new_context(viewport=viewport, bypass_csp=True, color_scheme=scheme)
     pg = context.new_page()
     pg.goto(s.url)
     pg.locator("#sources .source-item").first.wait_for(state="attached")

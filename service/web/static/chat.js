@@ -135,7 +135,8 @@ function renderAnswer(response) {
   if (a) {
     const span = a.highlight ? [[a.highlight.start, a.highlight.end]] : [];
     const source = response.passages[a.passage];
-    body.append(el("p", { class: "answer-text" }, withResolved(a, span), " ", cite(response, a.passage)),
+    body.append(el("p", { class: "answer-text" }, el("span", { class: "visually-hidden" }, "Answer: "),
+                   withResolved(a, span), " ", cite(response, a.passage)),
                 el("p", { class: "answer-source" }, "From ", withEvidence(el("a", { href: citationUrl(source, a) }, source.title), response, a.passage),
                    `, ${where(source)}`));
     if (response.disagreement.length) {
