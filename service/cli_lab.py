@@ -92,7 +92,8 @@ def eval_conversation_command(file, as_json, subset, limit, corpus) -> None:
               help="where generated corpora and bench indexes are kept [default the instance folder]")
 def bench_command(paragraphs, queries, seed, with_http, as_json, corpus, cache_dir) -> None:
     """Speed and memory on a generated corpus: index build, load, engine vs bm25s vs rank-bm25."""
-    from .lab.bench import cached_corpus, generate_queries, run_bench, run_http, seed_texts_from
+    from .lab.bench import cached_corpus, generate_queries, run_bench, seed_texts_from
+    from .lab.bench_http import run_http
 
     s = settings_from(corpus=corpus)
     instance = cache_dir or default_instance_path()
