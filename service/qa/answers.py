@@ -87,8 +87,9 @@ def with_antecedents(answer: Answer, passage: Passage, index, q) -> Answer:
     if not found:
         return answer
     paragraphs = index.document_paragraphs(paragraph.document_id)
+    # the paragraph holding the name, or (a name in a heading) the one the heading labels
     resolved = tuple({**r, "document": paragraph.document_id,
-                      "paragraph": next(p.number for p in paragraphs if p.start <= r["doc_start"] < p.end)}
+                      "paragraph": next((p.number for p in paragraphs if r["doc_start"] < p.end), paragraph.number)}
                      for r in found)
     highlight = answer.highlight
     if q.kind == "who" and (highlight is None or _asks_deed_of(q.text, answer.text[found[0]["end"]:])):

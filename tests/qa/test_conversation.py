@@ -117,3 +117,15 @@ def test_malformed_history_citations_are_a_clear_422(client, citations):
 def test_a_citation_of_a_document_since_deleted_is_ignored(client):
     history = [{"question": "q", "answer": "gone", "citations": [{"document": "no-such-doc", "paragraph": 3}]}]
     assert client.post("/api/ask", json={"question": "What else?", "history": history}).status_code == 200
+
+
+def test_a_name_standing_in_a_heading_is_cited_by_the_paragraph_it_labels(tmp_path):
+    from service.web import create_app
+
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "harbour.md").write_text("Mayor Jane Smith\n\nShe said the harbour would reopen in May.\n")
+    client = create_app({"corpus": tmp_path / "c", "index_dir": tmp_path / "i"}).test_client()
+    [who] = _ask(client, "Who said the harbour would reopen?")["answer"]["resolved"]
+    doc = client.get("/api/documents/harbour").get_json()
+    assert who["refers_to"] == "Jane Smith" and doc["text"][who["doc_start"]:who["doc_end"]] == "Jane Smith"
+    assert who["paragraph"] == 1 and doc["paragraphs"][0]["heading"] == "Mayor Jane Smith"

@@ -72,8 +72,13 @@ function sourceCards(response) {
   }));
 }
 
+// A passage's sentences, roughly (for showing one; the server's answer sentence is exact).
+function sentencesOf(text) {
+  return text.match(/[^.!?]+(?:[.!?]+["”’)]*|$)\s*/g) || [text];
+}
+
 function bestSentence(p) {
-  const sentences = p.text.match(/[^.!?]+(?:[.!?]+["”’)]*|$)\s*/g) || [p.text];
+  const sentences = sentencesOf(p.text);
   let pos = 0;
   const scored = sentences.map((s) => {
     const start = pos;
@@ -85,7 +90,7 @@ function bestSentence(p) {
 
 // The sentence of a passage that states `value` (for the disagreement box).
 function sentenceWith(text, value) {
-  const sentences = text.match(/[^.!?]+(?:[.!?]+["”’)]*|$)\s*/g) || [text];
+  const sentences = sentencesOf(text);
   return (sentences.find((s) => s.includes(value)) || text).trim();
 }
 
