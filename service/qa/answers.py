@@ -13,7 +13,7 @@ from index import SearchIndex
 from index.analysis import analyze
 
 from .answer_sentence import Answer, best_sentence
-from .conversation import Context, answer_antecedents, context_for, focus_weights
+from .conversation import Context, answer_antecedents, context_for, focus_weights, speaking_pronoun
 from .disagreement import Disagreement, find_disagreement
 from .passages import Passage, find_passages, term_weights
 from .questions import OPEN_VERBS, describe_query
@@ -81,6 +81,8 @@ def with_antecedents(answer: Answer, passage: Passage, index, q) -> Answer:
     """The answer with who its leading pronoun is ("He said ..." -> Boris Johnson), found in its document.
     When a who-question asks for the pronoun's deed ("Who said ...?" and "He said ..."), the pronoun is
     the answer span."""
+    if speaking_pronoun(answer.text) is None:  # most answers: the document's text is not read
+        return answer
     paragraph = passage.hit.paragraph
     text = index.document(paragraph.document_id).text
     found = answer_antecedents(answer.text, text, paragraph.start + answer.start)

@@ -163,12 +163,16 @@ def _antecedents_of(turn: Turn, index) -> list[Mention]:
             for r in answer_antecedents(turn.answer.strip(), text, paragraph.start + offset)]
 
 
+def speaking_pronoun(sentence: str):
+    """The match of a pronoun leading a sentence ('He said ...') or saying it ('..., she said'), or None."""
+    return re.match(r"\s*(He|She|His|Her)\b", sentence) or re.search(
+        r"[,”\"]\s*(he|she)\s+(?:said|says|added|told|warned|argued|explained|insisted|claimed)\b", sentence)
+
+
 def answer_antecedents(sentence: str, document_text: str, sentence_start: int) -> list[dict]:
     """Who a pronoun at the head of an answer sentence ('He said ...', '..., she said') is: the name in
     the document before it, with offsets of both (the pronoun's in the sentence, the name's in the document)."""
-    m = re.match(r"\s*(He|She|His|Her)\b", sentence) or re.search(r"[,”\"]\s*(he|she)\s+(?:said|says|added|told|"
-                                                                  r"warned|argued|explained|insisted|claimed)\b",
-                                                                  sentence)
+    m = speaking_pronoun(sentence)
     if m is None:
         return []
     before_sentence = document_text[:sentence_start]
