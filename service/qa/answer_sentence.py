@@ -62,8 +62,8 @@ class Answer:
     passage: int
     confidence: float
     start: int  # offset of the sentence inside its passage
-    kind: str = "other"       # the question's type
-    resolved: tuple[dict, ...] = ()  # who a leading pronoun is: text, refers_to, start, end, document, doc_start, doc_end
+    resolved: tuple[dict, ...] = ()  # who a leading pronoun is: text, refers_to, start, end, document, paragraph,
+    #                                  doc_start, doc_end
 
 
 
@@ -78,17 +78,17 @@ def best_sentence(q: Question, passages: tuple[Passage, ...], weights: dict[str,
     best = None
     for features, answer in sentence_candidates(q, passages, weights):
         score = sum(w * features[name] for name, w in weighted)
-        if given and answer.text.strip() in given and not _new_span(answer, known):
+        if given and answer.text.strip() in given and not _new_span(answer, q.kind, known):
             score -= repeat_penalty
         if best is None or score > best[0]:
             best = (score, answer)
     return best[1] if best else None
 
 
-def _new_span(answer: Answer, known: tuple[str, ...]) -> bool:
+def _new_span(answer: Answer, kind: str, known: tuple[str, ...]) -> bool:
     """Whether a sentence already given may answer again: a typed question (who/when/where/how many)
     may have its answer elsewhere in it, unless the span found is the name the question is about."""
-    if answer.kind == "other":
+    if kind == "other":
         return False
     if answer.highlight is None:
         return True
@@ -146,7 +146,7 @@ def sentence_candidates(q: Question, passages: tuple[Passage, ...], weights: dic
                         "local_bm25": sum(local[t] * n * (SENTENCE_BM25.k1 + 1) / (n + norm)
                                       for t, n in tf.items()) / local_total}
             confidence = _confidence(_own_cover(own, matched) / total, passage_cover, hit.score, searched_total)
-            yield features, Answer(sentence, span, pi, confidence, start, q.kind)
+            yield features, Answer(sentence, span, pi, confidence, start)
 
 
 def _own_cover(own: dict[str, float], matched: set[str]) -> float:
