@@ -68,12 +68,14 @@ class Context:
 
 
 def turns_from(history, index) -> tuple[Turn, ...]:
-    """History items as Turns, each with its answer's paragraph (sent by the client, else found again)."""
+    """History items as Turns, each with its answer's paragraph (sent by the client, else found again by
+    a search, for the recent turns that make the focus only: one search per turn is not free)."""
     turns = []
-    for item in history:
+    recent = len(history) - FOCUS_TURNS
+    for n, item in enumerate(history):
         citations = tuple((c["document"], c["paragraph"]) for c in item.get("citations") or ())
         answer = item.get("answer")
-        if not citations and answer:
+        if not citations and answer and n >= recent:
             citations = _locate(answer, index)
         turns.append(Turn(item.get("question", ""), answer, citations))
     return tuple(turns)
