@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from . import spans as typed
@@ -9,6 +10,9 @@ from .answer_span import distance, is_year
 from .passages import Passage
 from .questions import Question, family_of
 
+# a number that counts a part, not the whole: "one of the dead", "the dead included five women"
+PARTITIVE = re.compile(r"\s+of\s+(?:the|those|these|them|its|their)\b", re.IGNORECASE)
+LISTING = re.compile(r"\b(?:includ(?:ed|es|ing)|among(?:\s+them)?)\s+$", re.IGNORECASE)
 GENERIC_COUNTS = {"peopl", "person", "time", "number", "total", "amount", "year", "day"}
 
 
@@ -62,7 +66,8 @@ def _stated_value(passage: Passage, concepts: list[tuple[str, ...]], concept_wei
             s, e = s + start, e + start
             value = typed.parse_number(text[s:e])
             gap = distance((s, e), anchors, "quantity")
-            if value is None or is_year(text[s:e]) or gap > 40:
+            if (value is None or is_year(text[s:e]) or gap > 40 or PARTITIVE.match(text, e)
+                    or LISTING.search(text, max(0, s - 20), s)):
                 continue
             key = (strength - gap / 100, -s)
             if best is None or key > best[0]:

@@ -170,12 +170,20 @@ def antecedent(pronoun: str, before: str, context: str) -> Mention | None:
     judged over `context`, agrees with `pronoun`; else the nearest such name of unknown gender."""
     wanted = PRONOUNS[pronoun.lower()]
     unknown = None
-    for mention in reversed(people(names_in(before), context)):
+    mentions = people(names_in(before), context)
+    for mention in reversed(mentions):
         if mention.quoted or mention.prepositional:
             continue
         g = gender(mention.name, context)
         if g == wanted:
-            return mention
+            return _fullest(mention, mentions)
         if g is None and unknown is None:
             unknown = mention
-    return unknown
+    return unknown and _fullest(unknown, mentions)
+
+
+def _fullest(mention: Mention, mentions: list[Mention]) -> Mention:
+    """A surname alone ("Mr Johnson") taken at the nearest earlier place that names the person in full
+    ("Boris Johnson"), so the name shown is quoted where it is cited."""
+    longer = [m for m in mentions if m.start < mention.start and m.name.endswith(" " + mention.name)]
+    return max(reversed(longer), key=lambda m: len(m.name)) if " " not in mention.name and longer else mention
