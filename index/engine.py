@@ -37,6 +37,7 @@ class Hit:
     paragraph: Paragraph
     score: float
     matched_terms: tuple[str, ...]
+    semantic: float = 0.0  # the part of `score` the semantic signal added (0 when it was not used)
 
 
 class Engine(Protocol):

@@ -184,10 +184,11 @@ class LayeredIndex:
     # -- search ---------------------------------------------------------------------------------
 
     def search_terms(self, weighted: Mapping[str, float], k: int = 5, phrase: Sequence[str] = (),
-                     only: frozenset[str] | None = None) -> list[Hit]:
-        """As SearchIndex.search_terms, over main + overlay - hidden; `only` limits it to those documents."""
+                     only: frozenset[str] | None = None, vector=None) -> list[Hit]:
+        """As SearchIndex.search_terms, over main + overlay - hidden; `only` limits it to those documents.
+        With an overlay the re-rank is lexical (written documents have no vectors until the next build)."""
         if not self.layered:
-            return self.main.search_terms(weighted, k, phrase, only=only)
+            return self.main.search_terms(weighted, k, phrase, only=only, vector=vector)
         k = max(0, min(int(k), self.num_paragraphs))
         owner = self.vocabulary
         known = [(owner.vocab[t], w) for t, w in weighted.items() if t in owner.vocab and w > 0]
@@ -257,7 +258,7 @@ class LayeredIndex:
         if window:
             features, _ = rerank.candidate_features(positions[:window], scores[:window], tokens, offsets, ids, idf,
                                                     owner.prefixes, documents, titles)
-            reranked = rerank.rerank_scores(features, scores[:window])
+            reranked, _ = rerank.rerank_scores(features, scores[:window])
             best = np.lexsort((np.arange(window), -reranked))
             order = np.concatenate([best, order[window:]])
             scores = np.concatenate([reranked[best], scores[window:]])

@@ -33,6 +33,13 @@ FEATURES = (
 )
 COLUMN = {name: i for i, name in enumerate(FEATURES)}
 MODEL_FILE = "rerank-v1.json"
+# with paragraph vectors (index/semantic.py), two more features over a wider pool of candidates
+SEMANTIC_FEATURES = FEATURES + (
+    "cosine",            # the question's cosine with the paragraph (title, heading, text), at least 0
+    "cosine_near_best",  # 1 - (the best candidate's cosine - this one's), at least 0
+)
+SEMANTIC_CANDIDATES = 30
+SEMANTIC_MODEL_FILE = "semantic-v1.json"
 
 
 @cache
@@ -41,6 +48,17 @@ def model() -> LinearModel:
     so a re-ranked score is never below its first-stage score and hits beyond the re-ranked candidates can
     follow them in first-stage order (SearchIndex.search_terms)."""
     return load_model(model_path("index", MODEL_FILE), FEATURES, non_negative=True)
+
+
+@cache
+def semantic_model() -> LinearModel:
+    """The weights with the semantic features (index/models/semantic-v1.json, `docqa eval fit-ranking --semantic`)."""
+    return load_model(model_path("index", SEMANTIC_MODEL_FILE), SEMANTIC_FEATURES, non_negative=True)
+
+
+def with_cosines(features: np.ndarray, cosines: np.ndarray) -> np.ndarray:
+    """The lexical features with the semantic ones appended (SEMANTIC_FEATURES order)."""
+    return np.column_stack([features, np.maximum(cosines, 0.0), np.maximum(1.0 - (cosines.max() - cosines), 0.0)])
 
 
 def prefix_groups(vocabulary: list[str], length: int = NEAR_MISS_PREFIX) -> np.ndarray:
@@ -134,8 +152,10 @@ def candidate_features(candidates: np.ndarray, first_stage: np.ndarray, tokens: 
     return features, matched
 
 
-def rerank_scores(features: np.ndarray, first_stage: np.ndarray, weights: LinearModel | None = None) -> np.ndarray:
-    """The final score in BM25 units: first-stage score plus the other features' bonus, rescaled."""
-    w = (weights or model()).weights
-    top = first_stage[0] or 1.0
-    return features @ w * (top / w[COLUMN["first_stage"]])
+def rerank_scores(features: np.ndarray, first_stage: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The final score in BM25 units (first-stage score plus the other features' bonus, rescaled), and
+    the part of it the semantic features gave (zeros without them); the model follows the columns."""
+    w = (semantic_model() if features.shape[1] == len(SEMANTIC_FEATURES) else model()).weights
+    scale = (first_stage[0] or 1.0) / w[COLUMN["first_stage"]]
+    semantic = features[:, len(FEATURES):] @ w[len(FEATURES):] * scale
+    return features @ w * scale, semantic

@@ -59,6 +59,7 @@ class SearchIndex:
         self.engine, self.phrases, self.titles = engines["body"], engines["phrases"], engines["titles"]
         self.phrase_table = phrase_table
         self.ranking = Ranking()
+        self.vectors = None  # index.vectors.Vectors once attached: the semantic signal is then used
         self.vocab_list = vocab_list
         self.vocab = {term: i for i, term in enumerate(vocab_list)}
         self.rows, self.headings, self.text = rows, headings, text
@@ -134,53 +135,75 @@ class SearchIndex:
         """Lucene idf per term (0 for terms not in the index)."""
         return self.term_idf[np.array([self.vocab.get(t, -1) for t in terms], dtype=np.int64)]
 
-    def search(self, question: str, k: int = 5) -> list[Hit]:
-        """The k best paragraphs for `question`; EmptyQueryError when no term survives analysis."""
+    def search(self, question: str, k: int = 5, vector: np.ndarray | None = None) -> list[Hit]:
+        """The k best paragraphs for `question` (with its embedding `vector`, the semantic re-rank);
+        EmptyQueryError when no term survives analysis."""
         terms = analysis.analyze(question)
         if not terms:
             raise EmptyQueryError("the question has no searchable words (only stopwords or punctuation)")
-        return self.search_terms(dict.fromkeys(terms, 1.0), k, phrase=terms)
+        return self.search_terms(dict.fromkeys(terms, 1.0), k, phrase=terms, vector=vector)
 
     def search_terms(self, weighted: Mapping[str, float], k: int = 5, phrase: Sequence[str] = (),
-                     exclude: frozenset[str] = frozenset(), only: frozenset[str] | None = None) -> list[Hit]:
+                     exclude: frozenset[str] = frozenset(), only: frozenset[str] | None = None,
+                     vector: np.ndarray | None = None) -> list[Hit]:
         """The k best paragraphs for analysed terms with weights (repeated terms count once).
 
         `phrase` is the question's own terms in order; paragraphs with the same adjacent pairs gain.
         Paragraphs of `exclude`d documents (replaced or deleted since this index was built) never rank,
-        nor, when `only` is given, those of documents not in it."""
+        nor, when `only` is given, those of documents not in it. With the question's `vector` and
+        paragraph vectors, the re-rank reads a wider pool and adds the semantic features."""
         k = max(0, min(int(k), self.num_paragraphs))
         query = self._first_stage(weighted, phrase, exclude, only) if k else None
         if query is None:
             return []
         ids, weights, scores = query
         terms = [self.vocab_list[i] for i in ids.tolist()]
-        order, scores = top_k(scores, max(k, rerank.CANDIDATES) if self.ranking.rerank else k)
-        window = min(len(order), rerank.CANDIDATES) if self.ranking.rerank and len(order) > 1 else 0
+        semantic = vector is not None and self.vectors is not None and self.ranking.rerank
+        pool = rerank.SEMANTIC_CANDIDATES if semantic else rerank.CANDIDATES
+        order, scores = top_k(scores, max(k, pool) if self.ranking.rerank else k)
+        window = min(len(order), pool) if self.ranking.rerank and len(order) > 1 else 0
+        cosines = self.vectors.cosines(order[:window], vector) if semantic and window else None
+        if cosines is None:  # without vectors for every candidate (not embedded yet), the lexical re-rank
+            window = min(window, rerank.CANDIDATES)
+        added = np.zeros(0)
         if window:  # re-rank the leading candidates; any further ones follow in first-stage order, so the
             # best k never depend on how many are asked for (each re-ranked score >= its first-stage score)
             features, holds = self._features(order[:window], scores[:window], ids, weights)
-            reranked = rerank.rerank_scores(features, scores[:window])
+            if cosines is not None:
+                features = rerank.with_cosines(features, cosines)
+            reranked, added = rerank.rerank_scores(features, scores[:window])
             best = np.lexsort((order[:window], -reranked))
             order, scores = np.concatenate([order[:window][best], order[window:]]), np.concatenate(
                 [reranked[best], scores[window:]])
-            holds = holds[best][:k]
+            holds, added = holds[best][:k], added[best]
         else:
             holds = np.zeros((0, len(ids)), dtype=bool)
         order, scores = order[:k], scores[:k]
         if len(holds) < len(order):  # the question terms the hits beyond the re-ranked ones hold
             holds = np.vstack([holds, rerank.terms_held(self.tokens, self.token_offsets, order[len(holds):], ids)])
-        return [Hit(self.paragraph(i), round(float(score), 4), tuple(t for t, h in zip(terms, row) if h))
-                for i, score, row in zip(order.tolist(), scores.tolist(), holds.tolist())]
+        added = np.concatenate([added, np.zeros(max(0, len(order) - len(added)))]).round(4).tolist()
+        return [Hit(self.paragraph(i), round(float(score), 4), tuple(t for t, h in zip(terms, row) if h), part)
+                for i, score, row, part in zip(order.tolist(), scores.tolist(), holds.tolist(), added)]
 
-    def rerank_candidates(self, weighted: Mapping[str, float], phrase: Sequence[str] = ()):
+    def rerank_candidates(self, weighted: Mapping[str, float], phrase: Sequence[str] = (),
+                          vector: np.ndarray | None = None):
         """(paragraph numbers, their re-ranking features) for the first-stage candidates, best first;
-        what `docqa eval fit-ranking` learns the re-ranking weights from. None if no term is known."""
+        what `docqa eval fit-ranking` learns the re-ranking weights from (with `vector`, the semantic
+        pool and features). None if no term is known."""
         query = self._first_stage(weighted, phrase, frozenset(), None)
         if query is None:
             return None
         ids, weights, scores = query
-        order, scores = top_k(scores, min(rerank.CANDIDATES, self.num_paragraphs))
-        return order, self._features(order, scores, ids, weights)[0]
+        semantic = vector is not None and self.vectors is not None
+        pool = rerank.SEMANTIC_CANDIDATES if semantic else rerank.CANDIDATES
+        order, scores = top_k(scores, min(pool, self.num_paragraphs))
+        features = self._features(order, scores, ids, weights)[0]
+        if semantic:
+            cosines = self.vectors.cosines(order, vector)
+            if cosines is None:
+                raise ValueError("some paragraphs have no vector; run the embedding pass first")
+            features = rerank.with_cosines(features, cosines)
+        return order, features
 
     def _first_stage(self, weighted: Mapping[str, float], phrase: Sequence[str], exclude: frozenset[str],
                      only: frozenset[str] | None):
