@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from pathlib import Path
@@ -15,6 +16,10 @@ from .settings import default_instance_path
 
 
 JSON_LINE = click.option("--json", "as_json", is_flag=True, help="print one JSON line (last line of stdout)")
+
+
+SEMANTIC_OPTION = click.option("--semantic/--no-semantic", default=True, show_default=True,
+                               help="embed the paragraphs and re-rank with the semantic signal")
 
 
 def subset_option(what: str):
@@ -42,11 +47,13 @@ def _report(figures: dict, as_json: bool) -> None:
 @click.option("--limit", type=click.IntRange(1), default=None, help="ask only the first N questions")
 @click.option("--k1", type=float, default=1.2, show_default=True)
 @click.option("--b", type=float, default=0.75, show_default=True)
-def eval_squad_command(file, as_json, subset, limit, k1, b) -> None:
+@SEMANTIC_OPTION
+def eval_squad_command(file, as_json, subset, limit, k1, b, semantic) -> None:
     """SQuAD v1.1 FILE: top1/top5/top20/MRR of the gold paragraph, answer sentence, how-many span."""
     from .lab.evaluation import evaluate_squad
 
-    _report(evaluate_squad(file, Bm25Params(k1, b), subset, limit, progress=progress_reporter("asking")), as_json)
+    _report(evaluate_squad(file, Bm25Params(k1, b), subset, limit, progress=progress_reporter("asking"),
+                           semantic=semantic, embedding=progress_reporter("embedding")), as_json)
 
 
 @eval_group.command("beir")
@@ -55,11 +62,13 @@ def eval_squad_command(file, as_json, subset, limit, k1, b) -> None:
 @click.option("--split", default="test", show_default=True, help="qrels/<split>.tsv")
 @click.option("--k1", type=float, default=1.2, show_default=True)
 @click.option("--b", type=float, default=0.75, show_default=True)
-def eval_beir_command(directory, as_json, split, k1, b) -> None:
+@SEMANTIC_OPTION
+def eval_beir_command(directory, as_json, split, k1, b, semantic) -> None:
     """BEIR folder DIRECTORY (corpus.jsonl, queries.jsonl, qrels/): nDCG@10, recall@100, MRR@10."""
     from .lab.evaluation import evaluate_beir
 
-    _report(evaluate_beir(directory, split, Bm25Params(k1, b), progress=progress_reporter("querying")), as_json)
+    _report(evaluate_beir(directory, split, Bm25Params(k1, b), progress=progress_reporter("querying"),
+                          semantic=semantic, embedding=progress_reporter("embedding")), as_json)
 
 
 @eval_group.command("conversation")
@@ -69,14 +78,16 @@ def eval_beir_command(directory, as_json, split, k1, b) -> None:
 @click.option("--limit", type=click.IntRange(1), default=None, help="only the first N conversations")
 @click.option("--corpus", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="documents folder for a conversation file without documents [default: the serving corpus]")
-def eval_conversation_command(file, as_json, subset, limit, corpus) -> None:
+@SEMANTIC_OPTION
+def eval_conversation_command(file, as_json, subset, limit, corpus, semantic) -> None:
     """Conversations in FILE (docqa-conversations-v1, or SQuAD v1.1 made into conversations): answer
     sentence and passage 1 for first and later turns, with and without history. The hand-written set over
     the seed articles: service/lab/data/seed-conversations.json."""
     from .lab.conversations import evaluate_conversations
 
     corpus = corpus or settings_from().corpus
-    _report(evaluate_conversations(file, subset, limit, corpus, progress=progress_reporter("conversing")), as_json)
+    _report(evaluate_conversations(file, subset, limit, corpus, progress=progress_reporter("conversing"),
+                                   semantic=semantic, embedding=progress_reporter("embedding")), as_json)
 
 
 @click.command("bench")
@@ -90,7 +101,8 @@ def eval_conversation_command(file, as_json, subset, limit, corpus) -> None:
               help="folder whose word frequencies shape the generated text [default docs_corpus]")
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="where generated corpora and bench indexes are kept [default the instance folder]")
-def bench_command(paragraphs, queries, seed, with_http, as_json, corpus, cache_dir) -> None:
+@SEMANTIC_OPTION
+def bench_command(paragraphs, queries, seed, with_http, as_json, corpus, cache_dir, semantic) -> None:
     """Speed and memory on a generated corpus: index build, load, engine vs bm25s vs rank-bm25."""
     from .lab.bench import cached_corpus, generate_queries, run_bench, seed_texts_from
     from .lab.bench_http import run_http
@@ -99,19 +111,25 @@ def bench_command(paragraphs, queries, seed, with_http, as_json, corpus, cache_d
     instance = cache_dir or default_instance_path()
     texts = seed_texts_from(s.corpus)
     say = (lambda m: click.echo(m, err=True))
-    figures = run_bench(instance, paragraphs, queries, seed, texts, log=say)
+    figures = run_bench(instance, paragraphs, queries, seed, texts, with_semantic=semantic, log=say)
     if with_http:
-        say("HTTP: a real docqa serve on 127.0.0.1")
-        figures.update(run_http(str(Path(sys.executable).parent / "docqa"), cached_corpus(instance, paragraphs, seed, texts),
-                                instance / "bench" / f"index-{paragraphs}-{seed}", generate_queries(queries, seed, texts)))
+        serve = functools.partial(run_http, str(Path(sys.executable).parent / "docqa"),
+                                  cached_corpus(instance, paragraphs, seed, texts),
+                                  instance / "bench" / f"index-{paragraphs}-{seed}", generate_queries(queries, seed, texts))
+        say("HTTP: a real docqa serve on 127.0.0.1, lexical")
+        figures.update(serve(env={"DOCQA_SEMANTIC": "0"}))
+        if semantic:
+            say("HTTP: the same with the semantic signal")
+            figures.update({"semantic_" + k: v for k, v in serve(env={"DOCQA_SEMANTIC": "1"}).items()})
     _report(figures, as_json)
 
 
 @eval_group.command("fit-ranking")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="model file to write [default: the package's index/models/rerank-v1.json]")
-def eval_fit_ranking_command(file, out) -> None:
+              help="model file to write [default: the package's index/models/rerank-v1.json, or semantic-v1.json]")
+@click.option("--semantic", is_flag=True, help="embed the paragraphs and fit the semantic features too")
+def eval_fit_ranking_command(file, out, semantic) -> None:
     """Fit the re-ranking model on the even articles of SQuAD v1.1 FILE and write its model file.
 
     Run it before fit-answers: the answer model reads the passages' re-ranked scores."""
@@ -120,8 +138,8 @@ def eval_fit_ranking_command(file, out) -> None:
 
     from .lab.fitting import fit_ranking_model
 
-    out = out or model_path("index", rerank.MODEL_FILE)
-    _print_weights(out, fit_ranking_model(file, out, progress=progress_reporter("collecting")))
+    out = out or model_path("index", rerank.SEMANTIC_MODEL_FILE if semantic else rerank.MODEL_FILE)
+    _print_weights(out, fit_ranking_model(file, out, progress=progress_reporter("collecting"), semantic=semantic))
 
 
 @eval_group.command("fit-answers")

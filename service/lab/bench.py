@@ -7,6 +7,7 @@ frequencies look like English text. Queries are question-like, 2-8 content words
 
 from __future__ import annotations
 
+import os
 import random
 import re
 import resource
@@ -18,9 +19,10 @@ from typing import Callable
 
 import numpy as np
 
-from index import analyze, build_index, load_index
+from index import analyze, build_index, load_index, semantic
 from index.documents import corpus_files, read_document
 from index.search import Ranking
+from index.vectors import write_vectors
 
 PARAGRAPHS_PER_FILE = 1000
 VOCABULARY = 60_000
@@ -120,7 +122,7 @@ def _rss_mb(status_file: str = "/proc/self/status", field: str = "VmRSS") -> flo
 
 
 def run_bench(instance: Path, paragraphs: int, queries: int, seed: int, seed_texts: list[str],
-              reference_queries: int = 50, log: Callable[[str], None] = lambda m: None) -> dict:
+              reference_queries: int = 50, with_semantic: bool = True, log: Callable[[str], None] = lambda m: None) -> dict:
     """Everything measured in this one process, in this order, so the ratios compare like with like."""
     corpus = cached_corpus(instance, paragraphs, seed, seed_texts)
     index_dir = instance / "bench" / f"index-{paragraphs}-{seed}"
@@ -175,7 +177,8 @@ def run_bench(instance: Path, paragraphs: int, queries: int, seed: int, seed_tex
     ref_tokens = [[index.vocab[t] for t in q] for q in tokenized[:reference_queries]]
     rank_ms = _time_each(reference.get_scores, ref_tokens)
     engine_p50, bm25s_p50, rank_p50 = (statistics.median(x) for x in (engine, bm25s_ms, rank_ms))
-    return {
+    semantic_figures = run_semantic_bench(index, qs, seed=seed, log=log) if with_semantic else {}
+    return {**semantic_figures,
         "paragraphs": report.paragraphs, "documents": report.documents, "queries": len(qs),
         "index_seconds": round(build_s, 2), "paragraphs_per_second": round(report.paragraphs / build_s),
         "index_mb": round(size / 2**20, 1), "load_seconds": round(statistics.median(loads), 3),
@@ -186,6 +189,47 @@ def run_bench(instance: Path, paragraphs: int, queries: int, seed: int, seed_tex
         "speedup_vs_rank_bm25": round(rank_p50 / engine_p50, 1), "speedup_vs_bm25s": round(bm25s_p50 / engine_p50, 2),
         "engine_rss_mb": engine_rss, "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
+
+
+def run_semantic_bench(index, qs: list[str], sample: int = 1000, seed: int = 7,
+                       log: Callable[[str], None] = lambda m: None) -> dict:
+    """Embedding throughput on `sample` paragraphs with every core; then, with vectors for every
+    paragraph, each question timed with the semantic re-rank (its embedding included) and lexically,
+    in alternating order. The vectors beyond the sample are random unit vectors: this times the
+    ranking, whose quality `docqa eval` measures; embedding 100k paragraphs would take hours here."""
+    embedder = semantic.Embedder(threads=os.cpu_count() or 1)
+    rows = list(range(min(sample, index.num_paragraphs)))
+    texts = [semantic.passage_text(index.documents[int(index.document_of[i])].title, p.heading, p.text)
+             for i, p in zip(rows, map(index.paragraph, rows))]
+    log(f"embedding {len(texts)} paragraphs")
+    started = time.perf_counter()
+    embedded = embedder.embed(texts)
+    embed_s = time.perf_counter() - started
+    matrix = np.random.default_rng(seed).standard_normal((index.num_paragraphs, semantic.DIMENSIONS)).astype(np.float32)
+    matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
+    matrix[rows] = embedded
+    index.vectors = write_vectors(index, matrix, embedded=len(rows))
+    questions = semantic.query_embedder()
+    for q in qs[:20]:
+        questions.question(q)  # warm up
+
+    def with_semantic(q: str):
+        terms = analyze(q)
+        return index.search_terms(dict.fromkeys(terms, 1.0), 10, phrase=terms, vector=questions.question(q))
+
+    def lexical(q: str):
+        terms = analyze(q)
+        return index.search_terms(dict.fromkeys(terms, 1.0), 10, phrase=terms)
+
+    on, off = [], []
+    for i, q in enumerate(qs):
+        for fn, times in ((with_semantic, on), (lexical, off)) if i % 2 == 0 else ((lexical, off), (with_semantic, on)):
+            times += _time_each(fn, [q])
+    return {"embed_paragraphs_per_second": round(len(texts) / embed_s, 1), "embed_threads": os.cpu_count() or 1,
+            "vectors_mb": round(matrix.nbytes / 2**20, 1),
+            "semantic_p50_ms": round(statistics.median(on), 3), "semantic_p99_ms": round(_percentile(on, 99), 3),
+            "lexical_p50_ms": round(statistics.median(off), 3),
+            "semantic_cost_ratio": round(statistics.median(on) / statistics.median(off), 2)}
 
 
 def seed_texts_from(folder: Path) -> list[str]:

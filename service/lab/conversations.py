@@ -27,7 +27,7 @@ from index.errors import EmptyQueryError, InvalidInputError
 from ..qa.answers import answer_question
 from ..qa.references import gender, names_in, people
 from ..qa.responses import history_item
-from .evaluation import load_squad, squad_index
+from .evaluation import load_squad, squad_index, with_semantic
 
 FORMAT = "docqa-conversations-v1"
 MAX_TURNS = 6
@@ -103,7 +103,8 @@ def _rates(t: dict) -> dict:
 
 
 def evaluate_conversations(path: Path, subset: str = "all", limit: int | None = None, corpus: Path | None = None,
-                           progress: Callable[[int, int], None] | None = None) -> dict:
+                           progress: Callable[[int, int], None] | None = None, semantic: bool = True,
+                           embedding: Callable[[int, int], None] | None = None) -> dict:
     """A conversation file (over its own documents, else `corpus`), or a SQuAD v1.1 file made into
     conversations; figures with and without history."""
     started = time.perf_counter()
@@ -124,7 +125,7 @@ def evaluate_conversations(path: Path, subset: str = "all", limit: int | None = 
         else:
             raise InvalidInputError(f"{path} is neither a {FORMAT} file nor SQuAD v1.1")
         conversations = conversations[:limit] if limit else conversations
-        figures = {"conversations": len(conversations),
+        figures = {"conversations": len(conversations), **with_semantic(index, semantic, embedding),
                    "with_history": run_conversations(index, conversations, judge, True, progress),
                    "without_history": run_conversations(index, conversations, judge, False)}
     return {**figures, "seconds": round(time.perf_counter() - started, 1)}

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
-from index import Bm25Params, build_index, load_index
+from index import Bm25Params, build_index, load_index, semantic as semantic_model
+from index.vectors import ensure_vectors
 from index.errors import DocqaError, EmptyQueryError, InvalidInputError
 
 from ..qa.answers import answer_question
@@ -160,6 +161,14 @@ def squad_index(articles: list[tuple[str, list[str]]], folder: Path, params: Bm2
     return load_index(folder / "index", verify=False), context_of
 
 
+def with_semantic(index, on: bool, progress: Callable[[int, int], None] | None = None) -> dict:
+    """Embed the index's paragraphs when `on` and the model is installed; what the figures report of it."""
+    if on and semantic_model.available():
+        ensure_vectors(index, progress)
+        return {"semantic": True, "model": semantic_model.MODEL_NAME}
+    return {"semantic": False}
+
+
 def context_rank(paragraphs, context_of, gold: int) -> int | None:
     """1-based rank of the gold context among the distinct contexts of ranked paragraphs."""
     seen = list(dict.fromkeys(context_of(p) for p in paragraphs))
@@ -172,7 +181,8 @@ def retrieval_figures(ranks: list[int | None]) -> dict:
 
 
 def evaluate_squad(path: Path, params: Bm25Params = Bm25Params(), subset: str = "all", limit: int | None = None,
-                   progress: Callable[[int, int], None] | None = None) -> dict:
+                   progress: Callable[[int, int], None] | None = None, semantic: bool = True,
+                   embedding: Callable[[int, int], None] | None = None) -> dict:
     """Index every context (one document per article), ask every question of `subset` articles."""
     started = time.perf_counter()
     articles, questions = load_squad(path)
@@ -183,6 +193,7 @@ def evaluate_squad(path: Path, params: Bm25Params = Bm25Params(), subset: str = 
     questions = questions[:limit] if limit else questions
     with tempfile.TemporaryDirectory(prefix="docqa-squad-") as tmp:
         index, context_of = squad_index(articles, Path(tmp), params)
+        ranking = with_semantic(index, semantic, embedding)
         ranks, sentence_hits, how_many, how_many_hits, latencies = [], 0, 0, 0, []
         for i, q in enumerate(questions, 1):
             try:
@@ -202,7 +213,7 @@ def evaluate_squad(path: Path, params: Bm25Params = Bm25Params(), subset: str = 
             if progress:
                 progress(i, len(questions))
     count = len(questions)
-    return {"questions": count, "paragraphs": sum(len(c) for _, c in articles), "subset": subset,
+    return {"questions": count, "paragraphs": sum(len(c) for _, c in articles), "subset": subset, **ranking,
             **retrieval_figures(ranks),
             "answer_sentence": round(sentence_hits / max(count, 1), 4),
             "how_many_exact": round(how_many_hits / max(how_many, 1), 4),
@@ -236,7 +247,8 @@ def beir_figures(rankings: dict[str, list[str]], qrels: dict[str, dict[str, floa
 
 
 def evaluate_beir(directory: Path, split: str = "test", params: Bm25Params = Bm25Params(),
-                  progress: Callable[[int, int], None] | None = None) -> dict:
+                  progress: Callable[[int, int], None] | None = None, semantic: bool = True,
+                  embedding: Callable[[int, int], None] | None = None) -> dict:
     """Index each corpus entry as a document (title + text); nDCG@10, recall@100, MRR@10 over qrels."""
     started = time.perf_counter()
     corpus, queries, qrels = load_beir(directory, split)
@@ -244,6 +256,7 @@ def evaluate_beir(directory: Path, split: str = "test", params: Bm25Params = Bm2
         raise InvalidInputError(f"no judged queries for split {split!r} in {directory}")
     with tempfile.TemporaryDirectory(prefix="docqa-beir-") as tmp:
         index, file_ids = beir_index(corpus, Path(tmp), params)
+        ranking = with_semantic(index, semantic, embedding)
         rankings, latencies = {}, []
         for i, qid in enumerate(sorted(qrels), 1):
             try:
@@ -253,5 +266,5 @@ def evaluate_beir(directory: Path, split: str = "test", params: Bm25Params = Bm2
             rankings[qid] = list(dict.fromkeys(file_ids[h.paragraph.document_id] for h in hits))
             if progress:
                 progress(i, len(qrels))
-    return {"queries": len(qrels), "documents": len(corpus), **beir_figures(rankings, qrels),
+    return {"queries": len(qrels), "documents": len(corpus), **ranking, **beir_figures(rankings, qrels),
             "p50_ms": round(statistics.median(latencies), 3), "seconds": round(time.perf_counter() - started, 1)}

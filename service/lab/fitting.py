@@ -18,9 +18,10 @@ from index import analysis, rerank
 from index.errors import EmptyQueryError, InvalidInputError
 from index.files import sha256_of
 from index.linear_model import write_model
+from index.vectors import ensure_vectors
 
 from ..qa.answer_sentence import HAND_SET_FEATURES, SENTENCE_FEATURES, model, sentence_candidates
-from ..qa.passages import find_passages, term_weights
+from ..qa.passages import find_passages, question_vector, term_weights
 from ..qa.questions import parse_question
 from .evaluation import load_squad, squad_index
 
@@ -93,11 +94,13 @@ def fit_sentence_model(path: Path, out: Path, progress: Callable[[int, int], Non
 
 def ranking_groups(index, questions, context_of, progress: Callable[[int, int], None] | None = None):
     """(re-ranking features, is the gold context) for the first-stage candidates of each question,
-    searched exactly as /api/ask searches (the same parsed terms and related words)."""
+    searched exactly as /api/ask searches (the same parsed terms and related words; with the
+    question's vector when the index has paragraph vectors)."""
     groups = []
     for i, q in enumerate(questions, 1):
         parsed = parse_question(q.question, [], idf=lambda terms: index.idf(terms).tolist())
-        found = index.rerank_candidates(parsed.search, parsed.terms) if parsed.search else None
+        vector = question_vector(index, q.question) if parsed.search else None
+        found = index.rerank_candidates(parsed.search, parsed.terms, vector) if parsed.search else None
         if found is not None:
             order, features = found
             groups.append((features, np.array([context_of(index.paragraph(p)) == q.context for p in order.tolist()])))
@@ -106,19 +109,23 @@ def ranking_groups(index, questions, context_of, progress: Callable[[int, int], 
     return groups
 
 
-def fit_ranking_model(path: Path, out: Path, progress: Callable[[int, int], None] | None = None) -> dict[str, float]:
+def fit_ranking_model(path: Path, out: Path, progress: Callable[[int, int], None] | None = None,
+                      semantic: bool = False) -> dict[str, float]:
     """Fit the re-ranking weights on the even articles, scaled so that the first-stage score's weight
-    is 1 (the re-ranked score stays in BM25 units), and write the model file `out`; returns the weights."""
+    is 1 (the re-ranked score stays in BM25 units), and write the model file `out`; returns the weights.
+    With `semantic`, the paragraphs are embedded first and the semantic features are fitted too."""
     fit = _fit_on_even_articles(
-        path, lambda index, context_of, questions: ranking_groups(index, questions, context_of, progress))
+        path, lambda index, context_of, questions: ranking_groups(index, questions, context_of, progress),
+        semantic=semantic)
+    features = rerank.SEMANTIC_FEATURES if semantic else rerank.FEATURES
     first = fit.weights[rerank.COLUMN["first_stage"]]
     if first <= 0:
         raise InvalidInputError(f"{path}: the fitted weight of the first-stage score is not positive")
     # no weight may be negative (a re-ranked score never falls below its first-stage score): clip at 0
-    weights = {name: max(0.0, round(float(w / first), 4)) for name, w in zip(rerank.FEATURES, fit.weights)}
+    weights = {name: max(0.0, round(float(w / first), 4)) for name, w in zip(features, fit.weights)}
     held_out = _top_share(fit.held_out, np.array(list(weights.values())), (1, 5))
-    write_model(out, "rerank", 1, weights, fit.made_by(
-        path, "fit-ranking", "scaled so that first_stage is 1, negative weights clipped to 0", {"gold_in_candidates_" + k if k != "questions" else k: v
+    write_model(out, "semantic" if semantic else "rerank", 1, weights, fit.made_by(
+        path, "fit-ranking --semantic" if semantic else "fit-ranking", "scaled so that first_stage is 1, negative weights clipped to 0", {"gold_in_candidates_" + k if k != "questions" else k: v
                                                   for k, v in held_out.items()}))
     return weights
 
@@ -145,14 +152,18 @@ def _top_share(groups: list, weights: np.ndarray, cutoffs: tuple[int, ...]) -> d
                                          for c in cutoffs}}
 
 
-def _fit_on_even_articles(path: Path, collect: Callable, columns: list[int] | None = None) -> Fit:
-    """Index every SQuAD context, `collect(index, context_of, questions)` groups for every question, fit
-    `columns` of the even articles' features (all by default), and keep the odd ones' groups for figures."""
+def _fit_on_even_articles(path: Path, collect: Callable, columns: list[int] | None = None,
+                          semantic: bool = False) -> Fit:
+    """Index every SQuAD context (and embed it, with `semantic`), `collect(index, context_of, questions)`
+    groups for every question, fit `columns` of the even articles' features (all by default), and keep
+    the odd ones' groups for figures."""
     articles, questions = load_squad(path)
     even = [q for q in questions if q.article % 2 == 0]
     odd = [q for q in questions if q.article % 2 == 1]
     with tempfile.TemporaryDirectory(prefix="docqa-fit-") as tmp:
         index, context_of = squad_index(articles, Path(tmp))
+        if semantic:
+            ensure_vectors(index)
         training = collect(index, context_of, even)
         held_out = collect(index, context_of, odd)
     try:

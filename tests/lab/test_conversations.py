@@ -63,6 +63,7 @@ def test_squad_conversations_from_shared_eval(runner):
     path = EVAL / "squad" / "dev-v1.1.json"
     if not path.exists():
         pytest.skip(f"{path} is absent (public SQuAD v1.1 dev; see ../shared/eval/SOURCES.md)")
-    figures = _figures(runner.invoke(main, ["eval", "conversation", str(path), "--subset", "odd", "--limit", "30", "--json"]))
+    figures = _figures(runner.invoke(main, ["eval", "conversation", str(path), "--subset", "odd", "--limit", "30",
+                                             "--no-semantic", "--json"]))
     assert figures["conversations"] == 30 and figures["with_history"]["all"]["refused"] == 0
     assert figures["with_history"]["later"]["answer_sentence"] > figures["without_history"]["later"]["answer_sentence"]

@@ -77,6 +77,7 @@ def test_eval_commands_print_one_json_line_last(runner, tmp_path):
     assert result.exit_code == 0, result.output
     figures = json.loads(result.output.strip().splitlines()[-1])
     assert figures["questions"] == 4 and figures["paragraphs"] == 3 and figures["top1"] == 1.0
+    assert figures["semantic"] is True and "MiniLM" in figures["model"]
     assert figures["answer_sentence"] == 1.0 and figures["how_many_exact"] == 1.0
     result = runner.invoke(main, ["eval", "beir", str(_beir_fixture(tmp_path / "b")), "--json"])
     figures = json.loads(result.output.strip().splitlines()[-1])
@@ -89,7 +90,8 @@ def test_eval_table_measures_every_row(runner, tmp_path):
                                   str(_beir_fixture(tmp_path / "b")), "--json"])
     assert result.exit_code == 0, result.output
     rows = json.loads(result.output.strip().splitlines()[-1])
-    assert len(rows) == 6 and list(rows.values())[-1]["top1"] == 1.0  # the default ranking, last
+    assert len(rows) == 7 and list(rows.values())[-1]["top1"] == 1.0  # the default ranking (semantic), last
+    assert list(rows)[-1].startswith("+ semantic")
     assert all(set(f) >= {"top1", "top5", "top20", "mrr", "ndcg@10", "recall@100", "p50_ms"} for f in rows.values())
     assert "| ranking | SQuAD top1 |" in result.output
 
@@ -99,9 +101,10 @@ def test_squad_sample_from_shared_eval(runner):
     path = EVAL / "squad" / "dev-v1.1.json"
     if not path.exists():
         pytest.skip(f"{path} is absent (public SQuAD v1.1 dev; see ../shared/eval/SOURCES.md)")
-    result = runner.invoke(main, ["eval", "squad", str(path), "--limit", "300", "--json"])
+    # lexical: embedding all 2,067 paragraphs takes two minutes (the semantic path is tested on small corpora)
+    result = runner.invoke(main, ["eval", "squad", str(path), "--limit", "300", "--no-semantic", "--json"])
     figures = json.loads(result.output.strip().splitlines()[-1])
-    assert figures["questions"] == 300 and figures["paragraphs"] == 2067
+    assert figures["questions"] == 300 and figures["paragraphs"] == 2067 and figures["semantic"] is False
     assert figures["top5"] > 0.85 and figures["answer_sentence"] > 0.5
 
 
