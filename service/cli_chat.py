@@ -24,12 +24,12 @@ COMMANDS = "/new starts a new conversation, /quit (or Ctrl-D) ends"
 @click.option("--json", "as_json", is_flag=True,
               help="read questions from stdin and print one API response per line (JSON Lines)")
 @corpus_options
-def chat_command(top_k, as_json, corpus, index_dir, engine) -> None:
+def chat_command(top_k, as_json, corpus, index_dir, engine, semantic) -> None:
     """Ask questions one after another; follow-ups ("what did she say?", "why?") use the conversation so far."""
     from .qa.answers import answer_question
     from .qa.responses import ask_json, history_item
 
-    s = settings_from(corpus=corpus, index_dir=index_dir, engine=engine)
+    s = settings_from(corpus=corpus, index_dir=index_dir, engine=engine, semantic=semantic)
     index, _ = open_settings_index(s)
     interactive = not as_json and sys.stdin.isatty()
     if interactive:

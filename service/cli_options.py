@@ -8,7 +8,8 @@ from pathlib import Path
 
 import click
 
-from index import ENGINES, Bm25Params, DocqaError, open_index
+from index import ENGINES, Bm25Params, DocqaError, open_index, semantic
+from index.vectors import ensure_vectors
 
 from .settings import ENV, Settings, default_instance_path, load_settings
 
@@ -35,6 +36,8 @@ class DocqaGroup(click.Group):
 
 
 def corpus_options(func):
+    func = click.option("--semantic/--no-semantic", default=None,
+                        help=f"the semantic re-ranking signal [env {ENV['semantic']}; default on]")(func)
     func = click.option("--engine", type=click.Choice(list(ENGINES)), default=None,
                         help=f"BM25 engine [env {ENV['engine']}; default bm25s]")(func)
     func = click.option("--index-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -65,5 +68,9 @@ def progress_reporter(label: str):
 
 
 def open_settings_index(settings: Settings):
-    return open_index(settings.corpus, settings.index_dir, settings.engine, Bm25Params(settings.k1, settings.b),
-                      progress=progress_reporter("indexing"))
+    """The index, built if the corpus changed, with paragraph vectors embedded first when semantic is on."""
+    index, report = open_index(settings.corpus, settings.index_dir, settings.engine, Bm25Params(settings.k1, settings.b),
+                               progress=progress_reporter("indexing"))
+    if settings.semantic and semantic.available():
+        ensure_vectors(index, progress_reporter("embedding"))
+    return index, report

@@ -29,6 +29,7 @@ class Settings:
     threads: int = 4
     poll_seconds: float = 2.0
     child_build_bytes: int = 20 * 2**20  # corpora above this are (re)built in a child process
+    semantic: bool = True  # the semantic re-ranking signal, when its model is installed (index/semantic.py)
 
     def __repr__(self) -> str:  # never show the token in logs or tracebacks
         shown = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
@@ -56,7 +57,7 @@ def load_settings(instance_path: str | Path, environ: Mapping[str, str] = {},
     for name, value in values.items():
         try:
             parsed[name] = _parse(kinds[name], value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, KeyError):
             raise ConfigError(f"{ENV[name]} / {name} must be {kinds[name]}, got {value!r}") from None
     settings = Settings(**parsed)
     _validate(settings)
@@ -71,6 +72,9 @@ def _parse(kind: str, value: Any) -> Any:
         if not math.isfinite(number):
             raise ValueError
         return number
+    if kind == "bool":
+        words = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
+        return value if isinstance(value, bool) else words[str(value).strip().lower()]
     if kind == "int":
         if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
             raise ValueError

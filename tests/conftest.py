@@ -27,10 +27,31 @@ def index_dir(tmp_path: Path) -> Path:
     return tmp_path / "index"
 
 
+@pytest.fixture(scope="session")
+def seed_index_template(tmp_path_factory) -> Path:
+    """The seed corpus's index with its paragraph vectors, built once by the real code; copied into a
+    test's empty index folder (with the corpus copied with its file times, it is current), so apps and
+    servers answer with the semantic signal from their first request instead of embedding again."""
+    from index import build_index, load_index
+    from index.vectors import ensure_vectors
+
+    root = tmp_path_factory.mktemp("seed-template")
+    shutil.copytree(REPO / "docs_corpus", root / "corpus")
+    build_index(root / "corpus", root / "index")
+    ensure_vectors(load_index(root / "index"))
+    return root / "index"
+
+
+def prebuilt(index_dir: Path, template: Path) -> None:
+    if not index_dir.exists():
+        shutil.copytree(template, index_dir)
+
+
 @pytest.fixture
-def app(corpus: Path, index_dir: Path):
+def app(corpus: Path, index_dir: Path, seed_index_template: Path):
     from service.web import create_app
 
+    prebuilt(index_dir, seed_index_template)
     return create_app({"corpus": corpus, "index_dir": index_dir})
 
 
@@ -85,7 +106,9 @@ class Server:
             self.wait_ready()
 
     def wait_ready(self, timeout: float = 120) -> None:
-        """Until /api/health is 200: a server listens at once and answers 503 while its first index builds."""
+        """Until /api/health is 200 and the semantic pass is not running: a server listens at once,
+        answers 503 while its first index builds, and ranks lexically until its paragraphs are embedded."""
+        import json
         import time
         import urllib.error
         import urllib.request
@@ -93,8 +116,9 @@ class Server:
         deadline = time.monotonic() + timeout
         while True:
             try:
-                with urllib.request.urlopen(self.url + "/api/health", timeout=5):
-                    return
+                with urllib.request.urlopen(self.url + "/api/health", timeout=5) as response:
+                    if json.load(response)["semantic"].get("state") != "embedding" or time.monotonic() > deadline:
+                        return
             except urllib.error.HTTPError as exc:
                 if exc.code != 503 or time.monotonic() > deadline:
                     raise
@@ -113,10 +137,12 @@ class Server:
 
 
 @pytest.fixture
-def server(corpus: Path, index_dir: Path):
+def server(corpus: Path, index_dir: Path, seed_index_template: Path):
     started = []
 
-    def start(env: dict | None = None, args: tuple = (), ready: bool = True) -> Server:
+    def start(env: dict | None = None, args: tuple = (), ready: bool = True, from_scratch: bool = False) -> Server:
+        if not from_scratch:
+            prebuilt(index_dir, seed_index_template)
         s = Server(corpus, index_dir, env, args, ready)
         started.append(s)
         return s

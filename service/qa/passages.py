@@ -6,7 +6,7 @@ import bisect
 from dataclasses import dataclass, replace
 from functools import cached_property
 
-from index import SearchIndex, analyze_spans
+from index import SearchIndex, analyze_spans, semantic
 from index.engine import Hit, lucene_idf
 from index.errors import DocumentNotFoundError, EmptyQueryError
 from index.sentences import sentence_spans
@@ -60,12 +60,22 @@ def find_passages(index: SearchIndex, question: str, top_k: int = 5, history=(),
     if not q.search and not focused:
         raise EmptyQueryError("the question has no searchable words (only stopwords or punctuation)")
     k = max(top_k, FOCUS_POOL) if focused else top_k
-    hits = index.search_terms(q.search, k, phrase=q.terms, only=documents) if q.search else []
+    vector = None
+    if q.search and (context is None or context.ellipsis is None):  # "Why?" alone says nothing to embed
+        vector = question_vector(index, " ".join((question, *names)))
+    hits = index.search_terms(q.search, k, phrase=q.terms, only=documents, vector=vector) if q.search else []
     if focused:
         include = (context.ellipsis is not None or not q.search) and (documents is None or context.focus[0][0] in documents)
         hits = prefer_focus(hits, context, index, include=include)[:top_k]
     searched = frozenset(q.search)
     return q, hits, tuple(Passage(h, searched) for h in hits)
+
+
+def question_vector(index, text: str):
+    """The question's embedding when the index has paragraph vectors to compare it with, else None."""
+    if getattr(index, "main", index).vectors is None:
+        return None
+    return semantic.query_embedder().question(text)
 
 
 def prefer_focus(hits: list[Hit], context: Context, index, include: bool) -> list[Hit]:

@@ -25,7 +25,7 @@ def passage_json(passage: Passage, index) -> dict:
     hit, p = passage.hit, passage.hit.paragraph
     info = index.info(p.document_id)
     pages = pages_of(info.pages, p.start, p.end)
-    return {"text": p.text, "score": hit.score, "document": p.document_id, "title": info.title,
+    return {"text": p.text, "score": hit.score, "semantic": hit.semantic, "document": p.document_id, "title": info.title,
             "paragraph": p.number, "heading": p.heading, "start": p.start, "end": p.end,
             **({"page": pages[0], "pages": pages} if pages else {}),
             "highlights": [list(h) for h in passage.highlights], "url": f"/documents/{p.document_id}#p{p.number}"}

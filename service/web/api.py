@@ -82,7 +82,7 @@ def health():
                     "writes": settings().api_token is not None,
                     "index": {**state, "built_at": index.manifest["built_at"],
                               "engine": index.manifest["settings"]["engine"]},
-                    "took_ms": took_ms()})
+                    "semantic": live.semantic.state(), "took_ms": took_ms()})
 
 
 @bp.get("/openapi.json")

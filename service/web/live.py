@@ -30,6 +30,7 @@ from index.layout import OVERLAY_PREFIX
 from index.store import changed_documents, damage, is_current
 
 from ..settings import Settings
+from .embedding import SemanticPass
 
 log = logging.getLogger(__name__)
 
@@ -55,12 +56,13 @@ class LiveIndex:
         self._overlay_index: Path | None = None
         self.current: LayeredIndex | None = None
         self.building: str | None = None       # why a build is running, while one is
+        self.semantic = SemanticPass(settings.semantic)
         _sweep_overlays(settings.index_dir)
         if serve_at_once:
             self._start_from_last_generation()
         else:
             main, _ = self._open_main()
-            self.current = LayeredIndex(main)
+            self._serve(LayeredIndex(main))
 
     def _start_from_last_generation(self) -> None:
         """Serve the last good generation now, with the files changed since in an overlay when they are
@@ -72,7 +74,7 @@ class LiveIndex:
         except IndexCorruptError as exc:
             main, fresh, reason = None, False, exc.detail
         if fresh:
-            self.current = LayeredIndex(main)
+            self._serve(LayeredIndex(main))
             return
         self.building = reason
         if main is not None:
@@ -124,7 +126,7 @@ class LiveIndex:
     def _install_overlay(self, main: SearchIndex) -> None:
         pending = dict(self._pending)
         if not pending:
-            self.current = LayeredIndex(main)
+            self._serve(LayeredIndex(main))
             self._forget_overlay()
             return
         folder = self._overlay_dir / f"corpus-{self._writes}"
@@ -136,10 +138,16 @@ class LiveIndex:
         build_index(folder, index_dir, self.settings.engine, self.params, reason="documents written",
                     vocabulary=main.vocab_list)
         overlay = load_index(index_dir, verify=False)
-        self.current = LayeredIndex(main, overlay if overlay.num_paragraphs else None, frozenset(pending))
+        self._serve(LayeredIndex(main, overlay if overlay.num_paragraphs else None, frozenset(pending)))
         shutil.rmtree(folder, ignore_errors=True)  # the overlay index keeps its own copy of the text
         self._forget_overlay()
         self._overlay_index = index_dir
+
+    def _serve(self, layered: LayeredIndex) -> None:
+        """Answer from `layered` from now on; a new main generation gets its paragraph vectors."""
+        if self.current is None or self.current.main is not layered.main:
+            self.semantic.follow(layered.main)
+        self.current = layered
 
     def _forget_overlay(self) -> None:
         """Remove the previous overlay's files (readers still mapping them keep valid mappings)."""
@@ -194,6 +202,7 @@ class LiveIndex:
 
     def stop(self) -> None:
         self._stop.set()
+        self.semantic.stop()
         shutil.rmtree(self._overlay_dir, ignore_errors=True)
 
 

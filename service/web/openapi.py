@@ -54,7 +54,9 @@ SCHEMAS = {
     "Passage": {"type": "object",
                 "required": ["text", "score", "document", "title", "paragraph", "start", "end", "highlights", "url"],
                 "properties": {
-                    "text": {"type": "string"}, "score": {"type": "number"}, "document": {"type": "string"},
+                    "text": {"type": "string"}, "score": {"type": "number"},
+                    "semantic": {"type": "number", "description": "the part of score the semantic signal gave (0: lexical only)"},
+                    "document": {"type": "string"},
                     "title": {"type": "string"}, "paragraph": {"type": "integer", "minimum": 1},
                     "heading": {"type": ["string", "null"]},
                     "start": {"type": "integer", "minimum": 0}, "end": {"type": "integer", "minimum": 0},
@@ -113,7 +115,13 @@ SCHEMAS = {
         "writes": {"type": "boolean", "description": "whether documents can be added and removed (a token is set)"},
         "index": {"type": "object", "required": ["state", "built_at", "engine"], "properties": {
             "state": {"enum": ["ready", "building"]}, "reason": {"type": "string"},
-            "built_at": {"type": "string"}, "engine": {"type": "string"}}}, "took_ms": {"type": "number"}}},
+            "built_at": {"type": "string"}, "engine": {"type": "string"}}},
+        "semantic": {"type": "object", "required": ["enabled"], "description": "the semantic re-ranking signal",
+                     "properties": {"enabled": {"type": "boolean"}, "reason": {"type": "string"},
+                                    "model": {"type": "string"}, "state": {"enum": ["embedding", "ready", "failed"]},
+                                    "done": {"type": "integer", "description": "paragraphs with a vector"},
+                                    "total": {"type": "integer"}, "error": {"type": "string"}}},
+        "took_ms": {"type": "number"}}},
 }
 
 
