@@ -94,7 +94,7 @@ def embed_generation(index: SearchIndex, embedder: semantic.Embedder,
                      progress: Callable[[int, int], None] | None = None) -> Vectors:
     """Write the vector file of `index`'s generation: rows of unchanged documents copied from the newest
     vector file, the others embedded; `progress(done, total)` counts the paragraphs to embed."""
-    previous = attach(index)
+    previous = attach(index, verify=True)  # never copy rows out of a damaged file
     reused = previous.row_of >= 0 if previous is not None else np.zeros(index.num_paragraphs, dtype=bool)
     matrix = np.zeros((index.num_paragraphs, semantic.DIMENSIONS), dtype=np.float32)
     if previous is not None:
@@ -139,8 +139,9 @@ def write_vectors(index: SearchIndex, matrix: np.ndarray, embedded: int) -> Vect
 
 def ensure_vectors(index: SearchIndex, progress: Callable[[int, int], None] | None = None,
                    threads: int | None = None) -> Vectors:
-    """Attach `index`'s vectors, embedding first what is missing (with every core unless `threads`)."""
-    index.vectors = attach(index)
+    """Attach `index`'s vectors (their checksum verified), embedding first what is missing (with every
+    core unless `threads`)."""
+    index.vectors = attach(index, verify=True)
     if index.vectors is None or index.vectors.done < index.num_paragraphs:
         index.vectors = embed_generation(index, semantic.Embedder(threads or os.cpu_count() or 1), progress)
     return index.vectors

@@ -59,7 +59,7 @@ class SemanticPass:
         """Call with each main generation the server starts serving."""
         if not self.enabled:
             return
-        main.vectors = attach(main)
+        main.vectors = attach(main, verify=True)  # checksummed as the generation's own files are
         with self._lock:
             self._wanted = main
             self.total, self.done = main.num_paragraphs, main.vectors.done if main.vectors else 0

@@ -90,10 +90,12 @@ def test_a_damaged_vector_file_is_ignored_and_embedded_again(tmp_path, embedder)
     data[-1] ^= 0xFF  # same size, other bytes
     path.write_bytes(bytes(data))
     assert attach(index, verify=True) is None and attach(index) is not None
-    with open(path, "ab") as f:
+    fresh = ensure_vectors(index)
+    assert fresh.done == index.num_paragraphs
+    assert json.loads(fresh.source.with_suffix(".json").read_text())["embedded"] == index.num_paragraphs  # none copied
+    with open(fresh.source, "ab") as f:
         f.write(b"\0")  # another size: not even mapped
     assert attach(index) is None
-    assert ensure_vectors(index).done == index.num_paragraphs
 
 
 def test_the_semantic_signal_ranks_and_says_how_much_it_added(tmp_path, embedder):
