@@ -6,7 +6,7 @@ import subprocess
 import pytest
 
 from service.cli import main
-from tests.conftest import DOCQA
+from tests.conftest import DOCQA, prebuilt
 
 
 def _args(corpus, index_dir):
@@ -19,7 +19,8 @@ def test_index_prints_a_summary(runner, corpus, index_dir):
     assert "indexed 2 documents, 45 paragraphs" in result.output
 
 
-def test_ask_shows_the_passage_with_two_survivors_and_its_citation(runner, corpus, index_dir):
+def test_ask_shows_the_passage_with_two_survivors_and_its_citation(runner, corpus, index_dir, seed_index_template):
+    prebuilt(index_dir, seed_index_template)  # embedded once for the session
     result = runner.invoke(main, ["ask", "how many survivors", *_args(corpus, index_dir)])
     assert result.exit_code == 0, result.output
     assert "two survivors" in result.output
@@ -31,7 +32,8 @@ ASKED = ["how many survivors", "how many people died", "who is the mayor of Cala
 
 
 @pytest.mark.parametrize("question", ASKED, ids=ASKED)
-def test_ask_json_prints_exactly_what_the_api_returns(runner, corpus, index_dir, question):
+def test_ask_json_prints_exactly_what_the_api_returns(runner, corpus, index_dir, question, seed_index_template):
+    prebuilt(index_dir, seed_index_template)  # embedded once for the session
     from service.web import create_app
 
     cli = runner.invoke(main, ["ask", question, "--json", "-k", "3", *_args(corpus, index_dir)])
@@ -55,7 +57,8 @@ def test_errors_are_one_line_and_non_zero(runner, corpus, index_dir, tmp_path):
         assert "Traceback" not in result.output
 
 
-def test_real_subprocess_uses_the_environment(corpus, index_dir):
+def test_real_subprocess_uses_the_environment(corpus, index_dir, seed_index_template):
+    prebuilt(index_dir, seed_index_template)  # embedded once for the session
     env = {**os.environ, "DOCQA_CORPUS": str(corpus), "DOCQA_INDEX_DIR": str(index_dir)}
     out = subprocess.run([DOCQA, "ask", "how many survivors"], capture_output=True, text=True, env=env, timeout=120)
     assert out.returncode == 0, out.stderr
@@ -85,7 +88,8 @@ def test_a_current_pointer_of_undecodable_bytes_is_rebuilt_with_a_log_line(corpu
     assert "not UTF-8" in out.stderr and "indexed 2 documents" in out.stdout
 
 
-def test_chat_keeps_the_thread_and_new_starts_over(corpus, index_dir):
+def test_chat_keeps_the_thread_and_new_starts_over(corpus, index_dir, seed_index_template):
+    prebuilt(index_dir, seed_index_template)  # embedded once for the session
     env = {**os.environ, "DOCQA_CORPUS": str(corpus), "DOCQA_INDEX_DIR": str(index_dir)}
     questions = ["the of", "Who is the mayor of Calais?", "Who does she blame?", "/new", "Who does she blame?", "/quit",
                  "never asked"]
@@ -100,7 +104,8 @@ def test_chat_keeps_the_thread_and_new_starts_over(corpus, index_dir):
     assert "→" not in lines[3]["query"]  # after /new there is no one for "she" to be
 
 
-def test_chat_in_a_terminal_says_who_he_is(runner, corpus, index_dir):
+def test_chat_in_a_terminal_says_who_he_is(runner, corpus, index_dir, seed_index_template):
+    prebuilt(index_dir, seed_index_template)  # embedded once for the session
     result = runner.invoke(main, ["chat", *_args(corpus, index_dir)],
                            input="Who said the traffickers were getting away with murder?\n")
     assert result.exit_code == 0, result.output
