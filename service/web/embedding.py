@@ -109,8 +109,8 @@ class SemanticPass:
         def report(done: int, total: int) -> None:
             if self._stop.is_set():
                 raise Stopped
-            if self._wanted is main:
-                self.done = base + done
+            if self._wanted is main:  # "ready" only once the file is written and attached (in _run)
+                self.done = min(base + done, self.total - 1)
             if time.monotonic() - last[0] >= PROGRESS_LOG_SECONDS or done == total:
                 last[0] = time.monotonic()
                 log.info("embedding paragraphs: %d of %d", done, total)

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from index import build_index
 from index.layout import LOCK
 from index.store import current_generation
+from tests.conftest import prebuilt
 
 pytestmark = pytest.mark.server
 
@@ -114,8 +114,9 @@ def test_no_index_yet_means_503_with_retry_after_then_answers(server, index_dir)
     assert requests.get(f"{s.url}/api/search", params={"q": "survivors"}, timeout=5).json()["passages"]
 
 
-def test_a_restart_serves_the_last_generation_and_changed_files_while_it_builds(server, corpus, index_dir):
-    build_index(corpus, index_dir)
+def test_a_restart_serves_the_last_generation_and_changed_files_while_it_builds(server, corpus, index_dir,
+                                                                             seed_index_template):
+    prebuilt(index_dir, seed_index_template)  # the seed index with its vectors
     (corpus / "harbour.txt").write_text("The harbour master counted seventeen trawlers at dawn.")
     with build_lock(index_dir):
         s = server()
@@ -129,8 +130,9 @@ def test_a_restart_serves_the_last_generation_and_changed_files_while_it_builds(
         time.sleep(0.2)
 
 
-def test_a_killed_servers_child_build_dies_with_it_and_its_overlay_is_swept(server, corpus, index_dir):
-    build_index(corpus, index_dir)
+def test_a_killed_servers_child_build_dies_with_it_and_its_overlay_is_swept(server, corpus, index_dir,
+                                                                           seed_index_template):
+    prebuilt(index_dir, seed_index_template)  # the seed index with its vectors
     (corpus / "harbour.txt").write_text("The harbour master counted seventeen trawlers at dawn.")
     with build_lock(index_dir):
         s = server(env={"DOCQA_CHILD_BUILD_BYTES": "1000"})  # overlay in process, build in a child

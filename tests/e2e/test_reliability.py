@@ -115,7 +115,7 @@ def test_kill_during_indexing_then_restart_answers(tmp_path, corpus, index_dir, 
         time.sleep(delay)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-    s = server()
+    s = server(env={"DOCQA_SEMANTIC": "0"})  # 8,000 paragraphs would take minutes to embed: the lexical build is tested
     body = requests.post(f"{s.url}/api/ask", json={"question": "how many survivors"}, timeout=30).json()
     assert "two survivors" in body["answer"]["text"]
     assert requests.get(f"{s.url}/api/health", timeout=10).json()["documents"] == 202

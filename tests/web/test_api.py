@@ -3,6 +3,7 @@ import json
 import pytest
 
 from index import analyze
+from tests.conftest import prebuilt
 
 ASK = "/api/ask"
 
@@ -108,9 +109,10 @@ def test_bad_input_gets_problem_json(client, method, path, kwargs, status):
     assert "Traceback" not in response.get_data(as_text=True) and "/work/" not in response.get_data(as_text=True)
 
 
-def test_body_over_the_limit_is_413(corpus, index_dir):
+def test_body_over_the_limit_is_413(corpus, index_dir, seed_index_template):
     from service.web import create_app
 
+    prebuilt(index_dir, seed_index_template)
     client = create_app({"corpus": corpus, "index_dir": index_dir, "max_body_bytes": 2048}).test_client()
     response = client.post(ASK, data=json.dumps({"question": "x" * 5000}), content_type="application/json")
     assert response.status_code == 413 and response.mimetype == "application/problem+json"
@@ -160,9 +162,10 @@ def test_security_headers_on_every_kind_of_response(client):
         assert response.headers["Referrer-Policy"] == "no-referrer", path
 
 
-def test_never_debug_mode_even_if_the_environment_asks(monkeypatch, corpus, index_dir):
+def test_never_debug_mode_even_if_the_environment_asks(monkeypatch, corpus, index_dir, seed_index_template):
     from service.web import create_app
 
+    prebuilt(index_dir, seed_index_template)
     monkeypatch.setenv("FLASK_DEBUG", "1")
     app = create_app({"corpus": corpus, "index_dir": index_dir})
     assert app.debug is False

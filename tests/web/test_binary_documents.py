@@ -6,6 +6,7 @@ import pytest
 
 from service.web import create_app
 from tests.made_files import PAGE_3_FACT, minutes_docx, report_pdf, zip_bomb_docx
+from tests.conftest import prebuilt
 
 TOKEN = "correct-horse-battery"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -17,7 +18,8 @@ def report():
 
 
 @pytest.fixture
-def writer(corpus, index_dir):
+def writer(corpus, index_dir, seed_index_template):
+    prebuilt(index_dir, seed_index_template)
     return create_app({"corpus": corpus, "index_dir": index_dir, "api_token": TOKEN}).test_client()
 
 

@@ -6,15 +6,17 @@ import json
 import logging
 
 import pytest
+from tests.conftest import prebuilt
 
 TOKEN = "correct-horse-battery"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
 @pytest.fixture
-def writable(corpus, index_dir):
+def writable(corpus, index_dir, seed_index_template):
     from service.web import create_app
 
+    prebuilt(index_dir, seed_index_template)
     return create_app({"corpus": corpus, "index_dir": index_dir, "api_token": TOKEN, "poll_seconds": 0})
 
 
