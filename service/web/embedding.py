@@ -61,7 +61,7 @@ class SemanticPass:
             return
         main.vectors = attach(main, verify=True)  # checksummed as the generation's own files are
         with self._lock:
-            self._wanted = main
+            self._wanted, self.failed = main, None  # a new generation: a new attempt
             self.total, self.done = main.num_paragraphs, main.vectors.done if main.vectors else 0
             if self.done < self.total and not self._stop.is_set() and (self._thread is None or not self._thread.is_alive()):
                 self._thread = threading.Thread(target=self._run, name="docqa-embedding", daemon=True)
