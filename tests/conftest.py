@@ -43,6 +43,7 @@ def seed_index_template(tmp_path_factory) -> Path:
 
 
 def prebuilt(index_dir: Path, template: Path) -> None:
+    """Copy the template index into `index_dir` unless the test made one there already."""
     if not index_dir.exists():
         shutil.copytree(template, index_dir)
 
@@ -117,8 +118,11 @@ class Server:
         while True:
             try:
                 with urllib.request.urlopen(self.url + "/api/health", timeout=5) as response:
-                    if json.load(response)["semantic"].get("state") != "embedding" or time.monotonic() > deadline:
-                        return
+                    semantic = json.load(response)["semantic"]
+                if semantic.get("state") != "embedding":
+                    return
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"still embedding after {timeout:g} s: {semantic}")
             except urllib.error.HTTPError as exc:
                 if exc.code != 503 or time.monotonic() > deadline:
                     raise
@@ -140,9 +144,8 @@ class Server:
 def server(corpus: Path, index_dir: Path, seed_index_template: Path):
     started = []
 
-    def start(env: dict | None = None, args: tuple = (), ready: bool = True, from_scratch: bool = False) -> Server:
-        if not from_scratch:
-            prebuilt(index_dir, seed_index_template)
+    def start(env: dict | None = None, args: tuple = (), ready: bool = True) -> Server:
+        prebuilt(index_dir, seed_index_template)  # a no-op when the test made its own index first
         s = Server(corpus, index_dir, env, args, ready)
         started.append(s)
         return s
