@@ -101,19 +101,19 @@ def embed_generation(index: SearchIndex, embedder: semantic.Embedder,
         matrix[reused] = previous.matrix[previous.row_of[reused]]
     todo = np.flatnonzero(~reused)
     done = 0
+
+    def advance(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress:
+            progress(done, len(todo))
+
     for at in range(0, len(todo), 20 * semantic.BATCH):  # in slices, so progress moves and memory stays small
         part = todo[at:at + 20 * semantic.BATCH].tolist()
         texts = []
         for i in part:
             p = index.paragraph(i)
             texts.append(semantic.passage_text(index.documents[int(index.document_of[i])].title, p.heading, p.text))
-
-        def advance(n: int) -> None:
-            nonlocal done
-            done += n
-            if progress:
-                progress(done, len(todo))
-
         matrix[part] = embedder.embed(texts, progress=advance)
     if progress and not len(todo):
         progress(0, 0)

@@ -72,8 +72,9 @@ def find_passages(index: SearchIndex, question: str, top_k: int = 5, history=(),
 
 
 def question_vector(index, text: str):
-    """The question's embedding when the index has paragraph vectors to compare it with, else None."""
-    if getattr(index, "main", index).vectors is None:
+    """The question's embedding when the index has paragraph vectors to compare it with, else None
+    (also over a live overlay, which ranks lexically: the embedding would be wasted)."""
+    if getattr(index, "main", index).vectors is None or getattr(index, "layered", False):
         return None
     return semantic.query_embedder().question(text)
 
