@@ -102,7 +102,9 @@ def eval_conversation_command(file, as_json, subset, limit, corpus, semantic) ->
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="where generated corpora and bench indexes are kept [default the instance folder]")
 @SEMANTIC_OPTION
-def bench_command(paragraphs, queries, seed, with_http, as_json, corpus, cache_dir, semantic) -> None:
+@click.option("--embed-sample", type=click.IntRange(1), default=1000, show_default=True,
+              help="paragraphs embedded to measure the embedding throughput")
+def bench_command(paragraphs, queries, seed, with_http, as_json, corpus, cache_dir, semantic, embed_sample) -> None:
     """Speed and memory on a generated corpus: index build, load, engine vs bm25s vs rank-bm25."""
     from .lab.bench import cached_corpus, generate_queries, run_bench, seed_texts_from
     from .lab.bench_http import run_http
@@ -111,7 +113,8 @@ def bench_command(paragraphs, queries, seed, with_http, as_json, corpus, cache_d
     instance = cache_dir or default_instance_path()
     texts = seed_texts_from(s.corpus)
     say = (lambda m: click.echo(m, err=True))
-    figures = run_bench(instance, paragraphs, queries, seed, texts, with_semantic=semantic, log=say)
+    figures = run_bench(instance, paragraphs, queries, seed, texts, with_semantic=semantic,
+                        embed_sample=embed_sample, log=say)
     if with_http:
         serve = functools.partial(run_http, str(Path(sys.executable).parent / "docqa"),
                                   cached_corpus(instance, paragraphs, seed, texts),

@@ -122,7 +122,8 @@ def _rss_mb(status_file: str = "/proc/self/status", field: str = "VmRSS") -> flo
 
 
 def run_bench(instance: Path, paragraphs: int, queries: int, seed: int, seed_texts: list[str],
-              reference_queries: int = 50, with_semantic: bool = True, log: Callable[[str], None] = lambda m: None) -> dict:
+              reference_queries: int = 50, with_semantic: bool = True, embed_sample: int = 1000,
+              log: Callable[[str], None] = lambda m: None) -> dict:
     """Everything measured in this one process, in this order, so the ratios compare like with like."""
     corpus = cached_corpus(instance, paragraphs, seed, seed_texts)
     index_dir = instance / "bench" / f"index-{paragraphs}-{seed}"
@@ -177,7 +178,7 @@ def run_bench(instance: Path, paragraphs: int, queries: int, seed: int, seed_tex
     ref_tokens = [[index.vocab[t] for t in q] for q in tokenized[:reference_queries]]
     rank_ms = _time_each(reference.get_scores, ref_tokens)
     engine_p50, bm25s_p50, rank_p50 = (statistics.median(x) for x in (engine, bm25s_ms, rank_ms))
-    semantic_figures = run_semantic_bench(index, qs, seed=seed, log=log) if with_semantic else {}
+    semantic_figures = run_semantic_bench(index, qs, embed_sample, seed, log) if with_semantic else {}
     return {**semantic_figures,
         "paragraphs": report.paragraphs, "documents": report.documents, "queries": len(qs),
         "index_seconds": round(build_s, 2), "paragraphs_per_second": round(report.paragraphs / build_s),
