@@ -147,6 +147,11 @@ def ensure_vectors(index: SearchIndex, progress: Callable[[int, int], None] | No
     return index.vectors
 
 
+def embed_if_installed(index: SearchIndex, progress: Callable[[int, int], None] | None = None) -> Vectors | None:
+    """`ensure_vectors` when the semantic model is installed; None (lexical ranking) when it is not."""
+    return ensure_vectors(index, progress) if semantic.available() else None
+
+
 def _npy_bytes(matrix: np.ndarray) -> bytes:
     buffer = io.BytesIO()
     np.save(buffer, matrix, allow_pickle=False)

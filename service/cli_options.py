@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
-from index import ENGINES, Bm25Params, DocqaError, open_index, semantic
-from index.vectors import ensure_vectors
+from index import ENGINES, Bm25Params, DocqaError, open_index
+from index.vectors import embed_if_installed
 
 from .settings import ENV, Settings, default_instance_path, load_settings
 
@@ -71,6 +71,6 @@ def open_settings_index(settings: Settings):
     """The index, built if the corpus changed, with paragraph vectors embedded first when semantic is on."""
     index, report = open_index(settings.corpus, settings.index_dir, settings.engine, Bm25Params(settings.k1, settings.b),
                                progress=progress_reporter("indexing"))
-    if settings.semantic and semantic.available():
-        ensure_vectors(index, progress_reporter("embedding"))
+    if settings.semantic:
+        embed_if_installed(index, progress_reporter("embedding"))
     return index, report

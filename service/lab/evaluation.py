@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from index import Bm25Params, build_index, load_index, semantic as semantic_model
-from index.vectors import ensure_vectors
+from index.vectors import embed_if_installed
 from index.errors import DocqaError, EmptyQueryError, InvalidInputError
 
 from ..qa.answers import answer_question
@@ -163,8 +163,7 @@ def squad_index(articles: list[tuple[str, list[str]]], folder: Path, params: Bm2
 
 def with_semantic(index, on: bool, progress: Callable[[int, int], None] | None = None) -> dict:
     """Embed the index's paragraphs when `on` and the model is installed; what the figures report of it."""
-    if on and semantic_model.available():
-        ensure_vectors(index, progress)
+    if on and embed_if_installed(index, progress) is not None:
         return {"semantic": True, "model": semantic_model.MODEL_NAME}
     return {"semantic": False}
 
