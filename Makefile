@@ -7,7 +7,7 @@ AXE_VERSION := 4.10.3
 AXE_SHA256 := 880970c081707360e64f34cea25ff91892f5bc95675b0776925b9709dd8a68bb
 AXE := $(VENV)/axe-core/axe.min.js
 
-.PHONY: serve test index docs screenshot chromium clean
+.PHONY: serve test index docs screenshot chromium xapian clean
 
 serve: $(VENV)/.runtime
 	$(BIN)/docqa serve
@@ -15,7 +15,7 @@ serve: $(VENV)/.runtime
 index: $(VENV)/.runtime
 	$(BIN)/docqa index
 
-test: $(VENV)/.test chromium $(AXE)
+test: $(VENV)/.test chromium xapian $(AXE)
 	$(BIN)/pytest
 
 docs: $(VENV)/.test
@@ -46,6 +46,14 @@ chromium:
 		echo "installing Debian's chromium for the browser tests"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
+
+# The sharded engine's tests run real xapian-tcpsrv shards: Debian's xapian-tools and python3-xapian (the
+# bindings are not on PyPI; index/xapian_bindings.py loads them into the venv after checking their ABI).
+xapian:
+	@{ command -v xapian-tcpsrv >/dev/null && test -f /usr/lib/python3/dist-packages/xapian/__init__.py; } || { \
+		echo "installing Debian's xapian-tools and python3-xapian for the sharded engine"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq xapian-tools python3-xapian; }
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -7,6 +7,8 @@
     ├── UnauthorizedError           401  missing or wrong API token
     ├── ForbiddenError              403  writes are disabled (no token configured)
     ├── DocumentNotFoundError       404  no document with that id
+    ├── ServiceUnavailableError     503  the first index is being built
+    │   └── ShardUnavailableError   503  a Xapian shard did not answer in time (DOCQA_SHARD_FAILURE=error)
     ├── PayloadTooLargeError        413  request body over the configured limit
     ├── UnsupportedMediaTypeError   415  wrong content type or undecodable upload
     ├── CorpusError                 500  the corpus folder is missing or unreadable
@@ -76,6 +78,11 @@ class TooManyRequestsError(DocqaError):
 class ServiceUnavailableError(DocqaError):
     status = 503
     title = "Service unavailable"
+
+
+class ShardUnavailableError(ServiceUnavailableError):
+    """A Xapian shard is down or hung and the server is set to fail rather than answer in part."""
+    title = "Shard unavailable"
 
 
 class PayloadTooLargeError(DocqaError):

@@ -248,20 +248,19 @@ class LayeredIndex:
         return [(self.overlay, i, s) for i, s in zip(order.tolist(), best.tolist())]
 
     def _rerank(self, candidates, k, ids, idf, owner: SearchIndex) -> list[Hit]:
-        """Re-rank the leading candidates of both segments together, on a small corpus of just them."""
-        tokens, offsets, documents, titles = _candidate_corpus(candidates)
-        scores = np.array([s for _, _, s in candidates], dtype=np.float64)
-        positions = np.arange(1, 2 * len(candidates), 2)  # each candidate follows its previous paragraph
-        holds = rerank.terms_held(tokens, offsets, positions, ids)
-        window = min(len(candidates), rerank.CANDIDATES) if self.main.ranking.rerank and len(candidates) > 1 else 0
-        order = np.arange(len(candidates))
-        if window:
-            features, _ = rerank.candidate_features(positions[:window], scores[:window], tokens, offsets, ids, idf,
-                                                    owner.prefixes, documents, titles)
-            reranked, _ = rerank.rerank_scores(features, scores[:window])
-            best = np.lexsort((np.arange(window), -reranked))
-            order = np.concatenate([best, order[window:]])
-            scores = np.concatenate([reranked[best], scores[window:]])
+        """Re-rank the leading candidates of both segments together."""
+        paragraphs, documents, titles, numbers = [], [], [], {}
+        for segment, i, _ in candidates:
+            d = int(segment.document_of[i])
+            local = numbers.setdefault((id(segment), d), len(numbers))
+            if local == len(titles):
+                title_flat, title_offsets = segment.title_terms
+                titles.append(title_flat[title_offsets[d]:title_offsets[d + 1]])
+            previous = i > 0 and int(segment.document_of[i - 1]) == d
+            paragraphs.append((segment.paragraph_terms(i - 1) if previous else None, segment.paragraph_terms(i)))
+            documents.append(local)
+        order, scores, holds = rerank.rerank_pool(paragraphs, documents, titles, [s for _, _, s in candidates], ids,
+                                                  idf, owner.prefixes, self.main.ranking.rerank)
         terms = [owner.vocab_list[i] for i in ids.tolist()]
         hits = []
         for rank, c in enumerate(order[:k].tolist()):
@@ -269,25 +268,3 @@ class LayeredIndex:
             hits.append(Hit(segment.paragraph(i), round(float(scores[rank]), 4),
                             tuple(t for t, h in zip(terms, holds[c].tolist()) if h)))
         return hits
-
-
-def _candidate_corpus(candidates):
-    """Each candidate's previous paragraph (empty unless of the same document) then itself, with
-    document numbers (-1: no previous paragraph) and the documents' title terms: what the re-rank reads."""
-    parts, documents, titles, numbers = [], [], [], {}
-    for segment, i, _ in candidates:
-        d = int(segment.document_of[i])
-        local = numbers.setdefault((id(segment), d), len(numbers))
-        if local == len(titles):
-            title_flat, title_offsets = segment.title_terms
-            titles.append(title_flat[title_offsets[d]:title_offsets[d + 1]])
-        previous = i > 0 and int(segment.document_of[i - 1]) == d
-        parts += [segment.paragraph_terms(i - 1) if previous else np.zeros(0, np.int64), segment.paragraph_terms(i)]
-        documents += [local if previous else -1, local]
-    offsets = np.zeros(len(parts) + 1, dtype=np.int64)
-    np.cumsum([len(p) for p in parts], out=offsets[1:])
-    title_offsets = np.zeros(len(titles) + 1, dtype=np.int64)
-    np.cumsum([len(t) for t in titles], out=title_offsets[1:])
-    flat = np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
-    title_flat = np.concatenate(titles).astype(np.int64) if titles else np.zeros(0, np.int64)
-    return flat, offsets, np.array(documents, dtype=np.int64), (title_flat, title_offsets)

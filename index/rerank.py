@@ -159,3 +159,37 @@ def rerank_scores(features: np.ndarray, first_stage: np.ndarray) -> tuple[np.nda
     scale = (first_stage[0] or 1.0) / w[COLUMN["first_stage"]]
     semantic = features[:, len(FEATURES):] @ w[len(FEATURES):] * scale
     return features @ w * scale, semantic
+
+
+def rerank_pool(paragraphs: list[tuple[np.ndarray | None, np.ndarray]], documents: list[int],
+                titles: list[np.ndarray], first_stage: np.ndarray, query: np.ndarray, idf: np.ndarray,
+                prefixes: np.ndarray, rerank: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Re-rank candidates that do not share one index's arrays (a live overlay's, a shard's), best first.
+
+    Per candidate: (its previous paragraph's terms or None, its own terms) and its document's number
+    into `titles`, term ids of one vocabulary; `first_stage` is best first. They are laid out as a
+    small corpus of their own, each candidate after its previous paragraph. Returns the candidates'
+    order, their scores in that order, and which question terms each candidate holds (in input order)."""
+    parts, numbers = [], []
+    for (previous, own), document in zip(paragraphs, documents):
+        parts += [previous if previous is not None else np.zeros(0, np.int64), own]
+        numbers += [document if previous is not None else -1, document]
+    offsets = np.zeros(len(parts) + 1, dtype=np.int64)
+    np.cumsum([len(p) for p in parts], out=offsets[1:])
+    flat = np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
+    title_offsets = np.zeros(len(titles) + 1, dtype=np.int64)
+    np.cumsum([len(t) for t in titles], out=title_offsets[1:])
+    title_flat = np.concatenate(titles).astype(np.int64) if titles else np.zeros(0, np.int64)
+    positions = np.arange(1, 2 * len(paragraphs), 2)
+    holds = terms_held(flat, offsets, positions, query)
+    scores = np.asarray(first_stage, dtype=np.float64)
+    order = np.arange(len(paragraphs))
+    window = min(len(paragraphs), CANDIDATES) if rerank and len(paragraphs) > 1 else 0
+    if window:
+        features, _ = candidate_features(positions[:window], scores[:window], flat, offsets, query, idf, prefixes,
+                                         np.array(numbers, dtype=np.int64), (title_flat, title_offsets))
+        reranked, _ = rerank_scores(features, scores[:window])
+        best = np.lexsort((np.arange(window), -reranked))
+        order = np.concatenate([best, order[window:]])
+        scores = np.concatenate([reranked[best], scores[window:]])
+    return order, scores, holds

@@ -6,10 +6,12 @@ import json
 import logging
 import os
 import time
+from pathlib import Path
 
 import click
 
 from index import Bm25Params
+from index.engine import DEFAULT_ENGINE
 from index.store import build_index
 
 from .cli_chat import chat_command, print_result
@@ -17,7 +19,7 @@ from .cli_lab import bench_command, eval_group
 from .cli_options import DocqaGroup, corpus_options, open_settings_index, progress_reporter, settings_from
 from .logs import configure as configure_logging
 from .qa.answers import DEFAULT_TOP_K, MAX_TOP_K
-from .settings import ENV
+from .settings import ENV, SHARDED_ENGINE
 
 
 @click.group(cls=DocqaGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -30,12 +32,20 @@ def main(verbose: bool) -> None:
 
 @main.command("index")
 @corpus_options
+@click.option("--shards", "shard_count", type=click.IntRange(1, 64), default=None,
+              help="engine xapian: how many shards to split the paragraphs into")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="engine xapian: the folder the shards are written to")
 @click.option("--parent-pid", type=int, default=None, hidden=True,
               help="exit when this process is gone (a server's child build never outlives the server)")
-def index_command(corpus, index_dir, engine, semantic, parent_pid) -> None:
-    """Build or refresh the index of the documents folder, then embed its new paragraphs (semantic)."""
+def index_command(corpus, index_dir, engine, semantic, shard_count, out, parent_pid) -> None:
+    """Build or refresh the index of the documents folder, then embed its new paragraphs (semantic);
+    with --engine xapian --shards N --out DIR, then export it into N Xapian shards."""
     if parent_pid is not None:
         _exit_with_parent(parent_pid)
+    if engine == SHARDED_ENGINE or shard_count is not None or out is not None:
+        _index_shards(corpus, index_dir, engine, shard_count, out)
+        return
     s = settings_from(corpus=corpus, index_dir=index_dir, engine=engine, semantic=semantic)
     report = build_index(s.corpus, s.index_dir, s.engine, Bm25Params(s.k1, s.b),
                          progress=progress_reporter("indexing"))
@@ -44,6 +54,22 @@ def index_command(corpus, index_dir, engine, semantic, parent_pid) -> None:
                f"-> {s.index_dir}")
     if s.semantic and parent_pid is None:  # a server's child build leaves embedding to the server
         _embed(s)
+
+
+def _index_shards(corpus, index_dir, engine, shard_count, out) -> None:
+    from index.shard_build import build_shards
+    from index.store import load_index
+
+    if engine != SHARDED_ENGINE or shard_count is None or out is None:
+        raise click.UsageError("shards are built with all three of --engine xapian --shards N --out DIR")
+    s = settings_from(corpus=corpus, index_dir=index_dir, engine=DEFAULT_ENGINE, shards=None, semantic=False)
+    report = build_index(s.corpus, s.index_dir, DEFAULT_ENGINE, Bm25Params(s.k1, s.b), progress=progress_reporter("analysing"))
+    click.echo(f"analysed {report.analysed} documents ({report.reused} unchanged) in {report.seconds:.2f} s -> {s.index_dir}")
+    shards = build_shards(load_index(s.index_dir, verify=False), out, shard_count, progress_reporter("sharding"))
+    kind = "built afresh and compacted" if shards.full else f"{shards.written} written, {shards.deleted} deleted"
+    click.echo(f"{shards.shards} shards of {shards.documents} documents, {shards.paragraphs} paragraphs ({kind}) "
+               f"in {shards.seconds:.2f} s -> {out}")
+    click.echo(f"serve each one: docqa shard serve {out}/shard-00 --port PORT (one per host)")
 
 
 def _embed(s) -> None:
@@ -112,6 +138,24 @@ def serve_command(host, port, threads, watch, corpus, index_dir, engine, semanti
     logging.getLogger().setLevel(logging.INFO)
     serve(host, port, {"corpus": corpus, "index_dir": index_dir, "engine": engine, "threads": threads,
                        "semantic": semantic, "watch": watch})
+
+
+@main.group("shard")
+def shard_group() -> None:
+    """Serve a Xapian shard built by docqa index --engine xapian."""
+
+
+@shard_group.command("serve")
+@click.argument("folder", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--port", type=click.IntRange(1, 65535), required=True, help="port to listen on")
+@click.option("--host", default="127.0.0.1", show_default=True, help="address to listen on (the docqa server's side)")
+def shard_serve_command(folder, port, host) -> None:
+    """Run xapian-tcpsrv for one shard FOLDER, writable (the docqa server sends writes), until stopped."""
+    from .shard_servers import tcpsrv_command
+
+    command = tcpsrv_command(folder, port, host)
+    click.echo(f"serving {folder} on {host}:{port}: {' '.join(command)}", err=True)
+    os.execv(command[0], command)
 
 
 main.add_command(chat_command)

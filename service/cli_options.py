@@ -8,10 +8,10 @@ from pathlib import Path
 
 import click
 
-from index import ENGINES, Bm25Params, DocqaError, open_index
+from index import Bm25Params, DocqaError, open_index
 from index.vectors import embed_if_installed
 
-from .settings import ENV, Settings, default_instance_path, load_settings
+from .settings import ENGINE_CHOICES, ENV, SHARDED_ENGINE, Settings, default_instance_path, load_settings
 
 
 LAB_PACKAGES = ("bm25s", "scipy")  # the comparison engines of `bench` and `eval table` (extra "lab")
@@ -38,8 +38,9 @@ class DocqaGroup(click.Group):
 def corpus_options(func):
     func = click.option("--semantic/--no-semantic", default=None,
                         help=f"the semantic re-ranking signal [env {ENV['semantic']}; default on]")(func)
-    func = click.option("--engine", type=click.Choice(list(ENGINES)), default=None,
-                        help=f"BM25 engine [env {ENV['engine']}; default bm25s]")(func)
+    func = click.option("--engine", type=click.Choice(list(ENGINE_CHOICES)), default=None,
+                        help=f"BM25 engine [env {ENV['engine']}; default bm25s; xapian: the shards at "
+                             f"{ENV['shards']}]")(func)
     func = click.option("--index-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
                         help=f"index directory [env {ENV['index_dir']}; default instance/index]")(func)
     func = click.option("--corpus", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -68,7 +69,14 @@ def progress_reporter(label: str):
 
 
 def open_settings_index(settings: Settings):
-    """The index, built if the corpus changed, with paragraph vectors embedded first when semantic is on."""
+    """The index, built if the corpus changed, with paragraph vectors embedded first when semantic is on;
+    with engine xapian, the shards at DOCQA_SHARDS (nothing is built)."""
+    if settings.engine == SHARDED_ENGINE:
+        from index.shard_client import ShardSet, parse_addresses
+        from index.sharded import ShardedIndex
+
+        shards = ShardSet(parse_addresses(settings.shards), settings.shard_timeout, settings.shard_failure)
+        return ShardedIndex(shards), None
     index, report = open_index(settings.corpus, settings.index_dir, settings.engine, Bm25Params(settings.k1, settings.b),
                                progress=progress_reporter("indexing"))
     if settings.semantic:

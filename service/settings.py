@@ -10,6 +10,9 @@ from typing import Any, Mapping
 
 from index.engine import DEFAULT_ENGINE, ENGINES
 from index.errors import InvalidInputError
+from index.shard_format import ENGINE_NAME as SHARDED_ENGINE
+
+ENGINE_CHOICES = (*ENGINES, SHARDED_ENGINE)
 
 
 class ConfigError(InvalidInputError):
@@ -30,6 +33,9 @@ class Settings:
     poll_seconds: float = 2.0
     child_build_bytes: int = 20 * 2**20  # corpora above this are (re)built in a child process
     semantic: bool = True  # the semantic re-ranking signal, when its model is installed (index/semantic.py)
+    shards: str | None = None    # engine "xapian": the shards' xapian-tcpsrv addresses, host:port,host:port,...
+    shard_timeout: float = 2.0   # seconds a shard may take per network operation before it counts as down
+    shard_failure: str = "error"  # a shard down: "error" (503 naming it) or "partial" (answers flagged partial)
 
     def __repr__(self) -> str:  # never show the token in logs or tracebacks
         shown = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
@@ -84,7 +90,11 @@ def _parse(kind: str, value: Any) -> Any:
 
 def _validate(s: Settings) -> None:
     checks = [
-        (s.engine in ENGINES, "engine", f"one of {', '.join(ENGINES)}"),
+        (s.engine in ENGINE_CHOICES, "engine", f"one of {', '.join(ENGINE_CHOICES)}"),
+        (s.engine != SHARDED_ENGINE or bool(s.shards), "shards", "the shards' addresses, host:port,... (engine xapian)"),
+        (s.shards is None or _addresses_ok(s.shards), "shards", "host:port,host:port,..."),
+        (0 < s.shard_timeout <= 600, "shard_timeout", "in (0, 600] seconds"),
+        (s.shard_failure in ("error", "partial"), "shard_failure", "error or partial"),
         (0 < s.k1 <= 10, "k1", "in (0, 10]"),
         (0 <= s.b <= 1, "b", "in [0, 1]"),
         (s.max_body_bytes >= 1024, "max_body_bytes", "at least 1024"),
@@ -99,6 +109,16 @@ def _validate(s: Settings) -> None:
         if not ok:
             got = "a shorter one" if name == "api_token" else repr(getattr(s, name))  # never echo a secret
             raise ConfigError(f"{ENV[name]} / {name} must be {expected}, got {got}")
+
+
+def _addresses_ok(text: str) -> bool:
+    from index.shard_client import parse_addresses
+
+    try:
+        parse_addresses(text)
+    except InvalidInputError:
+        return False
+    return True
 
 
 def default_instance_path() -> Path:

@@ -13,7 +13,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from ..qa.answer_sentence import model as sentence_model
     from ..qa.conversation import focus_weights
-    from ..settings import load_settings
+    from ..settings import SHARDED_ENGINE, load_settings
     from . import api, auth, middleware, pages, problems, writes
     from .context import LIVE_INDEX, SETTINGS
     from .live import LiveIndex
@@ -30,7 +30,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False
     rerank_model(), sentence_model(), focus_weights()  # a bad model file fails here, at start-up, not on the first question
     app.extensions[SETTINGS] = settings
-    app.extensions[LIVE_INDEX] = live = LiveIndex(settings, serve_at_once)
+    if settings.engine == SHARDED_ENGINE:
+        from .shard_live import ShardLiveIndex
+
+        live = ShardLiveIndex(settings)
+    else:
+        live = LiveIndex(settings, serve_at_once)
+    app.extensions[LIVE_INDEX] = live
     if watch:
         live.watch()
     auth.init_app(app)

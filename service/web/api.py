@@ -11,7 +11,7 @@ from ..qa.passages import find_passages
 from ..qa.questions import describe_query
 from ..qa.responses import ask_json, passage_json
 from . import validation
-from .context import BUILDING_RETRY_SECONDS, current_index, live_index, settings
+from .context import BUILDING_RETRY_SECONDS, current_index, live_index, partial_fields, settings
 from .middleware import took_ms
 from .openapi import openapi_document
 from .problems import problem
@@ -29,7 +29,7 @@ def ask():
     documents = validation.documents_filter(body.get("documents"), index)
     result = answer_question(index, question, top_k=k, history=history, threshold=settings().answer_threshold,
                              documents=documents)
-    payload = ask_json(result, index)
+    payload = {**ask_json(result, index), **partial_fields(index)}
     payload["took_ms"] = took_ms()
     return jsonify(payload)
 
@@ -42,7 +42,8 @@ def search():
     documents = validation.documents_filter(request.args.get("documents"), index, from_query=True)
     parsed, _, found = find_passages(index, q, top_k=k, documents=documents)
     passages = [passage_json(p, index) for p in found]
-    return jsonify({"q": q, "query": describe_query(parsed.search), "passages": passages, "took_ms": took_ms()})
+    return jsonify({"q": q, "query": describe_query(parsed.search), "passages": passages, **partial_fields(index),
+                    "took_ms": took_ms()})
 
 
 @bp.get("/documents")
@@ -78,11 +79,14 @@ def health():
         response.headers["Retry-After"] = str(BUILDING_RETRY_SECONDS)
         return response
     index = live.current
-    return jsonify({"status": "ok", "documents": len(index.documents), "paragraphs": index.num_paragraphs,
+    shards = live.shard_set.states() if hasattr(live, "shard_set") else None
+    status = "degraded" if shards and any(s["state"] != "up" for s in shards) else "ok"
+    return jsonify({"status": status, "documents": len(index.documents), "paragraphs": index.num_paragraphs,
                     "writes": settings().api_token is not None,
                     "index": {**state, "built_at": index.manifest["built_at"],
                               "engine": index.manifest["settings"]["engine"]},
-                    "semantic": live.semantic.state(), "took_ms": took_ms()})
+                    "semantic": live.semantic.state(), **({"shards": shards} if shards else {}),
+                    "took_ms": took_ms()})
 
 
 @bp.get("/openapi.json")

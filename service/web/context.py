@@ -8,12 +8,13 @@ from index.errors import ServiceUnavailableError
 
 from ..settings import Settings
 from .live import LiveIndex
+from .shard_live import ShardLiveIndex
 
 LIVE_INDEX = "docqa.index"
 SETTINGS = "docqa.settings"
 
 
-def live_index() -> LiveIndex:
+def live_index() -> LiveIndex | ShardLiveIndex:
     """The server's LiveIndex (writes, rebuilds, health)."""
     return current_app.extensions[LIVE_INDEX]
 
@@ -28,7 +29,17 @@ def current_index():
     if index is None:
         raise ServiceUnavailableError("the index is being built; try again in a few seconds",
                                       headers={"Retry-After": str(BUILDING_RETRY_SECONDS)})
+    shards = getattr(index, "shards", None)  # the sharded engine: record which shards this request misses
+    if shards is not None:
+        shards.begin_request()
     return index
+
+
+def partial_fields(index) -> dict:
+    """`"partial": true` and the missing shards when a sharded answer lacks some (DOCQA_SHARD_FAILURE=partial)."""
+    shards = getattr(index, "shards", None)
+    missing = shards.missing() if shards is not None else []
+    return {"partial": True, "missing_shards": missing} if missing else {}
 
 
 def settings() -> Settings:

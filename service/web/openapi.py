@@ -14,6 +14,10 @@ _OFFSETS = {"type": "array", "items": {"type": "integer", "minimum": 0}, "minIte
 _PAGES = {"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 1,
           "description": "the pages the paragraph lies on (PDF only; two when it runs over a page break)"}
 
+_PARTIAL = {  # the sharded engine with DOCQA_SHARD_FAILURE=partial, when shards did not answer
+    "partial": {"const": True, "description": "present when some shards did not answer (engine xapian)"},
+    "missing_shards": {"type": "array", "items": {"type": "string"}, "description": "their host:port"}}
+
 
 def _ref(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
@@ -27,7 +31,8 @@ def _problems(*codes: int) -> dict:
     text = {400: "Malformed request", 401: "Missing or wrong token", 403: "Writes disabled", 404: "Not found",
             409: "An upload's derived id is taken (send field id to replace)", 413: "Body too large",
             415: "Wrong content type", 422: "Invalid input", 429: "Too many failed token attempts (see Retry-After)",
-            500: "Server error", 503: "The first index is being built (see Retry-After)"}
+            500: "Server error",
+            503: "The first index is being built, or a shard did not answer (see Retry-After)"}
     return {str(c): {"description": text[c], "content": {"application/problem+json": {"schema": _ref("Problem")}}}
             for c in codes}
 
@@ -82,10 +87,11 @@ SCHEMAS = {
                         "disagreement": {"type": "array", "items": {"type": "object", "required": ["value", "passages"],
                                                                      "properties": {"value": {"type": "string"},
                                                                                     "passages": {"type": "array", "items": {"type": "integer"}}}}},
-                        "passages": {"type": "array", "items": _ref("Passage")}, "took_ms": {"type": "number"}}},
+                        "passages": {"type": "array", "items": _ref("Passage")}, **_PARTIAL,
+                        "took_ms": {"type": "number"}}},
     "SearchResponse": {"type": "object", "required": ["q", "query", "passages", "took_ms"], "properties": {
         "q": {"type": "string"}, "query": {"type": "string"}, "passages": {"type": "array", "items": _ref("Passage")},
-        "took_ms": {"type": "number"}}},
+        **_PARTIAL, "took_ms": {"type": "number"}}},
     "DocumentSummary": {"type": "object", "required": ["id", "title", "paragraphs", "chars", "sha256"], "properties": {
         "id": {"type": "string"}, "title": {"type": "string"}, "paragraphs": {"type": "integer"},
         "chars": {"type": "integer"}, "sha256": {"type": "string"},
@@ -111,7 +117,8 @@ SCHEMAS = {
         "id": {"type": "string"}, "status": {"type": "string", "enum": ["created", "replaced", "deleted"]},
         "paragraphs": {"type": "integer"}, "took_ms": {"type": "number"}}},
     "Health": {"type": "object", "required": ["status", "documents", "paragraphs", "index"], "properties": {
-        "status": {"const": "ok"}, "documents": {"type": "integer"}, "paragraphs": {"type": "integer"},
+        "status": {"enum": ["ok", "degraded"], "description": "degraded: a shard is down (engine xapian)"},
+        "documents": {"type": "integer"}, "paragraphs": {"type": "integer"},
         "writes": {"type": "boolean", "description": "whether documents can be added and removed (a token is set)"},
         "index": {"type": "object", "required": ["state", "built_at", "engine"], "properties": {
             "state": {"enum": ["ready", "building"]}, "reason": {"type": "string"},
@@ -121,6 +128,11 @@ SCHEMAS = {
                                     "model": {"type": "string"}, "state": {"enum": ["embedding", "ready", "failed"]},
                                     "done": {"type": "integer", "description": "paragraphs with a vector"},
                                     "total": {"type": "integer"}, "error": {"type": "string"}}},
+        "shards": {"type": "array", "description": "engine xapian: each shard's state",
+                   "items": {"type": "object", "required": ["address", "state", "since"], "properties": {
+                       "address": {"type": "string"}, "state": {"enum": ["up", "down"]},
+                       "since": {"type": "number", "description": "Unix time of the last change"},
+                       "error": {"type": "string"}}}},
         "took_ms": {"type": "number"}}},
 }
 

@@ -1,0 +1,229 @@
+"""Build Xapian shards from docqa's own index, and write single documents into a shard.
+
+`docqa index --engine xapian --shards N --out DIR` first builds (or refreshes) the embedded index, which
+analyses only changed documents, then exports it: each document goes to the shard a stable hash of its
+id names, in the format of index/shard_format.py. A first build (or one with another shard count,
+analysis or BM25 setting) writes every shard afresh, compacts it and swaps it in through a symlink
+(`DIR/shard-00 -> shard-00.<stamp>`), so a server never opens half a shard. Later builds replace only
+the documents whose sha256 changed, and delete those gone, in place (Xapian commits are atomic).
+The server's writes (POST/DELETE /api/documents) use `write_document` / `delete_document` on one shard.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from . import analysis
+from .documents import Document, Paragraph, split_paragraphs
+from .engine import Bm25Params
+from .files import atomic_write
+from .search import SearchIndex
+from .shard_format import (BODY, DOCUMENT, DOCUMENT_KEY, SHARD_FORMAT, SHARDS_FILE, STATS_KEY, TEXT_KEY, TITLE, VERSION_KEY,
+                           impact, phrase, shard_name, shard_of, term)
+from .store import paragraph_search_text
+from .xapian_bindings import xapian
+
+COMMIT_EVERY = 20_000  # paragraphs per shard between two commits while building
+
+
+@dataclass(frozen=True)
+class ShardDocument:
+    """A document as a shard stores it: its manifest entry, paragraphs with their terms, title terms."""
+
+    entry: dict
+    text: str
+    paragraphs: list[tuple[Paragraph, list[str]]]
+    title_terms: list[str]
+
+    @property
+    def id(self) -> str:
+        return self.entry["id"]
+
+
+@dataclass(frozen=True)
+class ShardBuildReport:
+    shards: int
+    documents: int
+    paragraphs: int
+    written: int
+    deleted: int
+    full: bool
+    seconds: float
+
+
+def _entry(doc: Document, file: str, paragraphs: int) -> dict:
+    return {"id": doc.id, "title": doc.title, "file": file, "sha256": doc.sha256, "chars": len(doc.text),
+            "paragraphs": paragraphs, "pages": list(doc.pages)}
+
+
+def from_document(doc: Document, file: str) -> ShardDocument:
+    """Analyse a document as `index.store` does (heading + text per paragraph; the title on its own)."""
+    paragraphs = split_paragraphs(doc)
+    return ShardDocument(_entry(doc, file, len(paragraphs)), doc.text,
+                         [(p, analysis.analyze(paragraph_search_text(p))) for p in paragraphs],
+                         analysis.analyze(doc.title))
+
+
+def from_index(index: SearchIndex, document_id: str) -> ShardDocument:
+    """A document of an embedded index with the terms that index already holds (no analysis)."""
+    info, vocab = index.info(document_id), index.vocab_list
+    doc = index.document(document_id)
+    first = info.first_paragraph
+    paragraphs = [(index.paragraph(i), [vocab[t] for t in index.paragraph_terms(i).tolist()])
+                  for i in range(first, first + info.paragraphs)]
+    title_flat, title_offsets = index.title_terms
+    d = int(index.document_of[first]) if info.paragraphs else index.documents.index(info)
+    title = [vocab[t] for t in title_flat[title_offsets[d]:title_offsets[d + 1]].tolist()]
+    return ShardDocument(_entry(doc, info.file, info.paragraphs), doc.text, paragraphs, title)
+
+
+def build_stats(index: SearchIndex, shards: int) -> dict:
+    """What every shard records: format, analysis, BM25 parameters and average field lengths, as the
+    embedded engine computes them (index/engine.py: the mean, or 1 for an empty field)."""
+    lengths = np.diff(index.token_offsets)
+    counts = np.array([d.paragraphs for d in index.documents], dtype=np.int64)
+    fields = {"body": lengths, "phrases": np.maximum(lengths - 1, 0),
+              "titles": np.repeat(np.diff(index.title_terms[1]), counts)}
+    averages = {name: float(v.mean()) if len(v) and v.any() else 1.0 for name, v in fields.items()}
+    return {"format": SHARD_FORMAT, "shards": shards, "analysis": analysis.settings(),
+            "bm25": index.manifest["settings"]["bm25"], "averages": averages,
+            "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+
+
+def paragraph_document(document: ShardDocument, at: int, stats: dict):
+    """The Xapian document of paragraph `at`: its impact terms and its data."""
+    x = xapian()
+    paragraph, terms = document.paragraphs[at]
+    previous = document.paragraphs[at - 1][1] if at else []
+    params, average = Bm25Params(stats["bm25"]["k1"], stats["bm25"]["b"]), stats["averages"]
+    out = x.Document()
+    out.add_boolean_term(term(DOCUMENT, document.id))
+    fields = ((lambda t: term(BODY, t), Counter(terms), len(terms), "body"),
+              (lambda pair: phrase(*pair), Counter(zip(terms, terms[1:])), max(len(terms) - 1, 0), "phrases"),
+              (lambda t: term(TITLE, t), Counter(document.title_terms), len(document.title_terms), "titles"))
+    for name, counts, length, field in fields:
+        norm = params.length_norm(length, average[field])
+        for key, tf in counts.items():
+            out.add_term(name(key), impact(tf, norm))
+    out.set_data(json.dumps({"d": document.id, "n": paragraph.number, "s": paragraph.start, "e": paragraph.end,
+                             "h": paragraph.heading, "x": paragraph.text, "t": terms, "p": previous,
+                             "tt": document.title_terms}, ensure_ascii=False))
+    return out
+
+
+def write_document(db, document: ShardDocument, stats: dict) -> None:
+    """Replace the document's paragraphs and entry in one shard (the caller commits)."""
+    delete_document(db, document.id)
+    for at in range(len(document.paragraphs)):
+        db.add_document(paragraph_document(document, at, stats))
+    db.set_metadata(DOCUMENT_KEY + document.id, json.dumps(document.entry, ensure_ascii=False))
+    db.set_metadata(TEXT_KEY + document.id, document.text)
+    db.set_metadata(VERSION_KEY, uuid.uuid4().hex)
+
+
+def delete_document(db, document_id: str) -> None:
+    db.delete_document(term(DOCUMENT, document_id))
+    db.set_metadata(DOCUMENT_KEY + document_id, "")
+    db.set_metadata(TEXT_KEY + document_id, "")
+    db.set_metadata(VERSION_KEY, uuid.uuid4().hex)
+
+
+def read_stats(db) -> dict | None:
+    raw = db.get_metadata(STATS_KEY)
+    return json.loads(raw) if raw else None
+
+
+def _compatible(old: dict | None, new: dict) -> bool:
+    return old is not None and all(old.get(k) == new[k] for k in ("format", "shards", "analysis", "bm25"))
+
+
+def build_shards(index: SearchIndex, out: Path, shards: int,
+                 progress: Callable[[int, int], None] | None = None) -> ShardBuildReport:
+    """Export `index` into `shards` Xapian databases under `out` (incrementally when they exist)."""
+    if not 1 <= shards <= 64:
+        raise ValueError("the shard count must be in 1..64")
+    started = time.perf_counter()
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        old = json.loads((out / SHARDS_FILE).read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        old = None
+    stats = build_stats(index, shards)
+    full = not _compatible(old, stats) or not all((out / shard_name(i)).exists() for i in range(shards))
+    if full:
+        written, deleted = _build_fresh(index, out, stats, progress), 0
+    else:
+        stats["averages"] = old["averages"]  # kept until the next full build, as the embedded overlay does
+        written, deleted = _update(index, out, stats, progress)
+    atomic_write(out / SHARDS_FILE, json.dumps(stats, indent=1).encode("utf-8"))
+    return ShardBuildReport(shards, len(index.documents), index.num_paragraphs, written, deleted, full,
+                            time.perf_counter() - started)
+
+
+def _build_fresh(index: SearchIndex, out: Path, stats: dict, progress) -> int:
+    x = xapian()
+    stamp = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
+    n = stats["shards"]
+    temporary = [out / f".tmp-{shard_name(i)}.{stamp}" for i in range(n)]
+    dbs = [x.WritableDatabase(str(path), x.DB_CREATE_OR_OVERWRITE) for path in temporary]
+    pending = [0] * n
+    for done, info in enumerate(index.documents, 1):
+        at = shard_of(info.id, n)
+        write_document(dbs[at], from_index(index, info.id), stats)
+        pending[at] += info.paragraphs
+        if pending[at] >= COMMIT_EVERY:
+            dbs[at].commit()
+            pending[at] = 0
+        if progress:
+            progress(done, len(index.documents))
+    for i, db in enumerate(dbs):
+        db.set_metadata(STATS_KEY, json.dumps({**stats, "shard": i}))
+        db.commit()
+        db.close()
+        final = f"{shard_name(i)}.{stamp}"
+        x.Database(str(temporary[i])).compact(str(out / final))
+        shutil.rmtree(temporary[i])
+        link = out / f".link-{shard_name(i)}.{stamp}"
+        link.symlink_to(final)
+        previous = (out / shard_name(i)).resolve() if (out / shard_name(i)).is_symlink() else None
+        os.replace(link, out / shard_name(i))  # atomic: a server opens the old shard or the new one
+        if previous is not None and previous.name != final:
+            shutil.rmtree(previous, ignore_errors=True)
+    return len(index.documents)
+
+
+def _update(index: SearchIndex, out: Path, stats: dict, progress) -> tuple[int, int]:
+    """Replace changed documents and delete removed ones, shard by shard."""
+    x = xapian()
+    n = stats["shards"]
+    wanted = {i: {} for i in range(n)}
+    for info in index.documents:
+        wanted[shard_of(info.id, n)][info.id] = info.sha256
+    written = deleted = done = 0
+    for i in range(n):
+        db = x.WritableDatabase(str(out / shard_name(i)), x.DB_OPEN)
+        stored = {key[len(DOCUMENT_KEY):]: json.loads(db.get_metadata(key))["sha256"]
+                  for key in (k.decode("utf-8") for k in db.metadata_keys(DOCUMENT_KEY)) if db.get_metadata(key)}
+        for document_id in stored.keys() - wanted[i].keys():
+            delete_document(db, document_id)
+            deleted += 1
+        for document_id, sha256 in wanted[i].items():
+            if stored.get(document_id) != sha256:
+                write_document(db, from_index(index, document_id), stats)
+                written += 1
+            done += 1
+            if progress:
+                progress(done, len(index.documents))
+        db.commit()
+        db.close()
+    return written, deleted

@@ -1,0 +1,181 @@
+"""Connections to remote Xapian shards (`xapian-tcpsrv`), and what happens when one fails.
+
+Every call goes to all shards at once (one thread each; the bindings release the GIL) and each network
+operation has the configured timeout (default 2 s). A shard that refuses, drops or times out is marked
+down: with `failure="error"` the request fails with 503 naming it; with `failure="partial"` it is answered
+from the other shards and the request is told which were missing. Down shards are skipped at once (no
+request waits for them again) and a background prober reconnects them every RETRY_SECONDS, so a shard
+that comes back serves the next request without a restart. A connection the server dropped while idle
+(xapian-tcpsrv closes them after 60 s) is re-opened and the call retried once, transparently.
+Connections are pooled per shard: Xapian objects are not shared between threads.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Callable
+
+from .errors import InvalidInputError, ShardUnavailableError
+from .xapian_bindings import xapian
+
+log = logging.getLogger(__name__)
+RETRY_SECONDS = 1.0     # how often the prober tries a down shard
+REOPEN_SECONDS = 1.0    # a pooled connection older than this re-reads the shard's latest commit before use
+
+
+def parse_addresses(text: str) -> list[tuple[str, int]]:
+    """'host:port,host:port' -> [(host, port)]; InvalidInputError naming the bad entry."""
+    out = []
+    for item in (part.strip() for part in text.split(",")):
+        host, _, port = item.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise InvalidInputError(f"shard address {item!r} is not host:port")
+        out.append((host, int(port)))
+    if not out:
+        raise InvalidInputError("no shard addresses given")
+    return out
+
+
+class ShardDown(Exception):
+    def __init__(self, shard: "Shard"):
+        super().__init__(shard.address)
+        self.shard = shard
+
+
+class Shard:
+    """One remote database: a pool of connections and its state (up, or down since when and why)."""
+
+    def __init__(self, host: str, port: int, timeout: float):
+        self.host, self.port, self.timeout_ms = host, port, max(1, int(timeout * 1000))
+        self.address = f"{host}:{port}"
+        self.up, self.error, self.since = True, None, time.time()
+        self._pool: list[tuple[object, float]] = []
+        self._lock = threading.Lock()
+        self.stale_before = 0.0  # connections opened or re-read before this re-read first (set after a write)
+
+    def state(self) -> dict:
+        return {"address": self.address, "state": "up" if self.up else "down", "since": round(self.since, 3),
+                **({"error": self.error} if self.error else {})}
+
+    def connect(self):
+        return xapian().remote_open(self.host, self.port, self.timeout_ms, self.timeout_ms)
+
+    def writable(self):
+        return xapian().remote_open_writable(self.host, self.port, self.timeout_ms, self.timeout_ms)
+
+    def _take(self) -> tuple[object, float, bool]:
+        """(a connection, when it last read the shard's commit, whether it came from the pool)."""
+        with self._lock:
+            if self._pool:
+                return *self._pool.pop(), True
+        return self.connect(), time.monotonic(), False
+
+    def call(self, fn: Callable):
+        """fn(database); ShardDown when the shard fails (after one retry on a fresh connection if a
+        pooled one had been dropped)."""
+        x = xapian()
+        for attempt in (0, 1):
+            pooled = False
+            try:
+                db, read_at, pooled = self._take() if attempt == 0 else (self.connect(), time.monotonic(), False)
+                if time.monotonic() - read_at > REOPEN_SECONDS or read_at < self.stale_before:
+                    db.reopen()
+                    read_at = time.monotonic()
+                result = fn(db)
+            except x.NetworkTimeoutError as exc:
+                self.mark_down(exc)
+                raise ShardDown(self) from None
+            except (x.NetworkError, x.DatabaseError) as exc:
+                if pooled and isinstance(exc, x.NetworkError):
+                    continue  # a pooled connection the server dropped: open a new one
+                self.mark_down(exc)
+                raise ShardDown(self) from None
+            with self._lock:
+                self._pool.append((db, read_at))
+            return result
+
+    def mark_down(self, exc: Exception) -> None:
+        with self._lock:
+            self._pool.clear()
+            if self.up:
+                log.warning("shard %s is down: %s", self.address, exc)
+                self.up, self.since = False, time.time()
+            self.error = str(exc)
+
+    def probe(self) -> None:
+        """Try to reconnect a down shard; it serves again on success."""
+        try:
+            db = self.connect()
+            db.get_doccount()
+        except Exception as exc:  # noqa: BLE001 - any failure keeps it down, with the reason
+            self.error = str(exc)
+            return
+        with self._lock:
+            self._pool.append((db, time.monotonic()))
+            self.up, self.error, self.since = True, None, time.time()
+        log.info("shard %s is back", self.address)
+
+
+class ShardSet:
+    """The shards of one index, queried together."""
+
+    def __init__(self, addresses: list[tuple[str, int]], timeout: float = 2.0, failure: str = "error"):
+        if failure not in ("error", "partial"):
+            raise InvalidInputError(f"shard failure mode must be error or partial, got {failure!r}")
+        self.shards = [Shard(host, port, timeout) for host, port in addresses]
+        self.failure = failure
+        self._executor = ThreadPoolExecutor(max_workers=8 * len(self.shards), thread_name_prefix="docqa-shard")
+        self._local = threading.local()
+        self._stop = threading.Event()
+        self._prober = threading.Thread(target=self._probe_loop, name="docqa-shard-prober", daemon=True)
+        self._prober.start()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    def _probe_loop(self) -> None:
+        while not self._stop.wait(RETRY_SECONDS):
+            for shard in self.shards:
+                if not shard.up:
+                    shard.probe()
+
+    def begin_request(self) -> None:
+        """Start recording, for this thread, which shards a request's answers lack."""
+        self._local.missing = set()
+
+    def missing(self) -> list[str]:
+        return sorted(getattr(self._local, "missing", ()))
+
+    def each(self, fn: Callable, shards: list[Shard] | None = None) -> dict[Shard, object]:
+        """fn(database) on every live shard at once: {shard: result}. Missing shards raise
+        ShardUnavailableError in "error" mode (or when none answers) and are recorded in "partial" mode."""
+        targets = shards if shards is not None else self.shards
+        futures = {s: self._executor.submit(s.call, fn) for s in targets if s.up}
+        results, down = {}, [s for s in targets if s not in futures]
+        for shard, future in futures.items():
+            try:
+                results[shard] = future.result()
+            except ShardDown:
+                down.append(shard)
+        if down:
+            if not hasattr(self._local, "missing"):
+                self._local.missing = set()
+            self._local.missing.update(s.address for s in down)
+            if self.failure == "error" or not results:
+                names = ", ".join(f"{s.address} ({s.error or 'down'})" for s in down)
+                raise ShardUnavailableError(f"shard {names} did not answer; retry shortly",
+                                            headers={"Retry-After": str(max(1, round(RETRY_SECONDS)))})
+        return results
+
+    def states(self) -> list[dict]:
+        return [s.state() for s in self.shards]
+
+    def written(self) -> None:
+        """After a write: pooled connections re-read their shard before the next query uses them."""
+        now = time.monotonic()
+        for shard in self.shards:
+            shard.stale_before = now

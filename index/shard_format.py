@@ -1,0 +1,58 @@
+"""What a Xapian shard holds, named once for the writer (index/shard_build.py) and the reader (index/sharded.py).
+
+One Xapian document per paragraph, no positions. Its terms, each with an integer *impact* as its wdf:
+    B<term>         a body term (heading + text, docqa's analysis)
+    P<term> <term>  a phrase: two adjacent body terms
+    T<term>         a term of the document's title
+    D<document id>  boolean (wdf 0): which document the paragraph belongs to
+A term's impact is its BM25 term-frequency part, tf / (tf + k1 x (1 - b + b x |field| / avg |field|)),
+times IMPACT_SCALE and rounded: each field normalised by its own length, which Xapian's one document
+length cannot do. Searches weight each term with TfIdfWeight("nnn") (the wdf as it is) scaled by
+query weight x Lucene idf / IMPACT_SCALE, the idf from document frequencies summed over the shards, so
+a score is the embedded engine's Lucene BM25 (index/engine.py) to within 1e-6 per term.
+Data: the paragraph as JSON (document id, number, offsets, heading, text, its terms and the previous
+paragraph's, the title's), so a serving node needs no copy of the corpus. Metadata: STATS_KEY (format,
+analysis, BM25 parameters, average field lengths), per document its entry and its text, and a version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+ENGINE_NAME = "xapian"          # DOCQA_ENGINE / --engine for the sharded engine
+SHARD_FORMAT = 1
+IMPACT_SCALE = 2 ** 20          # a paragraph of 1,000 distinct terms in three fields stays under 2^32
+STATS_KEY = "docqa:stats"
+DOCUMENT_KEY = "docqa:doc:"     # + document id: its entry (title, file, sha256, paragraphs, pages)
+TEXT_KEY = "docqa:text:"        # + document id: its text
+VERSION_KEY = "docqa:version"   # changes with every write, so servers know to re-read the document list
+SHARDS_FILE = "shards.json"     # in a build folder: the shard count and the statistics every shard holds
+BODY, PHRASE, TITLE, DOCUMENT = "B", "P", "T", "D"
+MAX_TERM_BYTES = 240            # Xapian's limit is 245; longer terms are replaced by a digest
+NNN = "nnn"                     # TfIdfWeight normalisations: raw wdf, no idf, no length
+
+
+def shard_name(number: int) -> str:
+    return f"shard-{number:02d}"
+
+
+def term(prefix: str, text: str) -> str:
+    """The Xapian term for an analysed term (or phrase) in a field."""
+    name = prefix + text
+    if len(name.encode("utf-8")) > MAX_TERM_BYTES:
+        return prefix + "#" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return name
+
+
+def phrase(first: str, second: str) -> str:
+    return term(PHRASE, f"{first} {second}")
+
+
+def shard_of(document_id: str, shards: int) -> int:
+    """The shard a document lives in: a stable hash of its id (the same on every machine and run)."""
+    return int.from_bytes(hashlib.sha256(document_id.encode("utf-8")).digest()[:8], "big") % shards
+
+
+def impact(tf: int, norm: float) -> int:
+    """A term's BM25 term-frequency part as an integer wdf (at least 1: the term is there)."""
+    return max(1, round(tf / (tf + norm) * IMPACT_SCALE))

@@ -1,0 +1,208 @@
+"""The sharded engine: first-stage candidates and their BM25 scores from Xapian shards, then docqa's own
+re-rank (as Elasticsearch's rescore runs on a shard's hits); the same search interface as LayeredIndex.
+
+A search makes two calls to every shard at once: document frequencies of the query's terms (Xapian's
+`get_mset(0, 0)`; summed, they give the Lucene idf over the whole collection), then the best paragraphs
+with each term weighted by query weight x idf / IMPACT_SCALE (index/shard_format.py). The candidates of
+all shards are merged by score; their text, offsets and terms come from the shards' stored data.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from . import analysis, rerank
+from .documents import Document, Paragraph, split_paragraphs
+from .engine import Hit, lucene_idf
+from .errors import DocumentNotFoundError, EmptyQueryError
+from .search import DocumentInfo, Ranking
+from .shard_client import ShardDown, ShardSet
+from .shard_format import (BODY, DOCUMENT, DOCUMENT_KEY, IMPACT_SCALE, NNN, STATS_KEY, TEXT_KEY, TITLE, VERSION_KEY, phrase,
+                           shard_of, term)
+from .xapian_bindings import xapian
+
+
+def _info(entry: dict) -> DocumentInfo:
+    return DocumentInfo(entry["id"], entry["title"], entry["file"], entry["sha256"], entry["chars"],
+                        entry["paragraphs"], -1, 0, 0, tuple(entry.get("pages", ())))
+
+
+class ShardedIndex:
+    def __init__(self, shards: ShardSet):
+        self.shards = shards
+        self.ranking = Ranking()
+        self.vectors = None  # no semantic signal on this engine (docs/SCALING.md)
+        self._lock = threading.Lock()
+        self._documents: dict[str, DocumentInfo] = {}
+        self._by_shard: dict[int, dict[str, DocumentInfo]] = {}
+        self._versions: dict[int, bytes] = {}
+        self.stats: dict = {}
+        self.refresh()
+
+    # -- documents ------------------------------------------------------------------------------
+
+    def refresh(self) -> bool:
+        """Re-read the document list of every shard whose version changed (a write, here or elsewhere)
+        or that could not be read before; shards that do not answer are read on a later call.
+        Returns whether anything was re-read."""
+        def read(db, number: int):
+            version = db.get_metadata(VERSION_KEY)
+            if number in self._by_shard and self._versions.get(number) == version:
+                return version, None
+            keys = [k.decode("utf-8") for k in db.metadata_keys(DOCUMENT_KEY)]
+            return version, (db.get_metadata(STATS_KEY), [json.loads(e) for e in map(db.get_metadata, keys) if e])
+
+        changed = False
+        for number, shard in enumerate(self.shards.shards):
+            if not shard.up:
+                continue
+            try:
+                version, read_now = shard.call(lambda db: read(db, number))
+            except ShardDown:
+                continue
+            if read_now is None:
+                continue
+            stats, entries = read_now
+            if stats:
+                self.stats = json.loads(stats)
+            with self._lock:
+                self._by_shard[number] = {e["id"]: _info(e) for e in entries}
+                self._versions[number] = version
+            changed = True
+        if changed:
+            documents = {i: d for part in self._by_shard.values() for i, d in part.items()}
+            self._documents = dict(sorted(documents.items(), key=lambda item: item[1].file))
+        return changed
+
+    @property
+    def documents(self) -> list[DocumentInfo]:
+        return list(self._documents.values())
+
+    @property
+    def num_paragraphs(self) -> int:
+        return sum(d.paragraphs for d in self._documents.values())
+
+    @property
+    def manifest(self) -> dict:
+        stats = self.stats
+        return {"built_at": stats.get("built_at"), "settings": {
+            "engine": "xapian", "bm25": stats.get("bm25"), "analysis": stats.get("analysis"),
+            "shards": [s.address for s in self.shards.shards]}}
+
+    def info(self, document_id: str) -> DocumentInfo:
+        try:
+            return self._documents[document_id]
+        except KeyError:
+            raise DocumentNotFoundError(f"no document with id {document_id!r}") from None
+
+    def shard_for(self, document_id: str) -> int:
+        return shard_of(document_id, len(self.shards.shards))
+
+    def document(self, document_id: str) -> Document:
+        info = self.info(document_id)
+        shard = self.shards.shards[self.shard_for(document_id)]
+        text = self.shards.each(lambda db: db.get_metadata(TEXT_KEY + document_id), [shard])[shard]
+        return Document(info.id, info.title, info.file, text.decode("utf-8"), info.sha256, info.pages)
+
+    def document_paragraphs(self, document_id: str) -> list[Paragraph]:
+        return split_paragraphs(self.document(document_id))
+
+    # -- search ---------------------------------------------------------------------------------
+
+    def _frequencies(self, terms: list[str]) -> tuple[np.ndarray, int]:
+        """Each Xapian term's document frequency over all shards, and the paragraph count."""
+        x = xapian()
+
+        def read(db):
+            enquire = x.Enquire(db)
+            enquire.set_query(x.Query(x.Query.OP_OR, terms))
+            mset = enquire.get_mset(0, 0)
+            return [mset.get_termfreq(t) for t in terms], db.get_doccount()
+
+        results = self.shards.each(read).values()
+        df = np.sum([r[0] for r in results], axis=0) if terms else np.zeros(0)
+        return np.asarray(df, dtype=np.float64), sum(r[1] for r in results)
+
+    def idf(self, terms: list[str]) -> np.ndarray:
+        """Lucene idf per analysed term over all shards (0 for terms they lack)."""
+        if not terms:
+            return np.zeros(0)
+        df, n = self._frequencies([term(BODY, t) for t in terms])
+        return np.where(df > 0, lucene_idf(df, n), 0.0)
+
+    def search(self, question: str, k: int = 5, vector=None) -> list[Hit]:
+        terms = analysis.analyze(question)
+        if not terms:
+            raise EmptyQueryError("the question has no searchable words (only stopwords or punctuation)")
+        return self.search_terms(dict.fromkeys(terms, 1.0), k, phrase=terms)
+
+    def first_stage(self, weighted: Mapping[str, float], k: int, phrase_terms: Sequence[str] = (),
+                    only: frozenset[str] | None = None):
+        """(the query's known terms, their weights x idf, the k best [(score, paragraph data)]) or None."""
+        x = xapian()
+        weighted = {t: w for t, w in weighted.items() if w > 0}
+        pairs = list(dict.fromkeys((a, b) for a, b in zip(phrase_terms, phrase_terms[1:])
+                                   if not analysis.joined_then_part(a, b)))
+        names = ([term(BODY, t) for t in weighted] + [term(TITLE, t) for t in weighted]
+                 + [phrase(a, b) for a, b in pairs])
+        if not names or k <= 0:
+            return None
+        df, n = self._frequencies(names)
+        idf = np.where(df > 0, lucene_idf(df, max(n, 1)), 0.0)
+        q, ranking = len(weighted), self.ranking
+        weights = np.array(list(weighted.values()))
+        factors = np.concatenate([weights * idf[:q], weights * idf[q:2 * q] * ranking.title_weight,
+                                  idf[2 * q:] * ranking.phrase_weight]) / IMPACT_SCALE
+        known = (df[:q] > 0) | (df[q:2 * q] > 0)  # as the embedded vocabulary: in a body or a title
+        if not known.any():
+            return None
+        query = x.Query(x.Query.OP_OR, [x.Query(x.Query.OP_SCALE_WEIGHT, x.Query(name), float(f))
+                                        for name, f in zip(names, factors) if f > 0])
+        if only is not None:
+            if not only:
+                return None
+            query = x.Query(x.Query.OP_FILTER, query,
+                            x.Query(x.Query.OP_OR, [term(DOCUMENT, d) for d in sorted(only)]))
+
+        def best(db):
+            enquire = x.Enquire(db)
+            enquire.set_weighting_scheme(x.TfIdfWeight(NNN))
+            enquire.set_query(query)
+            return [(m.weight, json.loads(m.document.get_data())) for m in enquire.get_mset(0, k)]
+
+        found = [hit for hits in self.shards.each(best).values() for hit in hits]
+        found.sort(key=lambda h: (-h[0], h[1]["d"], h[1]["n"]))
+        terms = [t for t, keep in zip(weighted, known) if keep]
+        return terms, (weights * idf[:q])[known], found[:k]
+
+    def search_terms(self, weighted: Mapping[str, float], k: int = 5, phrase: Sequence[str] = (),
+                     only: frozenset[str] | None = None, vector=None) -> list[Hit]:
+        """As LayeredIndex.search_terms: the k best paragraphs, re-ranked by docqa (`vector` is ignored)."""
+        wanted = max(k, rerank.CANDIDATES) if self.ranking.rerank else k
+        first = self.first_stage(weighted, wanted, phrase, only) if k > 0 else None
+        if first is None:
+            return []
+        terms, idf, found = first
+        vocabulary: dict[str, int] = {t: i for i, t in enumerate(terms)}
+        ids = lambda words: np.array([vocabulary.setdefault(w, len(vocabulary)) for w in words], np.int64)  # noqa: E731
+        titles, numbers, paragraphs = [], {}, []
+        for _, data in found:
+            local = numbers.setdefault(data["d"], len(numbers))
+            if local == len(titles):
+                titles.append(ids(data["tt"]))
+            paragraphs.append((ids(data["p"]) if data["p"] else None, ids(data["t"])))
+        prefixes = rerank.prefix_groups(list(vocabulary))
+        order, scores, holds = rerank.rerank_pool(paragraphs, [numbers[d["d"]] for _, d in found], titles,
+                                                  [s for s, _ in found], np.arange(len(terms)), idf, prefixes,
+                                                  self.ranking.rerank)
+        hits = []
+        for rank, c in enumerate(order[:k].tolist()):
+            data = found[c][1]
+            paragraph = Paragraph(data["d"], data["n"], data["s"], data["e"], data["x"], data["h"])
+            hits.append(Hit(paragraph, round(float(scores[rank]), 4),
+                            tuple(t for t, h in zip(terms, holds[c].tolist()) if h)))
+        return hits

@@ -1,0 +1,95 @@
+"""Running `xapian-tcpsrv`, one per shard: `docqa shard serve`, and local shard servers for eval and bench.
+
+Each server runs in a session of its own: xapian-tcpsrv forks a child per connection, and stopping or
+killing the whole group is what "this shard's host is down" means.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from index.errors import CorpusError
+from index.shard_format import shard_name
+from index.xapian_bindings import INSTALL_HINT, XapianMissingError, xapian
+
+TCPSRV = "xapian-tcpsrv"
+
+
+def tcpsrv_command(folder: Path, port: int, host: str = "127.0.0.1", idle_timeout_ms: int | None = None) -> list[str]:
+    """The command that serves one shard folder, writable (one writer at a time: the docqa server)."""
+    binary = shutil.which(TCPSRV)
+    if binary is None:
+        raise XapianMissingError(f"{TCPSRV} is not installed; {INSTALL_HINT}")
+    if not folder.exists():
+        raise CorpusError(f"no shard at {folder}; build one with docqa index --engine xapian --shards N --out DIR")
+    extra = ["--idle-timeout", str(idle_timeout_ms)] if idle_timeout_ms else []
+    return [binary, "--writable", "--quiet", "--interface", host, "--port", str(port), *extra, str(folder)]
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+class ShardServer:
+    """One running xapian-tcpsrv (and its per-connection children)."""
+
+    def __init__(self, folder: Path, port: int | None = None, host: str = "127.0.0.1", idle_timeout_ms=None):
+        self.folder, self.host, self.port = folder, host, port or free_port(host)
+        self.idle_timeout_ms = idle_timeout_ms
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def address(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    def start(self, wait: float = 10.0) -> "ShardServer":
+        self.process = subprocess.Popen(tcpsrv_command(self.folder, self.port, self.host, self.idle_timeout_ms),
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                xapian().remote_open(self.host, self.port, 1000, 1000).get_doccount()
+                return self
+            except Exception:  # noqa: BLE001 - not listening yet
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    error = self.process.stderr.read().decode(errors="replace").strip() if self.process.poll() is not None else "timed out"
+                    self.stop()
+                    raise CorpusError(f"{TCPSRV} for {self.folder} did not start: {error[-300:]}") from None
+                time.sleep(0.05)
+
+    def signal(self, number: int) -> None:
+        """Send a signal to the server and every connection it serves."""
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, number)
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.process.wait()
+        self.process = None
+
+
+@contextmanager
+def local_shards(out: Path, shards: int):
+    """Serve the `shards` shards of a build folder on 127.0.0.1 (free ports) while the block runs."""
+    servers = []
+    try:
+        for i in range(shards):
+            servers.append(ShardServer(out / shard_name(i)).start())
+        yield servers
+    finally:
+        for server in servers:
+            server.stop()
