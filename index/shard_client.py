@@ -153,14 +153,26 @@ class ShardSet:
     def each(self, fn: Callable, shards: list[Shard] | None = None) -> dict[Shard, object]:
         """fn(database) on every live shard at once: {shard: result}. Missing shards raise
         ShardUnavailableError in "error" mode (or when none answers) and are recorded in "partial" mode."""
-        targets = shards if shards is not None else self.shards
-        futures = {s: self._executor.submit(s.call, fn) for s in targets if s.up}
-        results, down = {}, [s for s in targets if s not in futures]
-        for shard, future in futures.items():
+        return self.each_of({s: fn for s in (shards if shards is not None else self.shards)})
+
+    def each_of(self, calls: dict[Shard, Callable]) -> dict[Shard, object]:
+        """As `each`, with a function per shard."""
+        if not calls:
+            return {}
+        live = [s for s in calls if s.up]
+        results, down = {}, [s for s in calls if not s.up]
+        if len(live) == 1:  # no thread hand-off for a single shard
             try:
-                results[shard] = future.result()
+                results[live[0]] = live[0].call(calls[live[0]])
             except ShardDown:
-                down.append(shard)
+                down.append(live[0])
+        else:
+            futures = {s: self._executor.submit(s.call, calls[s]) for s in live}
+            for shard, future in futures.items():
+                try:
+                    results[shard] = future.result()
+                except ShardDown:
+                    down.append(shard)
         if down:
             if not hasattr(self._local, "missing"):
                 self._local.missing = set()

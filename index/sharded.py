@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections import OrderedDict
 from typing import Mapping, Sequence
 
 import numpy as np
@@ -31,6 +32,9 @@ def _info(entry: dict) -> DocumentInfo:
                         entry["paragraphs"], -1, 0, 0, tuple(entry.get("pages", ())))
 
 
+PARAGRAPH_CACHE = 20_000  # paragraphs' stored data kept in memory (a few KB each)
+
+
 class ShardedIndex:
     def __init__(self, shards: ShardSet):
         self.shards = shards
@@ -40,6 +44,7 @@ class ShardedIndex:
         self._documents: dict[str, DocumentInfo] = {}
         self._by_shard: dict[int, dict[str, DocumentInfo]] = {}
         self._versions: dict[int, bytes] = {}
+        self._cache: OrderedDict[tuple[int, int], dict] = OrderedDict()  # (shard, docid) -> paragraph data
         self.stats: dict = {}
         self.refresh()
 
@@ -74,6 +79,8 @@ class ShardedIndex:
                 self._versions[number] = version
             changed = True
         if changed:
+            with self._lock:
+                self._cache.clear()  # a full rebuild renumbers a shard's documents
             documents = {i: d for part in self._by_shard.values() for i, d in part.items()}
             self._documents = dict(sorted(documents.items(), key=lambda item: item[1].file))
         return changed
@@ -172,12 +179,42 @@ class ShardedIndex:
             enquire = x.Enquire(db)
             enquire.set_weighting_scheme(x.TfIdfWeight(NNN))
             enquire.set_query(query)
-            return [(m.weight, json.loads(m.document.get_data())) for m in enquire.get_mset(0, k)]
+            return [(m.weight, m.docid) for m in enquire.get_mset(0, k)]
 
-        found = [hit for hits in self.shards.each(best).values() for hit in hits]
+        ranked = [(weight, self.shards.shards.index(shard), docid)
+                  for shard, hits in self.shards.each(best).items() for weight, docid in hits]
+        ranked.sort(key=lambda h: -h[0])
+        found = [(weight, data) for (weight, _, _), data in zip(ranked[:k], self._paragraphs(ranked[:k])) if data]
         found.sort(key=lambda h: (-h[0], h[1]["d"], h[1]["n"]))
         terms = [t for t, keep in zip(weighted, known) if keep]
         return terms, (weights * idf[:q])[known], found[:k]
+
+    def _paragraphs(self, hits: list[tuple[float, int, int]]) -> list[dict | None]:
+        """The stored data of (score, shard number, docid) hits: from the cache, else fetched from each
+        shard at once. Remote Xapian fetches a document per round trip, so only the merged best are
+        fetched, never every shard's own best."""
+        x = xapian()
+        missing: dict[int, list[int]] = {}
+        for _, shard, docid in hits:
+            if (shard, docid) not in self._cache:
+                missing.setdefault(shard, []).append(docid)
+
+        def fetch(docids):
+            return lambda db: [(d, json.loads(db.get_document(d).get_data())) for d in docids]
+
+        shards = self.shards.shards
+        try:
+            fetched = self.shards.each_of({shards[s]: fetch(docids) for s, docids in missing.items()})
+        except x.DocNotFoundError:  # deleted by a write since the match: that shard's next query sees it
+            fetched = {}
+        with self._lock:
+            for shard, pairs in fetched.items():
+                number = shards.index(shard)
+                for docid, data in pairs:
+                    self._cache[(number, docid)] = data
+            while len(self._cache) > PARAGRAPH_CACHE:
+                self._cache.popitem(last=False)
+            return [self._cache.get((s, d)) for _, s, d in hits]  # None: deleted since the match
 
     def search_terms(self, weighted: Mapping[str, float], k: int = 5, phrase: Sequence[str] = (),
                      only: frozenset[str] | None = None, vector=None) -> list[Hit]:

@@ -48,12 +48,28 @@ def _report(figures: dict, as_json: bool) -> None:
 @click.option("--k1", type=float, default=1.2, show_default=True)
 @click.option("--b", type=float, default=0.75, show_default=True)
 @SEMANTIC_OPTION
-def eval_squad_command(file, as_json, subset, limit, k1, b, semantic) -> None:
+@click.option("--engine", type=click.Choice(["embedded", "xapian"]), default="embedded", show_default=True,
+              help="xapian: ask through --shards local xapian-tcpsrv shards of the same index")
+@click.option("--shards", type=click.IntRange(1, 64), default=3, show_default=True, help="shards for --engine xapian")
+def eval_squad_command(file, as_json, subset, limit, k1, b, semantic, engine, shards) -> None:
     """SQuAD v1.1 FILE: top1/top5/top20/MRR of the gold paragraph, answer sentence, how-many span."""
     from .lab.evaluation import evaluate_squad
 
     _report(evaluate_squad(file, Bm25Params(k1, b), subset, limit, progress=progress_reporter("asking"),
-                           semantic=semantic, embedding=progress_reporter("embedding")), as_json)
+                           semantic=semantic, embedding=progress_reporter("embedding"),
+                           shards=shards if engine == "xapian" else 0), as_json)
+
+
+@eval_group.command("shards")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@JSON_LINE
+@click.option("--shards", type=click.IntRange(1, 64), default=3, show_default=True)
+@click.option("--limit", type=click.IntRange(1), default=None, help="ask only the first N questions")
+def eval_shards_command(file, as_json, shards, limit) -> None:
+    """SQuAD v1.1 FILE: first-stage candidates from local Xapian shards against the embedded engine."""
+    from .lab.shard_eval import evaluate_shard_agreement
+
+    _report(evaluate_shard_agreement(file, shards, limit, progress=progress_reporter("asking")), as_json)
 
 
 @eval_group.command("beir")

@@ -7,6 +7,7 @@ through the same code paths as the API. Data stays in ../shared/eval; nothing is
 from __future__ import annotations
 
 import bisect
+import contextlib
 import csv
 import json
 import math
@@ -181,8 +182,9 @@ def retrieval_figures(ranks: list[int | None]) -> dict:
 
 def evaluate_squad(path: Path, params: Bm25Params = Bm25Params(), subset: str = "all", limit: int | None = None,
                    progress: Callable[[int, int], None] | None = None, semantic: bool = True,
-                   embedding: Callable[[int, int], None] | None = None) -> dict:
-    """Index every context (one document per article), ask every question of `subset` articles."""
+                   embedding: Callable[[int, int], None] | None = None, shards: int = 0) -> dict:
+    """Index every context (one document per article), ask every question of `subset` articles; with
+    `shards`, through that many local Xapian shards of the same index (no semantic signal there)."""
     started = time.perf_counter()
     articles, questions = load_squad(path)
     if subset not in ("all", "even", "odd"):
@@ -190,9 +192,15 @@ def evaluate_squad(path: Path, params: Bm25Params = Bm25Params(), subset: str = 
     if subset != "all":
         questions = [q for q in questions if q.article % 2 == (0 if subset == "even" else 1)]
     questions = questions[:limit] if limit else questions
-    with tempfile.TemporaryDirectory(prefix="docqa-squad-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="docqa-squad-") as tmp, contextlib.ExitStack() as stack:
         index, context_of = squad_index(articles, Path(tmp), params)
-        ranking = with_semantic(index, semantic, embedding)
+        if shards:
+            from .shard_eval import sharded
+
+            index, ranking = stack.enter_context(sharded(index, Path(tmp), shards)), {"engine": "xapian",
+                                                                                       "shards": shards, "semantic": False}
+        else:
+            ranking = with_semantic(index, semantic, embedding)
         ranks, sentence_hits, how_many, how_many_hits, latencies = [], 0, 0, 0, []
         for i, q in enumerate(questions, 1):
             try:
