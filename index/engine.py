@@ -78,10 +78,11 @@ def bm25_matrix(flat: np.ndarray, offsets: np.ndarray, vocab_size: int, params: 
 def top_k(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Indices and scores of the k best positive scores, best first (ties: lower index first)."""
     candidates = np.flatnonzero(scores > 0)
-    if len(candidates) > k:
-        candidates = candidates[np.argpartition(-scores[candidates], k - 1)[:k]]
+    if len(candidates) > k > 0:
+        kth = scores[candidates[np.argpartition(-scores[candidates], k - 1)[k - 1]]]
+        candidates = candidates[scores[candidates] >= kth]  # every tie at the cut, so the lowest indices win
     best = scores[candidates]
-    order = np.lexsort((candidates, -best))
+    order = np.lexsort((candidates, -best))[:k]
     return candidates[order], best[order]
 
 

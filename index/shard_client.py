@@ -85,12 +85,14 @@ class Shard:
                     db.reopen()
                     read_at = time.monotonic()
                 result = fn(db)
-            except x.NetworkTimeoutError as exc:
-                self.mark_down(exc)
-                raise ShardDown(self) from None
             except (x.NetworkError, x.DatabaseError) as exc:
-                if pooled and isinstance(exc, x.NetworkError):
-                    continue  # a pooled connection the server dropped: open a new one
+                # A pooled connection the server closed while idle fails at once (broken pipe), or with the
+                # server's own timeout ("REMOTE:..."): open a new one. Our timeout means the shard hung.
+                idle = not isinstance(exc, x.NetworkTimeoutError) or str(exc).startswith("REMOTE:")
+                if pooled and isinstance(exc, x.NetworkError) and idle:
+                    with self._lock:
+                        self._pool.clear()  # its pool-mates idled as long
+                    continue
                 self.mark_down(exc)
                 raise ShardDown(self) from None
             with self._lock:

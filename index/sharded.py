@@ -42,6 +42,7 @@ class ShardedIndex:
         self.vectors = None  # no semantic signal on this engine (docs/SCALING.md)
         self._lock = threading.Lock()
         self._documents: dict[str, DocumentInfo] = {}
+        self._position: dict[str, int] = {}
         self._by_shard: dict[int, dict[str, DocumentInfo]] = {}
         self._versions: dict[int, bytes] = {}
         self._cache: OrderedDict[tuple[int, int], dict] = OrderedDict()  # (shard, docid) -> paragraph data
@@ -83,6 +84,7 @@ class ShardedIndex:
                 self._cache.clear()  # a full rebuild renumbers a shard's documents
             documents = {i: d for part in self._by_shard.values() for i, d in part.items()}
             self._documents = dict(sorted(documents.items(), key=lambda item: item[1].file))
+            self._position = {d: i for i, d in enumerate(self._documents)}  # corpus order breaks ties
         return changed
 
     @property
@@ -167,15 +169,15 @@ class ShardedIndex:
         known = (df[:q] > 0) | (df[q:2 * q] > 0)  # as the embedded vocabulary: in a body or a title
         if not known.any():
             return None
-        query = x.Query(x.Query.OP_OR, [x.Query(x.Query.OP_SCALE_WEIGHT, x.Query(name), float(f))
-                                        for name, f in zip(names, factors) if f > 0])
-        if only is not None:
-            if not only:
-                return None
-            query = x.Query(x.Query.OP_FILTER, query,
-                            x.Query(x.Query.OP_OR, [term(DOCUMENT, d) for d in sorted(only)]))
+        if only is not None and not only:
+            return None
+        scaled = [(name, float(f)) for name, f in zip(names, factors) if f > 0]
+        allowed = [term(DOCUMENT, d) for d in sorted(only)] if only is not None else None
 
-        def best(db):
+        def best(db):  # Query objects are built per thread: Xapian's reference counts are not thread-safe
+            query = x.Query(x.Query.OP_OR, [x.Query(x.Query.OP_SCALE_WEIGHT, x.Query(name), f) for name, f in scaled])
+            if allowed is not None:
+                query = x.Query(x.Query.OP_FILTER, query, x.Query(x.Query.OP_OR, allowed))
             enquire = x.Enquire(db)
             enquire.set_weighting_scheme(x.TfIdfWeight(NNN))
             enquire.set_query(query)
@@ -184,10 +186,14 @@ class ShardedIndex:
         ranked = [(weight, self.shards.shards.index(shard), docid)
                   for shard, hits in self.shards.each(best).items() for weight, docid in hits]
         ranked.sort(key=lambda h: -h[0])
-        found = [(weight, data) for (weight, _, _), data in zip(ranked[:k], self._paragraphs(ranked[:k])) if data]
-        found.sort(key=lambda h: (-h[0], h[1]["d"], h[1]["n"]))
+        if len(ranked) > k:  # every tie at the cut: as the embedded engine, ties go to the earlier paragraph
+            ranked = [h for h in ranked if h[0] >= ranked[k - 1][0]]
+        position = self._position
+        found = [(weight, data) for (weight, _, _), data in zip(ranked, self._paragraphs(ranked)) if data]
+        found.sort(key=lambda h: (-h[0], position.get(h[1]["d"], len(position)), h[1]["n"]))
+        found = found[:k]
         terms = [t for t, keep in zip(weighted, known) if keep]
-        return terms, (weights * idf[:q])[known], found[:k]
+        return terms, (weights * idf[:q])[known], found
 
     def _paragraphs(self, hits: list[tuple[float, int, int]]) -> list[dict | None]:
         """The stored data of (score, shard number, docid) hits: from the cache, else fetched from each

@@ -1,0 +1,210 @@
+"""`docqa serve` on real xapian-tcpsrv shards: answers, writes, and shards that die, hang, come back or
+drop idle connections while questions keep coming."""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import threading
+import time
+
+import pytest
+import requests
+
+from index import build_index, load_index
+from index.shard_build import build_shards
+from index.shard_format import DOCUMENT_KEY, shard_name, shard_of
+from index.xapian_bindings import xapian
+from service.shard_servers import ShardServer
+from tests.conftest import REPO, Server
+
+pytestmark = pytest.mark.server
+SHARDS = 3
+TOKEN = "shard-test-token-1234"
+TIMEOUT = 1.0  # DOCQA_SHARD_TIMEOUT in these tests
+QUESTION = {"question": "how many survivors were found?"}
+
+
+@pytest.fixture
+def shards(tmp_path):
+    """The seed corpus's shards, each served by its own xapian-tcpsrv; stopped after the test."""
+    shutil.copytree(REPO / "docs_corpus", tmp_path / "corpus")
+    build_index(tmp_path / "corpus", tmp_path / "analysis")
+    build_shards(load_index(tmp_path / "analysis"), tmp_path / "shards", SHARDS)
+    servers = [ShardServer(tmp_path / "shards" / shard_name(i)).start() for i in range(SHARDS)]
+    yield servers
+    for s in servers:
+        s.stop()
+
+
+@pytest.fixture
+def start(tmp_path, shards):
+    started = []
+
+    def run(failure: str = "error") -> Server:
+        env = {"DOCQA_ENGINE": "xapian", "DOCQA_SHARDS": ",".join(s.address for s in shards),
+               "DOCQA_SHARD_TIMEOUT": str(TIMEOUT), "DOCQA_SHARD_FAILURE": failure, "DOCQA_API_TOKEN": TOKEN}
+        server = Server(tmp_path / "corpus", tmp_path / "index", env)
+        started.append(server)
+        return server
+
+    yield run
+    for s in started:
+        s.stop()
+
+
+def holder(shards, document_id: str) -> ShardServer:
+    return shards[shard_of(document_id, SHARDS)]
+
+
+def test_answers_match_the_embedded_engine(start, shards, tmp_path):
+    from service.web import create_app
+
+    s = start()
+    embedded = create_app({"corpus": tmp_path / "corpus", "index_dir": tmp_path / "analysis", "semantic": False})
+    client = embedded.test_client()
+    for question in ("how many survivors?", "who is the mayor of Calais?", "how many people died?",
+                     "what did the Prime Minister say?"):
+        theirs = requests.post(f"{s.url}/api/ask", json={"question": question}, timeout=10).json()
+        mine = client.post("/api/ask", json={"question": question}).get_json()
+        assert theirs["answer"] == mine["answer"], question
+        assert theirs["disagreement"] == mine["disagreement"]
+        assert [(p["document"], p["paragraph"], p["start"], p["end"], p["score"]) for p in theirs["passages"]] == [
+            (p["document"], p["paragraph"], p["start"], p["end"], p["score"]) for p in mine["passages"]]
+        assert "partial" not in theirs
+    assert requests.get(f"{s.url}/api/documents", timeout=10).json()["documents"] == \
+        client.get("/api/documents").get_json()["documents"]
+    some = mine["passages"][0]["document"]
+    assert requests.get(f"{s.url}/api/documents/{some}", timeout=10).json()["text"] == \
+        client.get(f"/api/documents/{some}").get_json()["text"]
+    health = requests.get(f"{s.url}/api/health", timeout=10).json()
+    assert health["status"] == "ok" and health["index"]["engine"] == "xapian" and health["paragraphs"] == 45
+    assert [(h["address"], h["state"]) for h in health["shards"]] == [(x.address, "up") for x in shards]
+    assert health["semantic"]["enabled"] is False and "xapian" in health["semantic"]["reason"]
+
+
+def test_writes_go_to_the_documents_shard_and_are_visible_on_the_next_query(start, shards, tmp_path):
+    s = start()
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    doc = {"id": "lifeboat-log", "title": "Lifeboat log", "text": "The Dunkirk lifeboat rescued nine fishermen at dawn."}
+    assert requests.post(f"{s.url}/api/documents", json=doc, headers=auth, timeout=10).status_code == 201
+    body = requests.get(f"{s.url}/api/search", params={"q": "Dunkirk lifeboat fishermen"}, timeout=10).json()
+    assert body["passages"][0]["document"] == "lifeboat-log"
+    x = xapian()
+    for number in range(SHARDS):
+        db = x.Database(str(tmp_path / "shards" / shard_name(number)))
+        assert bool(db.get_metadata(DOCUMENT_KEY + "lifeboat-log")) == (number == shard_of("lifeboat-log", SHARDS))
+    assert (tmp_path / "corpus" / "lifeboat-log.md").exists()  # the corpus stays the source of truth
+    assert requests.delete(f"{s.url}/api/documents/lifeboat-log", headers=auth, timeout=10).status_code == 200
+    body = requests.get(f"{s.url}/api/search", params={"q": "Dunkirk lifeboat fishermen"}, timeout=10).json()
+    assert all(p["document"] != "lifeboat-log" for p in body["passages"])
+    assert requests.get(f"{s.url}/api/documents/lifeboat-log", timeout=10).status_code == 404
+
+
+class QueryStream:
+    """Questions asked back to back in a thread: (seconds since start, status, elapsed, body) each."""
+
+    def __init__(self, url: str):
+        self.url, self.results, self._stop = url, [], threading.Event()
+        self.started = time.monotonic()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            began = time.monotonic()
+            response = requests.post(f"{self.url}/api/ask", json=QUESTION, timeout=30)
+            self.results.append((began - self.started, response.status_code, time.monotonic() - began,
+                                 response.headers.get("Content-Type"), response.json()))
+            time.sleep(0.02)
+
+    def since(self, moment: float) -> list:
+        return [r for r in self.results if r[0] >= moment]
+
+    def stop(self) -> list:
+        self._stop.set()
+        self.thread.join(30)
+        return self.results
+
+
+def wait_until_all_up(url: str, within: float = 10.0) -> float:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if all(s["state"] == "up" for s in requests.get(f"{url}/api/health", timeout=10).json()["shards"]):
+            return time.monotonic()
+        time.sleep(0.1)
+    raise AssertionError("a shard stayed down")
+
+
+def test_error_mode_a_shard_killed_stopped_and_restarted_during_a_query_stream(start, shards):
+    s = start("error")
+    victim = holder(shards, "johnson-urges-france-after-channel-capsizing")
+    stream = QueryStream(s.url)
+    time.sleep(1.0)
+    killed = time.monotonic() - stream.started
+    victim.stop()
+    time.sleep(1.5)
+    health = requests.get(f"{s.url}/api/health", timeout=10).json()
+    assert health["status"] == "degraded"
+    assert {h["address"]: h["state"] for h in health["shards"]}[victim.address] == "down"
+    victim.start()  # the same port: the host is back
+    back = wait_until_all_up(s.url) - stream.started
+    time.sleep(0.5)
+    stopped = time.monotonic() - stream.started
+    victim.signal(signal.SIGSTOP)
+    time.sleep(2.5)
+    victim.signal(signal.SIGCONT)
+    resumed = wait_until_all_up(s.url) - stream.started
+    time.sleep(0.8)
+    results = stream.stop()
+    assert max(r[2] for r in results) < 2 * TIMEOUT + 0.5  # no request waits much beyond the timeout
+    assert {r[1] for r in results} <= {200, 503}
+    for _, status, _, kind, body in results:
+        if status == 503:
+            assert kind == "application/problem+json" and victim.address in body["detail"]
+    during_kill = [r for r in results if killed + 0.3 < r[0] < back - 0.3]
+    during_stop = [r for r in results if stopped + TIMEOUT + 0.3 < r[0] < stopped + 2.4]
+    assert during_kill and all(r[1] == 503 for r in during_kill)
+    assert during_stop and all(r[1] == 503 for r in during_stop)
+    for moment, until in ((back + 0.2, stopped), (resumed + 0.2, resumed + 1.0)):  # full answers, no restart
+        after = [r for r in stream.since(moment) if r[0] + r[2] < until]
+        bad = [(r[0], r[1], r[4]) for r in after if r[1] != 200 or "two survivors" not in r[4]["answer"]["text"]]
+        assert after and not bad, (moment, bad)
+
+
+def test_partial_mode_answers_from_the_other_shards_and_says_which_are_missing(start, shards):
+    s = start("partial")
+    victim = holder(shards, "johnson-urges-france-after-channel-capsizing")
+    full = requests.post(f"{s.url}/api/ask", json=QUESTION, timeout=10).json()
+    assert "partial" not in full and {p["document"] for p in full["passages"]} >= {
+        "johnson-urges-france-after-channel-capsizing"}
+    stream = QueryStream(s.url)
+    time.sleep(0.5)
+    killed = time.monotonic() - stream.started
+    victim.stop()
+    time.sleep(1.5)
+    victim.start()
+    back = wait_until_all_up(s.url) - stream.started
+    time.sleep(0.8)
+    results = stream.stop()
+    assert {r[1] for r in results} == {200}
+    assert max(r[2] for r in results) < 2 * TIMEOUT + 0.5
+    during = [r[4] for r in results if killed + 0.3 < r[0] < back - 0.3]
+    assert during and all(b["partial"] is True and b["missing_shards"] == [victim.address] for b in during)
+    assert all(p["document"] != "johnson-urges-france-after-channel-capsizing" for b in during for p in b["passages"])
+    after = [r[4] for r in results if r[0] > back + 0.2]
+    assert after and all("partial" not in b and b["passages"] == full["passages"] for b in after)
+
+
+def test_connections_the_shards_dropped_while_idle_are_reopened_transparently(tmp_path, shards, start):
+    for shard in shards:  # the same shards, now closing connections idle for 300 ms
+        shard.stop()
+        shard.idle_timeout_ms = 300
+        shard.start()
+    s = start("error")
+    first = requests.post(f"{s.url}/api/ask", json=QUESTION, timeout=10).json()
+    for _ in range(2):
+        time.sleep(1.0)
+        response = requests.post(f"{s.url}/api/ask", json=QUESTION, timeout=10)
+        assert response.status_code == 200 and response.json()["passages"] == first["passages"], response.json()
+    assert all(h["state"] == "up" for h in requests.get(f"{s.url}/api/health", timeout=10).json()["shards"])
