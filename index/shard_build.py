@@ -121,21 +121,27 @@ def paragraph_document(document: ShardDocument, at: int, stats: dict):
     return out
 
 
-def write_document(db, document: ShardDocument, stats: dict) -> None:
-    """Replace the document's paragraphs and entry in one shard (the caller commits)."""
+def write_document(db, document: ShardDocument, stats: dict) -> str:
+    """Replace the document's paragraphs and entry in one shard (the caller commits); the shard's new version."""
     delete_document(db, document.id)
     for at in range(len(document.paragraphs)):
         db.add_document(paragraph_document(document, at, stats))
     db.set_metadata(DOCUMENT_KEY + document.id, json.dumps(document.entry, ensure_ascii=False))
     db.set_metadata(TEXT_KEY + document.id, document.text)
-    db.set_metadata(VERSION_KEY, uuid.uuid4().hex)
+    return _new_version(db)
 
 
-def delete_document(db, document_id: str) -> None:
+def delete_document(db, document_id: str) -> str:
     db.delete_document(term(DOCUMENT, document_id))
     db.set_metadata(DOCUMENT_KEY + document_id, "")
     db.set_metadata(TEXT_KEY + document_id, "")
-    db.set_metadata(VERSION_KEY, uuid.uuid4().hex)
+    return _new_version(db)
+
+
+def _new_version(db) -> str:
+    version = uuid.uuid4().hex
+    db.set_metadata(VERSION_KEY, version)
+    return version
 
 
 def read_stats(db) -> dict | None:

@@ -33,6 +33,7 @@ def _info(entry: dict) -> DocumentInfo:
 
 
 PARAGRAPH_CACHE = 20_000  # paragraphs' stored data kept in memory (a few KB each)
+DF_CACHE = 200_000  # document frequencies kept in memory
 
 
 class ShardedIndex:
@@ -46,6 +47,8 @@ class ShardedIndex:
         self._by_shard: dict[int, dict[str, DocumentInfo]] = {}
         self._versions: dict[int, bytes] = {}
         self._cache: OrderedDict[tuple[int, int], dict] = OrderedDict()  # (shard, docid) -> paragraph data
+        self._df: dict[str, int] = {}  # Xapian term -> document frequency over all shards; "" -> paragraphs
+        self._generation = 0  # bumped whenever the caches are cleared
         self.stats: dict = {}
         self.refresh()
 
@@ -80,12 +83,27 @@ class ShardedIndex:
                 self._versions[number] = version
             changed = True
         if changed:
-            with self._lock:
-                self._cache.clear()  # a full rebuild renumbers a shard's documents
+            self._changed()
+        return changed
+
+    def written(self, number: int, version: str, entry: dict | None, document_id: str) -> None:
+        """Record this server's write to shard `number` (no re-read of the shard's document list)."""
+        with self._lock:
+            documents = self._by_shard.setdefault(number, {})
+            documents.pop(document_id, None)
+            if entry is not None:
+                documents[document_id] = _info(entry)
+            self._versions[number] = version.encode("utf-8")
+        self._changed()
+
+    def _changed(self) -> None:
+        with self._lock:
+            self._cache.clear()  # a full rebuild renumbers a shard's documents
+            self._df = {}
+            self._generation += 1
             documents = {i: d for part in self._by_shard.values() for i, d in part.items()}
             self._documents = dict(sorted(documents.items(), key=lambda item: item[1].file))
             self._position = {d: i for i, d in enumerate(self._documents)}  # corpus order breaks ties
-        return changed
 
     @property
     def documents(self) -> list[DocumentInfo]:
@@ -123,18 +141,30 @@ class ShardedIndex:
     # -- search ---------------------------------------------------------------------------------
 
     def _frequencies(self, terms: list[str]) -> tuple[np.ndarray, int]:
-        """Each Xapian term's document frequency over all shards, and the paragraph count."""
+        """Each Xapian term's document frequency over all shards, and the paragraph count. Known ones come
+        from a cache that lives until a shard's version changes (`refresh`: after this server's writes at
+        once, after others' within DOCQA_POLL_SECONDS); counts from fewer than all shards are not kept."""
         x = xapian()
+        with self._lock:
+            cache, generation = self._df, self._generation
+            unknown = [t for t in dict.fromkeys(terms) if t not in cache]
+            count = cache.get("", None)
+        if unknown or count is None:
+            def read(db):
+                enquire = x.Enquire(db)
+                enquire.set_query(x.Query(x.Query.OP_OR, unknown))
+                mset = enquire.get_mset(0, 0)
+                return [mset.get_termfreq(t) for t in unknown], db.get_doccount()
 
-        def read(db):
-            enquire = x.Enquire(db)
-            enquire.set_query(x.Query(x.Query.OP_OR, terms))
-            mset = enquire.get_mset(0, 0)
-            return [mset.get_termfreq(t) for t in terms], db.get_doccount()
-
-        results = self.shards.each(read).values()
-        df = np.sum([r[0] for r in results], axis=0) if terms else np.zeros(0)
-        return np.asarray(df, dtype=np.float64), sum(r[1] for r in results)
+            results = self.shards.each(read)
+            fresh = dict(zip(unknown, np.sum([r[0] for r in results.values()], axis=0).tolist() if unknown else []))
+            fresh[""] = sum(r[1] for r in results.values())
+            if len(results) == len(self.shards.shards):
+                with self._lock:
+                    if generation == self._generation and len(self._df) < DF_CACHE:
+                        self._df.update(fresh)
+            cache = {**cache, **fresh}
+        return np.array([cache[t] for t in terms], dtype=np.float64), int(cache[""])
 
     def idf(self, terms: list[str]) -> np.ndarray:
         """Lucene idf per analysed term over all shards (0 for terms they lack)."""

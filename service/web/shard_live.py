@@ -56,13 +56,14 @@ class ShardLiveIndex:
         number = self.current.shard_for(document_id)
         shard = self.shard_set.shards[number]
         x = xapian()
+        entry = from_document(read_document(files[0]), files[0].name) if files else None
         try:
             db = shard.writable()
             try:
-                if files:
-                    write_document(db, from_document(read_document(files[0]), files[0].name), self.current.stats)
+                if entry is not None:
+                    version = write_document(db, entry, self.current.stats)
                 else:
-                    delete_document(db, document_id)
+                    version = delete_document(db, document_id)
                 db.commit()
             finally:
                 db.close()
@@ -72,7 +73,7 @@ class ShardLiveIndex:
                 "send it again when the shard is back (its xapian-tcpsrv must run with --writable)",
                 headers={"Retry-After": "1"}) from None
         self.shard_set.written()
-        self.current.refresh()
+        self.current.written(number, version, entry.entry if entry is not None else None, document_id)
 
     def refresh(self) -> bool:
         return self.current.refresh()
