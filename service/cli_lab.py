@@ -120,7 +120,11 @@ def eval_conversation_command(file, as_json, subset, limit, corpus, semantic) ->
 @SEMANTIC_OPTION
 @click.option("--embed-sample", type=click.IntRange(1), default=1000, show_default=True,
               help="paragraphs embedded to measure the embedding throughput")
-def bench_command(paragraphs, queries, seed, with_http, as_json, corpus, cache_dir, semantic, embed_sample) -> None:
+@click.option("--engine", type=click.Choice(["embedded", "xapian"]), default="embedded", show_default=True,
+              help="xapian: also export the index into --shards local Xapian shards and time them side by side")
+@click.option("--shards", type=click.IntRange(1, 64), default=3, show_default=True, help="shards for --engine xapian")
+def bench_command(paragraphs, queries, seed, with_http, as_json, corpus, cache_dir, semantic, embed_sample,
+                  engine, shards) -> None:
     """Speed and memory on a generated corpus: index build, load, engine vs bm25s vs rank-bm25."""
     from .lab.bench import cached_corpus, generate_queries, run_bench, seed_texts_from
     from .lab.bench_http import run_http
@@ -140,6 +144,11 @@ def bench_command(paragraphs, queries, seed, with_http, as_json, corpus, cache_d
         if semantic:
             say("HTTP: the same with the semantic signal")
             figures.update({"semantic_" + k: v for k, v in serve(env={"DOCQA_SEMANTIC": "1"}).items()})
+    if engine == "xapian":
+        from .lab.bench_shards import run_shard_bench
+
+        figures.update(run_shard_bench(instance, paragraphs, seed, shards, generate_queries(queries, seed, texts),
+                                       (lambda env: serve(env=env)) if with_http else None, log=say))
     _report(figures, as_json)
 
 

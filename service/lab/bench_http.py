@@ -11,7 +11,7 @@ import threading
 import time
 from pathlib import Path
 
-from .bench import _rss_mb
+from .bench import _percentile, _rss_mb
 
 BENCH_TOKEN = "docqa-bench-token"
 
@@ -89,7 +89,7 @@ def _ask_latency(port: int, qs: list[str], n: int = 100) -> dict:
         alone.append(ask({"question": question})[0])
         followed.append(ask({"question": question, "history": [turn]})[0])
     conn.close()
-    return {"http_ask_p50_ms": round(statistics.median(alone), 2),
+    return {"http_ask_p50_ms": round(statistics.median(alone), 2), "http_ask_p99_ms": round(_percentile(alone, 99), 2),
             "http_ask_with_history_p50_ms": round(statistics.median(followed), 2)}
 
 
@@ -140,6 +140,7 @@ def run_http(docqa: str, corpus: Path, index_dir: Path, qs: list[str], clients: 
         elapsed = time.perf_counter() - began
         return {"http_start_seconds": round(start_s, 2), "http_ready_seconds": round(ready_s, 2),
                 "http_search_p50_ms": round(statistics.median(single), 2),
+                "http_search_p99_ms": round(_percentile(single, 99), 2),
                 f"http_rps_{clients}_clients": round(len(many) / elapsed, 1), "http_errors": len(errors),
                 **_ask_latency(port, qs), **_write_visibility(port),
                 "server_rss_mb": _rss_mb(f"/proc/{proc.pid}/status", "VmHWM")}

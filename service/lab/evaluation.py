@@ -201,31 +201,37 @@ def evaluate_squad(path: Path, params: Bm25Params = Bm25Params(), subset: str = 
                                                                                        "shards": shards, "semantic": False}
         else:
             ranking = with_semantic(index, semantic, embedding)
-        ranks, sentence_hits, how_many, how_many_hits, latencies = [], 0, 0, 0, []
-        for i, q in enumerate(questions, 1):
-            try:
-                result = timed(lambda: answer_question(index, q.question, top_k=20, threshold=0.0), latencies)
-            except EmptyQueryError:
-                ranks.append(None)
-                continue
-            ranks.append(context_rank([p.hit.paragraph for p in result.passages], context_of, q.context))
-            text = result.answer.text if result.answer else ""
-            sentence_hits += any(a in text for a in q.answers)
-            if asks_how_many(q.question):
-                how_many += 1
-                a = result.answer
-                if a is not None and a.highlight is not None:
-                    marked = normalize_answer(a.text[a.highlight[0]:a.highlight[1]])
-                    how_many_hits += marked in {normalize_answer(x) for x in q.answers}
-            if progress:
-                progress(i, len(questions))
-    count = len(questions)
-    return {"questions": count, "paragraphs": sum(len(c) for _, c in articles), "subset": subset, **ranking,
-            **retrieval_figures(ranks),
-            "answer_sentence": round(sentence_hits / max(count, 1), 4),
+        figures = answer_figures(index, questions, context_of, progress)
+    return {"questions": len(questions), "paragraphs": sum(len(c) for _, c in articles), "subset": subset, **ranking,
+            **figures, "seconds": round(time.perf_counter() - started, 1)}
+
+
+def answer_figures(index, questions: list[SquadQuestion], context_of,
+                   progress: Callable[[int, int], None] | None = None) -> dict:
+    """Ask each question of `index` (any engine): where the gold context ranks, whether the answer sentence
+    holds an answer, whether a how-many answer marks it exactly, and the median time per question."""
+    ranks, sentence_hits, how_many, how_many_hits, latencies = [], 0, 0, 0, []
+    for i, q in enumerate(questions, 1):
+        try:
+            result = timed(lambda: answer_question(index, q.question, top_k=20, threshold=0.0), latencies)
+        except EmptyQueryError:
+            ranks.append(None)
+            continue
+        ranks.append(context_rank([p.hit.paragraph for p in result.passages], context_of, q.context))
+        text = result.answer.text if result.answer else ""
+        sentence_hits += any(a in text for a in q.answers)
+        if asks_how_many(q.question):
+            how_many += 1
+            a = result.answer
+            if a is not None and a.highlight is not None:
+                marked = normalize_answer(a.text[a.highlight[0]:a.highlight[1]])
+                how_many_hits += marked in {normalize_answer(x) for x in q.answers}
+        if progress:
+            progress(i, len(questions))
+    return {**retrieval_figures(ranks),
+            "answer_sentence": round(sentence_hits / max(len(questions), 1), 4),
             "how_many_exact": round(how_many_hits / max(how_many, 1), 4),
-            "p50_ms": round(statistics.median(latencies), 3) if latencies else 0.0,
-            "seconds": round(time.perf_counter() - started, 1)}
+            "p50_ms": round(statistics.median(latencies), 3) if latencies else 0.0}
 
 
 def _share(ranks: list, cutoff: int) -> float:

@@ -10,7 +10,9 @@ from tests.conftest import DOCQA, REPO
 KEYS = {"paragraphs", "documents", "queries", "index_seconds", "paragraphs_per_second", "index_mb", "load_seconds",
         "engine_p50_ms", "engine_p99_ms", "full_ranking_p50_ms", "plain_bm25_p50_ms", "ranking_cost_ratio",
         "bm25s_p50_ms", "rank_bm25_p50_ms", "speedup_vs_rank_bm25", "speedup_vs_bm25s", "engine_rss_mb", "peak_rss_mb",
-        "embed_paragraphs_per_second", "vectors_mb", "semantic_p50_ms", "lexical_p50_ms", "semantic_cost_ratio"}
+        "embed_paragraphs_per_second", "vectors_mb", "semantic_p50_ms", "lexical_p50_ms", "semantic_cost_ratio",
+        "xapian_export_seconds", "xapian_paragraphs_per_second", "xapian_shards_mb", "xapian_engine_p50_ms",
+        "xapian_engine_p99_ms", "embedded_engine_alternating_p50_ms", "xapian_shard_servers_rss_mb"}
 
 
 def _texts():
@@ -45,9 +47,10 @@ def test_fast_engine_matches_the_reference_on_a_generated_corpus(tmp_path):
 
 def test_bench_prints_every_figure_as_one_json_line(tmp_path):
     out = subprocess.run([DOCQA, "bench", "--paragraphs", "2000", "--queries", "60", "--embed-sample", "40", "--json",
-                          "--cache-dir", str(tmp_path)], capture_output=True, text=True, timeout=600)
+                          "--engine", "xapian", "--shards", "2", "--cache-dir", str(tmp_path)],
+                         capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr
     figures = json.loads(out.stdout.strip().splitlines()[-1])
     assert KEYS <= set(figures)
-    assert figures["paragraphs"] == 2000 and figures["queries"] == 60
+    assert figures["paragraphs"] == 2000 and figures["queries"] == 60 and figures["xapian_shards"] == 2
     assert all(isinstance(figures[k], (int, float)) and figures[k] > 0 for k in KEYS)
