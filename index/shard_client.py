@@ -39,6 +39,9 @@ def parse_addresses(text: str) -> list[tuple[str, int]]:
     return out
 
 
+MISSING = object()  # ShardSet.run's result for a call whose shard failed
+
+
 class ShardDown(Exception):
     def __init__(self, shard: "Shard"):
         super().__init__(shard.address)
@@ -159,28 +162,34 @@ class ShardSet:
 
     def each_of(self, calls: dict[Shard, Callable]) -> dict[Shard, object]:
         """As `each`, with a function per shard."""
-        if not calls:
-            return {}
-        live = [s for s in calls if s.up]
-        results, down = {}, [s for s in calls if not s.up]
-        if len(live) == 1:  # no thread hand-off for a single shard
+        results = self.run(list(calls.items()))
+        return {shard: result for (shard, _), result in zip(calls.items(), results) if result is not MISSING}
+
+    def run(self, calls: list[tuple[Shard, Callable]]) -> list:
+        """fn(database) for each (shard, fn), all at once (several per shard use several connections);
+        each result in order, MISSING where its shard failed (see `each` for what happens then)."""
+        results: list = [MISSING] * len(calls)
+        live = [i for i, (shard, _) in enumerate(calls) if shard.up]
+        if len(live) == 1:  # no thread hand-off for a single call
+            shard, fn = calls[live[0]]
             try:
-                results[live[0]] = live[0].call(calls[live[0]])
+                results[live[0]] = shard.call(fn)
             except ShardDown:
-                down.append(live[0])
-        else:
-            futures = {s: self._executor.submit(s.call, calls[s]) for s in live}
-            for shard, future in futures.items():
+                pass
+        elif live:
+            futures = {i: self._executor.submit(calls[i][0].call, calls[i][1]) for i in live}
+            for i, future in futures.items():
                 try:
-                    results[shard] = future.result()
+                    results[i] = future.result()
                 except ShardDown:
-                    down.append(shard)
+                    pass
+        down = {calls[i][0] for i, r in enumerate(results) if r is MISSING}
         if down:
             if not hasattr(self._local, "missing"):
                 self._local.missing = set()
             self._local.missing.update(s.address for s in down)
-            if self.failure == "error" or not results:
-                names = ", ".join(f"{s.address} ({s.error or 'down'})" for s in down)
+            if self.failure == "error" or all(r is MISSING for r in results):
+                names = ", ".join(f"{s.address} ({s.error or 'down'})" for s in sorted(down, key=lambda s: s.address))
                 raise ShardUnavailableError(f"shard {names} did not answer; retry shortly",
                                             headers={"Retry-After": str(max(1, round(RETRY_SECONDS)))})
         return results

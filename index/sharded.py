@@ -21,7 +21,7 @@ from .documents import Document, Paragraph, split_paragraphs
 from .engine import Hit, lucene_idf
 from .errors import DocumentNotFoundError, EmptyQueryError
 from .search import DocumentInfo, Ranking
-from .shard_client import ShardDown, ShardSet
+from .shard_client import MISSING, ShardDown, ShardSet
 from .shard_format import (BODY, DOCUMENT, DOCUMENT_KEY, IMPACT_SCALE, NNN, STATS_KEY, TEXT_KEY, TITLE, VERSION_KEY, phrase,
                            shard_of, term)
 from .xapian_bindings import xapian
@@ -239,13 +239,14 @@ class ShardedIndex:
             return lambda db: [(d, json.loads(db.get_document(d).get_data())) for d in docids]
 
         shards = self.shards.shards
-        try:
-            fetched = self.shards.each_of({shards[s]: fetch(docids) for s, docids in missing.items()})
+        calls = [(shards[s], fetch(docids)) for s, docids in missing.items()]
+        try:  # every shard at once (more connections per shard measured slower: few cores, thread hand-offs)
+            fetched = [(shards.index(shard), pairs) for (shard, _), pairs in zip(calls, self.shards.run(calls))
+                       if pairs is not MISSING]
         except x.DocNotFoundError:  # deleted by a write since the match: that shard's next query sees it
-            fetched = {}
+            fetched = []
         with self._lock:
-            for shard, pairs in fetched.items():
-                number = shards.index(shard)
+            for number, pairs in fetched:
                 for docid, data in pairs:
                     self._cache[(number, docid)] = data
             while len(self._cache) > PARAGRAPH_CACHE:
@@ -260,8 +261,20 @@ class ShardedIndex:
         if first is None:
             return []
         terms, idf, found = first
+        # Local term ids: the question's terms, words sharing their first letters (near misses), and one
+        # id for every other word (it can match nothing, but keeps the positions the window feature reads).
         vocabulary: dict[str, int] = {t: i for i, t in enumerate(terms)}
-        ids = lambda words: np.array([vocabulary.setdefault(w, len(vocabulary)) for w in words], np.int64)  # noqa: E731
+        other = vocabulary.setdefault("", len(vocabulary))
+        near = {t[:rerank.NEAR_MISS_PREFIX] for t in terms if len(t) >= rerank.NEAR_MISS_PREFIX}
+
+        def local_id(word: str) -> int:
+            i = vocabulary.get(word)
+            if i is None:
+                i = vocabulary.setdefault(word, len(vocabulary)) if word[:rerank.NEAR_MISS_PREFIX] in near and len(
+                    word) >= rerank.NEAR_MISS_PREFIX else other
+            return i
+
+        ids = lambda words: np.fromiter(map(local_id, words), np.int64, len(words))  # noqa: E731
         titles, numbers, paragraphs = [], {}, []
         for _, data in found:
             local = numbers.setdefault(data["d"], len(numbers))
