@@ -19,7 +19,7 @@ import numpy as np
 from . import analysis, rerank
 from .documents import Document, Paragraph, split_paragraphs
 from .engine import Hit, lucene_idf
-from .errors import DocumentNotFoundError, EmptyQueryError
+from .errors import DocumentNotFoundError, EmptyQueryError, InvalidInputError
 from .search import DocumentInfo, Ranking
 from .shard_client import MISSING, ShardDown, ShardSet
 from .shard_format import (BODY, DOCUMENT, DOCUMENT_KEY, IMPACT_SCALE, NNN, STATS_KEY, TEXT_KEY, TITLE, VERSION_KEY, phrase,
@@ -78,6 +78,7 @@ class ShardedIndex:
             stats, entries = read_now
             if stats:
                 self.stats = json.loads(stats)
+                self._check_order(number, self.stats)
             with self._lock:
                 self._by_shard[number] = {e["id"]: _info(e) for e in entries}
                 self._versions[number] = version
@@ -85,6 +86,14 @@ class ShardedIndex:
         if changed:
             self._changed()
         return changed
+
+    def _check_order(self, number: int, stats: dict) -> None:
+        """Writes go to the shard a document's id hashes to, so the addresses must be in shard order."""
+        count = len(self.shards.shards)
+        if stats.get("shard", number) != number or stats.get("shards", count) != count:
+            raise InvalidInputError(
+                f"the shard at {self.shards.shards[number].address} (number {number} of {count} in DOCQA_SHARDS) "
+                f"holds shard {stats.get('shard')} of {stats.get('shards')}: list every shard, in order (shard-00 first)")
 
     def written(self, number: int, version: str, entry: dict | None, document_id: str) -> None:
         """Record this server's write to shard `number` (no re-read of the shard's document list)."""

@@ -11,6 +11,7 @@ import pytest
 from index import analysis, build_index, load_index
 from index.documents import read_document
 from index.engine import top_k
+from index.errors import InvalidInputError
 from index.shard_build import build_shards, from_document, from_index
 from index.shard_client import ShardSet
 from index.shard_format import DOCUMENT_KEY, shard_name, shard_of
@@ -99,6 +100,19 @@ def test_each_document_lives_in_the_shard_its_id_hashes_to(seed):
         held = {k.decode()[len(DOCUMENT_KEY):] for k in db.metadata_keys(DOCUMENT_KEY)}
         assert held == {d.id for d in index.documents if shard_of(d.id, SHARDS) == number}
         assert db.get_doccount() == sum(d.paragraphs for d in index.documents if d.id in held)
+
+
+def test_shards_listed_out_of_order_are_refused(seed):
+    _, remote, _ = seed
+    addresses = [(s.host, s.port) for s in remote.shards.shards]
+    shards = ShardSet(addresses[::-1])
+    with pytest.raises(InvalidInputError, match="in order"):
+        ShardedIndex(shards)
+    shards.close()
+    shards = ShardSet(addresses[:2])
+    with pytest.raises(InvalidInputError, match="list every shard"):
+        ShardedIndex(shards)
+    shards.close()
 
 
 def test_a_written_document_is_analysed_exactly_as_the_build_did(seed):

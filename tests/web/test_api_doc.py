@@ -17,6 +17,12 @@ by hand. The machine-readable description is `GET /api/openapi.json` (OpenAPI 3.
 UTF-8 JSON; every error is `application/problem+json` (RFC 9457) with `type`, `title`, `status`,
 `detail` and the `request_id` (also sent as the `X-Request-Id` header, echoed when you send one).
 `took_ms` (server time) is left out of the examples below.
+
+On Xapian shards (`DOCQA_ENGINE=xapian`, docs/SCALING.md) the bodies are the same, plus: with
+`DOCQA_SHARD_FAILURE=partial`, an answer or search some shards did not contribute to carries
+`"partial": true` and `"missing_shards": ["host:port"]` (with `error`, it is a 503 naming the shard);
+`/api/health` lists `"shards": [{"address", "state": "up"|"down", "since", "error"}]` and says
+`"status": "degraded"` while one is down.
 """
 
 
