@@ -21,6 +21,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from typing import Callable
 
 from index import Bm25Params, BuildReport, SearchIndex, build_index, load_index, open_index
 from index.documents import corpus_files, document_id_for
@@ -186,24 +187,36 @@ class LiveIndex:
 
     def watch(self) -> None:
         """Poll the corpus folder every `poll_seconds` in a daemon thread (0 disables)."""
-        if self.settings.poll_seconds <= 0 or self._watcher is not None:
-            return
-
-        def loop() -> None:
-            while not self._stop.wait(self.settings.poll_seconds):
-                try:
-                    if self.refresh():
-                        log.info("corpus changed; now serving %d paragraphs", self.current.num_paragraphs)
-                except Exception:  # keep serving the previous index; say why
-                    log.exception("refreshing the index failed; still serving the previous one")
-
-        self._watcher = threading.Thread(target=loop, name="docqa-corpus-watch", daemon=True)
-        self._watcher.start()
+        if self._watcher is None:
+            self._watcher = start_poller(
+                "docqa-corpus-watch", self.settings.poll_seconds, self._stop, self.refresh,
+                lambda: f"corpus changed; now serving {self.current.num_paragraphs} paragraphs",
+                "refreshing the index failed; still serving the previous one")
 
     def stop(self) -> None:
         self._stop.set()
         self.semantic.stop()
         shutil.rmtree(self._overlay_dir, ignore_errors=True)
+
+
+def start_poller(name: str, seconds: float, stop: threading.Event, refresh: Callable[[], bool],
+                 changed: Callable[[], str], failed: str) -> threading.Thread | None:
+    """Call `refresh` every `seconds` (0: never) in a daemon thread until `stop` is set; log `changed()` when
+    it returns True, and `failed` with the traceback when it raises (the server keeps serving)."""
+    if seconds <= 0:
+        return None
+
+    def loop() -> None:
+        while not stop.wait(seconds):
+            try:
+                if refresh():
+                    log.info("%s", changed())
+            except Exception:
+                log.exception("%s", failed)
+
+    thread = threading.Thread(target=loop, name=name, daemon=True)
+    thread.start()
+    return thread
 
 
 def _sweep_overlays(index_dir: Path) -> None:

@@ -21,7 +21,7 @@ from index.sharded import ShardedIndex
 from index.xapian_bindings import xapian
 
 from ..settings import Settings
-from .live import corpus_files_for
+from .live import corpus_files_for, start_poller
 
 log = logging.getLogger(__name__)
 
@@ -80,19 +80,11 @@ class ShardLiveIndex:
 
     def watch(self) -> None:
         """Re-read changed shards' document lists every `poll_seconds` in a daemon thread (0 disables)."""
-        if self.settings.poll_seconds <= 0 or self._watcher is not None:
-            return
-
-        def loop() -> None:
-            while not self._stop.wait(self.settings.poll_seconds):
-                try:
-                    if self.refresh():
-                        log.info("shards changed; now serving %d paragraphs", self.current.num_paragraphs)
-                except Exception:  # keep serving; say why
-                    log.exception("re-reading the shards' document lists failed")
-
-        self._watcher = threading.Thread(target=loop, name="docqa-shard-watch", daemon=True)
-        self._watcher.start()
+        if self._watcher is None:
+            self._watcher = start_poller(
+                "docqa-shard-watch", self.settings.poll_seconds, self._stop, self.refresh,
+                lambda: f"shards changed; now serving {self.current.num_paragraphs} paragraphs",
+                "re-reading the shards' document lists failed")
 
     def stop(self) -> None:
         self._stop.set()
