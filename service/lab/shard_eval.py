@@ -56,26 +56,33 @@ def evaluate_shard_agreement(path: Path, shards: int = 3, limit: int | None = No
     started = time.perf_counter()
     articles, questions = load_squad(path)
     questions = questions[:limit] if limit else questions
-    same_top, overlap, largest, asked = 0, 0.0, 0.0, 0
-    latencies: dict[str, list[float]] = {"embedded": [], "sharded": []}
     with tempfile.TemporaryDirectory(prefix="docqa-shards-") as tmp:
         index, _ = squad_index(articles, Path(tmp))
         with sharded(index, Path(tmp), shards) as remote:
-            for i, q in enumerate(questions, 1):
-                terms = analysis.analyze(q.question)
-                if terms:
-                    mine = timed(lambda: embedded_first_stage(index, terms, CUTOFF), latencies["embedded"])
-                    theirs = timed(lambda: sharded_first_stage(remote, terms, CUTOFF), latencies["sharded"])
-                    asked += 1
-                    same_top += bool(mine) == bool(theirs) and (not mine or mine[0][0] == theirs[0][0])
-                    overlap += len({p for p, _ in mine} & {p for p, _ in theirs}) / max(len(mine), 1)
-                    scores = dict(theirs)
-                    largest = max([largest] + [abs(s - scores[p]) / max(s, 1.0) for p, s in mine if p in scores])
-                if progress:
-                    progress(i, len(questions))
-    return {"questions": asked, "shards": shards, "paragraphs": index.num_paragraphs,
-            "top1_agreement": round(same_top / max(asked, 1), 4), f"overlap_at_{CUTOFF}": round(overlap / max(asked, 1), 4),
+            figures = first_stage_agreement(index, remote, [q.question for q in questions], progress)
+    return {**figures, "shards": shards, "paragraphs": index.num_paragraphs,
+            "seconds": round(time.perf_counter() - started, 1)}
+
+
+def first_stage_agreement(index, remote: ShardedIndex, questions: list[str],
+                          progress: Callable[[int, int], None] | None = None) -> dict:
+    """Top-1 agreement, overlap@5 and the largest relative score difference of the two engines' first stages."""
+    same_top, overlap, largest, asked = 0, 0.0, 0.0, 0
+    latencies: dict[str, list[float]] = {"embedded": [], "sharded": []}
+    for i, question in enumerate(questions, 1):
+        terms = analysis.analyze(question)
+        if terms:
+            mine = timed(lambda: embedded_first_stage(index, terms, CUTOFF), latencies["embedded"])
+            theirs = timed(lambda: sharded_first_stage(remote, terms, CUTOFF), latencies["sharded"])
+            asked += 1
+            same_top += bool(mine) == bool(theirs) and (not mine or mine[0][0] == theirs[0][0])
+            overlap += len({p for p, _ in mine} & {p for p, _ in theirs}) / max(len(mine), 1)
+            scores = dict(theirs)
+            largest = max([largest] + [abs(s - scores[p]) / max(s, 1.0) for p, s in mine if p in scores])
+        if progress:
+            progress(i, len(questions))
+    return {"questions": asked, "top1_agreement": round(same_top / max(asked, 1), 4),
+            f"overlap_at_{CUTOFF}": round(overlap / max(asked, 1), 4),
             "largest_relative_score_difference": float(f"{largest:.2e}"),
             "embedded_p50_ms": round(statistics.median(latencies["embedded"]), 3) if asked else 0.0,
-            "sharded_p50_ms": round(statistics.median(latencies["sharded"]), 3) if asked else 0.0,
-            "seconds": round(time.perf_counter() - started, 1)}
+            "sharded_p50_ms": round(statistics.median(latencies["sharded"]), 3) if asked else 0.0}
