@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from index import SearchIndex
+from index.searchable import Searchable
 from index.analysis import analyze
 
 from .answer_sentence import Answer, best_sentence
@@ -40,7 +40,7 @@ class AskResult:
 
 
 
-def answer_question(index: SearchIndex, question: str, top_k: int = 5, history=(), threshold: float = 0.3,
+def answer_question(index: Searchable, question: str, top_k: int = 5, history=(), threshold: float = 0.3,
                     documents: frozenset[str] | None = None) -> AskResult:
     """Search, then pick the answer sentence and span; `answer` is None below `threshold` confidence.
 

@@ -6,7 +6,8 @@ import bisect
 from dataclasses import dataclass, replace
 from functools import cached_property
 
-from index import SearchIndex, analyze_spans, semantic
+from index import analyze_spans, semantic
+from index.searchable import Searchable
 from index.engine import Hit, lucene_idf
 from index.errors import DocumentNotFoundError, EmptyQueryError
 from index.sentences import sentence_spans
@@ -47,7 +48,7 @@ class Passage:
 
 
 
-def find_passages(index: SearchIndex, question: str, top_k: int = 5, history=(), context: Context | None = None,
+def find_passages(index: Searchable, question: str, top_k: int = 5, history=(), context: Context | None = None,
                   documents: frozenset[str] | None = None) -> tuple[Question, list[Hit], tuple[Passage, ...]]:
     """Parse the question (with follow-up context), search, and mark the matched words in each passage.
 
@@ -112,7 +113,7 @@ def _highlights(terms, search) -> tuple[tuple[int, int], ...]:
     return tuple(marks)
 
 
-def term_weights(index: SearchIndex, q: Question) -> dict[str, float]:
+def term_weights(index: Searchable, q: Question) -> dict[str, float]:
     """idf x search weight per searched term; terms unknown to the index count as rarest."""
     terms = list(q.search)
     idf = index.idf(terms)

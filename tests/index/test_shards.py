@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import shutil
 
@@ -12,6 +13,8 @@ from index import analysis, build_index, load_index
 from index.documents import read_document
 from index.engine import top_k
 from index.errors import InvalidInputError
+from index.layered import LayeredIndex
+from index.searchable import Searchable
 from index.shard_build import build_shards, from_document, from_index
 from index.shard_client import ShardSet
 from index.shard_format import DOCUMENT_KEY, shard_name, shard_of
@@ -71,6 +74,14 @@ def test_search_gives_the_embedded_hits_after_the_same_rerank(seed):
         assert [h.paragraph for h in theirs] == [h.paragraph for h in mine], question
         assert [h.matched_terms for h in theirs] == [h.matched_terms for h in mine]
         assert np.allclose([h.score for h in theirs], [h.score for h in mine], rtol=1e-4)
+
+
+def test_every_engine_implements_the_interface_the_answers_read(seed):
+    index, remote, _ = seed
+    wanted = inspect.signature(Searchable.search_terms).parameters
+    for engine in (index, LayeredIndex(index), remote):
+        assert isinstance(engine, Searchable)
+        assert set(wanted) <= set(inspect.signature(type(engine).search_terms).parameters)
 
 
 def test_documents_and_their_paragraphs_come_from_the_shards(seed):
