@@ -92,6 +92,8 @@ class Shard:
                 # A pooled connection the server closed while idle fails at once (broken pipe), or with the
                 # server's own timeout ("REMOTE:..."): open a new one. Our timeout means the shard hung.
                 idle = not isinstance(exc, x.NetworkTimeoutError) or str(exc).startswith("REMOTE:")
+                if attempt == 0 and isinstance(exc, x.DatabaseModifiedError):
+                    continue  # a write committed under the read: a new connection reads the new revision
                 if pooled and isinstance(exc, x.NetworkError) and idle:
                     with self._lock:
                         self._pool.clear()  # its pool-mates idled as long

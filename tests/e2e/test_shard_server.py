@@ -99,6 +99,14 @@ def test_writes_go_to_the_documents_shard_and_are_visible_on_the_next_query(star
     body = requests.get(f"{s.url}/api/search", params={"q": "Dunkirk lifeboat fishermen"}, timeout=10).json()
     assert all(p["document"] != "lifeboat-log" for p in body["passages"])
     assert requests.get(f"{s.url}/api/documents/lifeboat-log", timeout=10).status_code == 404
+    stream = QueryStream(s.url)  # questions keep coming while documents are written to every shard
+    for n in range(6):
+        doc = {"id": f"harbour-{n}", "text": f"Harbour note {n}: the ferry from Calais was late by {n + 2} hours."}
+        assert requests.post(f"{s.url}/api/documents", json=doc, headers=auth, timeout=10).status_code == 201
+    results = stream.stop()
+    assert results and {r[1] for r in results} == {200}
+    assert all(h["state"] == "up" for h in requests.get(f"{s.url}/api/health", timeout=10).json()["shards"])
+    assert len(requests.get(f"{s.url}/api/documents", timeout=10).json()["documents"]) == 8
 
 
 class QueryStream:
