@@ -26,6 +26,7 @@ import numpy as np
 from . import analysis
 from .documents import Document, Paragraph, split_paragraphs
 from .engine import Bm25Params
+from .errors import CorpusError
 from .files import atomic_write
 from .search import SearchIndex
 from .shard_format import (BODY, DOCUMENT, DOCUMENT_KEY, SHARD_FORMAT, SHARDS_FILE, STATS_KEY, TEXT_KEY, TITLE, VERSION_KEY,
@@ -205,6 +206,11 @@ def _build_fresh(index: SearchIndex, out: Path, stats: dict, progress) -> int:
         os.replace(link, out / shard_name(i))  # atomic: a server opens the old shard or the new one
         if previous is not None and previous.name != final:
             shutil.rmtree(previous, ignore_errors=True)
+    for link in out.glob("shard-[0-9][0-9]"):  # shards of an earlier build with more of them
+        if int(link.name[len("shard-"):]) >= n:
+            target = link.resolve()
+            link.unlink()
+            shutil.rmtree(target, ignore_errors=True)
     return len(index.documents)
 
 
@@ -217,7 +223,11 @@ def _update(index: SearchIndex, out: Path, stats: dict, progress) -> tuple[int, 
         wanted[shard_of(info.id, n)][info.id] = info.sha256
     written = deleted = done = 0
     for i in range(n):
-        db = x.WritableDatabase(str(out / shard_name(i)), x.DB_OPEN)
+        try:
+            db = x.WritableDatabase(str(out / shard_name(i)), x.DB_OPEN)
+        except x.DatabaseLockError:
+            raise CorpusError(f"{out / shard_name(i)} is being written by another process (a docqa server "
+                              "sending a write through its xapian-tcpsrv?); run this again in a moment") from None
         stored = {key[len(DOCUMENT_KEY):]: json.loads(db.get_metadata(key))["sha256"]
                   for key in (k.decode("utf-8") for k in db.metadata_keys(DOCUMENT_KEY)) if db.get_metadata(key)}
         for document_id in stored.keys() - wanted[i].keys():

@@ -12,7 +12,7 @@ import pytest
 from index import analysis, build_index, load_index
 from index.documents import read_document
 from index.engine import top_k
-from index.errors import InvalidInputError
+from index.errors import CorpusError, InvalidInputError
 from index.layered import LayeredIndex
 from index.searchable import Searchable
 from index.shard_build import build_shards, from_document, from_index
@@ -154,6 +154,22 @@ def test_incremental_build_replaces_only_changed_documents(tmp_path):
     stats = json.loads((tmp_path / "shards" / "shards.json").read_text())
     assert stats["shards"] == 2
     assert build_shards(load_index(tmp_path / "index"), tmp_path / "shards", 3).full  # another count: afresh
+    assert build_shards(load_index(tmp_path / "index"), tmp_path / "shards", 1).full
+    assert sorted(p.name for p in (tmp_path / "shards").glob("shard-[0-9][0-9]")) == ["shard-00"]
+    assert len([p for p in (tmp_path / "shards").iterdir() if p.is_dir() and not p.is_symlink()]) == 1
+
+
+def test_an_update_while_a_shard_is_being_written_is_a_clear_error(tmp_path):
+    shutil.copytree(REPO / "docs_corpus", tmp_path / "corpus")
+    build_index(tmp_path / "corpus", tmp_path / "index")
+    build_shards(load_index(tmp_path / "index"), tmp_path / "shards", 1)
+    x = xapian()
+    writer = x.WritableDatabase(str(tmp_path / "shards" / shard_name(0)), x.DB_OPEN)
+    try:
+        with pytest.raises(CorpusError, match="being written by another process"):
+            build_shards(load_index(tmp_path / "index"), tmp_path / "shards", 1)
+    finally:
+        writer.close()
 
 
 def test_a_term_longer_than_xapian_allows_is_still_searchable(tmp_path):
