@@ -77,6 +77,9 @@ def test_answers_match_the_embedded_engine(start, shards, tmp_path):
     some = mine["passages"][0]["document"]
     assert requests.get(f"{s.url}/api/documents/{some}", timeout=10).json()["text"] == \
         client.get(f"/api/documents/{some}").get_json()["text"]
+    page = requests.get(f"{s.url}/documents/{some}", timeout=10)  # the document page, from the shards' text
+    assert page.status_code == 200 and client.get(f"/api/documents/{some}").get_json()["title"] in page.text
+    assert requests.get(f"{s.url}/", timeout=10).status_code == 200
     health = requests.get(f"{s.url}/api/health", timeout=10).json()
     assert health["status"] == "ok" and health["index"]["engine"] == "xapian" and health["paragraphs"] == 45
     assert [(h["address"], h["state"]) for h in health["shards"]] == [(x.address, "up") for x in shards]
