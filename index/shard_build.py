@@ -12,6 +12,7 @@ The server's writes (POST/DELETE /api/documents) use `write_document` / `delete_
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import shutil
 import time
@@ -35,6 +36,7 @@ from .store import paragraph_search_text
 from .xapian_bindings import xapian
 
 COMMIT_EVERY = 20_000  # paragraphs per shard between two commits while building
+PARALLEL_FROM = 50_000  # paragraphs from which each shard is exported by a process of its own
 
 
 @dataclass(frozen=True)
@@ -178,28 +180,23 @@ def build_shards(index: SearchIndex, out: Path, shards: int,
 
 
 def _build_fresh(index: SearchIndex, out: Path, stats: dict, progress) -> int:
-    x = xapian()
+    """Write every shard afresh and compact it (one process per shard for a large index), then swap them in."""
     stamp = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
     n = stats["shards"]
-    temporary = [out / f".tmp-{shard_name(i)}.{stamp}" for i in range(n)]
-    dbs = [x.WritableDatabase(str(path), x.DB_CREATE_OR_OVERWRITE) for path in temporary]
-    pending = [0] * n
-    for done, info in enumerate(index.documents, 1):
-        at = shard_of(info.id, n)
-        write_document(dbs[at], from_index(index, info.id), stats)
-        pending[at] += info.paragraphs
-        if pending[at] >= COMMIT_EVERY:
-            dbs[at].commit()
-            pending[at] = 0
-        if progress:
-            progress(done, len(index.documents))
-    for i, db in enumerate(dbs):
-        db.set_metadata(STATS_KEY, json.dumps({**stats, "shard": i}))
-        db.commit()
-        db.close()
+    if n > 1 and index.num_paragraphs >= PARALLEL_FROM and (os.cpu_count() or 1) > 1:
+        _export_in_processes(index, out, stats, stamp, progress)
+    else:
+        done = [0]
+
+        def tick() -> None:
+            done[0] += 1
+            if progress:
+                progress(done[0], len(index.documents))
+
+        for i in range(n):
+            _export_shard(index, out, i, stats, stamp, tick)
+    for i in range(n):
         final = f"{shard_name(i)}.{stamp}"
-        x.Database(str(temporary[i])).compact(str(out / final))
-        shutil.rmtree(temporary[i])
         link = out / f".link-{shard_name(i)}.{stamp}"
         link.symlink_to(final)
         previous = (out / shard_name(i)).resolve() if (out / shard_name(i)).is_symlink() else None
@@ -212,6 +209,57 @@ def _build_fresh(index: SearchIndex, out: Path, stats: dict, progress) -> int:
             link.unlink()
             shutil.rmtree(target, ignore_errors=True)
     return len(index.documents)
+
+
+def _export_shard(index: SearchIndex, out: Path, number: int, stats: dict, stamp: str, tick: Callable[[], None]):
+    """Write shard `number` into a temporary database in batches, then compact it into its final folder."""
+    x = xapian()
+    temporary = out / f".tmp-{shard_name(number)}.{stamp}"
+    db = x.WritableDatabase(str(temporary), x.DB_CREATE_OR_OVERWRITE)
+    pending = 0
+    for info in index.documents:
+        if shard_of(info.id, stats["shards"]) != number:
+            continue
+        write_document(db, from_index(index, info.id), stats)
+        pending += info.paragraphs
+        if pending >= COMMIT_EVERY:
+            db.commit()
+            pending = 0
+        tick()
+    db.set_metadata(STATS_KEY, json.dumps({**stats, "shard": number}))
+    db.commit()
+    db.close()
+    x.Database(str(temporary)).compact(str(out / f"{shard_name(number)}.{stamp}"))
+    shutil.rmtree(temporary)
+
+
+def _export_in_child(directory: str, manifest: dict, out: str, number: int, stats: dict, stamp: str, done) -> None:
+    """A child process's shard: it opens the (memory-mapped) index itself and counts documents in `done`."""
+    def tick() -> None:
+        with done.get_lock():
+            done.value += 1
+
+    _export_shard(SearchIndex.open(Path(directory), manifest), Path(out), number, stats, stamp, tick)
+
+
+def _export_in_processes(index: SearchIndex, out: Path, stats: dict, stamp: str, progress) -> None:
+    """One spawned process per shard (never forked: the caller may run threads), progress from a shared count."""
+    context = multiprocessing.get_context("spawn")
+    done = context.Value("q", 0)
+    children = [context.Process(target=_export_in_child, name=f"docqa-{shard_name(i)}", daemon=True,
+                                args=(str(index.directory), index.manifest, str(out), i, stats, stamp, done))
+                for i in range(stats["shards"])]
+    for child in children:
+        child.start()
+    while any(child.is_alive() for child in children):
+        if progress:
+            progress(done.value, len(index.documents))
+        time.sleep(0.2)
+    failed = [child.name for child in children if child.exitcode != 0]
+    if failed:
+        raise CorpusError(f"exporting {', '.join(failed)} failed (see the error above); nothing was swapped in")
+    if progress:
+        progress(len(index.documents), len(index.documents))
 
 
 def _update(index: SearchIndex, out: Path, stats: dict, progress) -> tuple[int, int]:

@@ -159,6 +159,26 @@ def test_incremental_build_replaces_only_changed_documents(tmp_path):
     assert len([p for p in (tmp_path / "shards").iterdir() if p.is_dir() and not p.is_symlink()]) == 1
 
 
+def test_a_large_index_is_exported_by_a_process_per_shard_with_the_same_result(tmp_path, monkeypatch):
+    from index import shard_build
+
+    shutil.copytree(REPO / "docs_corpus", tmp_path / "corpus")
+    build_index(tmp_path / "corpus", tmp_path / "index")
+    index = load_index(tmp_path / "index")
+    build_shards(index, tmp_path / "alone", 2)
+    monkeypatch.setattr(shard_build, "PARALLEL_FROM", 1)  # the seed corpus counts as large
+    seen = []
+    build_shards(index, tmp_path / "children", 2, progress=lambda done, total: seen.append((done, total)))
+    assert seen[-1] == (2, 2)
+    x = xapian()
+    for number in range(2):
+        alone, children = (x.Database(str(tmp_path / folder / shard_name(number))) for folder in ("alone", "children"))
+        assert children.get_doccount() == alone.get_doccount()
+        assert [children.get_document(d).get_data() for d in range(1, children.get_lastdocid() + 1)] == [
+            alone.get_document(d).get_data() for d in range(1, alone.get_lastdocid() + 1)]
+        assert [(t.term, t.termfreq) for t in children.allterms()] == [(t.term, t.termfreq) for t in alone.allterms()]
+
+
 def test_an_update_while_a_shard_is_being_written_is_a_clear_error(tmp_path):
     shutil.copytree(REPO / "docs_corpus", tmp_path / "corpus")
     build_index(tmp_path / "corpus", tmp_path / "index")
