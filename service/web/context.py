@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask import current_app
 
 from index.errors import ServiceUnavailableError
 
 from ..settings import Settings
 from .live import LiveIndex
-from .shard_live import ShardLiveIndex
+
+if TYPE_CHECKING:
+    from .shard_live import ShardLiveIndex
 
 LIVE_INDEX = "docqa.index"
 SETTINGS = "docqa.settings"
