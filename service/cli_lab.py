@@ -20,6 +20,11 @@ JSON_LINE = click.option("--json", "as_json", is_flag=True, help="print one JSON
 
 SEMANTIC_OPTION = click.option("--semantic/--no-semantic", default=True, show_default=True,
                                help="embed the paragraphs and re-rank with the semantic signal")
+ENGINE_OPTION = click.option("--engine", type=click.Choice(["embedded", "xapian"]), default="embedded",
+                             show_default=True, help="xapian: through --shards local xapian-tcpsrv shards of the "
+                                                     "same index (docs/SCALING.md)")
+SHARDS_OPTION = click.option("--shards", type=click.IntRange(1, 64), default=3, show_default=True,
+                             help="how many shards (the sharded engine)")
 
 
 def subset_option(what: str):
@@ -48,9 +53,8 @@ def _report(figures: dict, as_json: bool) -> None:
 @click.option("--k1", type=float, default=1.2, show_default=True)
 @click.option("--b", type=float, default=0.75, show_default=True)
 @SEMANTIC_OPTION
-@click.option("--engine", type=click.Choice(["embedded", "xapian"]), default="embedded", show_default=True,
-              help="xapian: ask through --shards local xapian-tcpsrv shards of the same index")
-@click.option("--shards", type=click.IntRange(1, 64), default=3, show_default=True, help="shards for --engine xapian")
+@ENGINE_OPTION
+@SHARDS_OPTION
 def eval_squad_command(file, as_json, subset, limit, k1, b, semantic, engine, shards) -> None:
     """SQuAD v1.1 FILE: top1/top5/top20/MRR of the gold paragraph, answer sentence, how-many span."""
     from .lab.evaluation import evaluate_squad
@@ -63,7 +67,7 @@ def eval_squad_command(file, as_json, subset, limit, k1, b, semantic, engine, sh
 @eval_group.command("shards")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @JSON_LINE
-@click.option("--shards", type=click.IntRange(1, 64), default=3, show_default=True)
+@SHARDS_OPTION
 @click.option("--limit", type=click.IntRange(1), default=None, help="ask only the first N questions")
 def eval_shards_command(file, as_json, shards, limit) -> None:
     """SQuAD v1.1 FILE: first-stage candidates from local Xapian shards against the embedded engine."""
@@ -120,9 +124,8 @@ def eval_conversation_command(file, as_json, subset, limit, corpus, semantic) ->
 @SEMANTIC_OPTION
 @click.option("--embed-sample", type=click.IntRange(1), default=1000, show_default=True,
               help="paragraphs embedded to measure the embedding throughput")
-@click.option("--engine", type=click.Choice(["embedded", "xapian"]), default="embedded", show_default=True,
-              help="xapian: also export the index into --shards local Xapian shards and time them side by side")
-@click.option("--shards", type=click.IntRange(1, 64), default=3, show_default=True, help="shards for --engine xapian")
+@ENGINE_OPTION
+@SHARDS_OPTION
 def bench_command(paragraphs, queries, seed, with_http, as_json, corpus, cache_dir, semantic, embed_sample,
                   engine, shards) -> None:
     """Speed and memory on a generated corpus: index build, load, engine vs bm25s vs rank-bm25."""
