@@ -126,7 +126,7 @@ def paragraph_document(document: ShardDocument, at: int, stats: dict):
 
 def write_document(db, document: ShardDocument, stats: dict) -> str:
     """Replace the document's paragraphs and entry in one shard (the caller commits); the shard's new version."""
-    delete_document(db, document.id)
+    db.delete_document(term(DOCUMENT, document.id))
     for at in range(len(document.paragraphs)):
         db.add_document(paragraph_document(document, at, stats))
     db.set_metadata(DOCUMENT_KEY + document.id, json.dumps(document.entry, ensure_ascii=False))
@@ -145,11 +145,6 @@ def _new_version(db) -> str:
     version = uuid.uuid4().hex
     db.set_metadata(VERSION_KEY, version)
     return version
-
-
-def read_stats(db) -> dict | None:
-    raw = db.get_metadata(STATS_KEY)
-    return json.loads(raw) if raw else None
 
 
 def _compatible(old: dict | None, new: dict) -> bool:
