@@ -17,6 +17,7 @@ from .conversation import Context, answer_antecedents, context_for, focus_weight
 from .disagreement import Disagreement, find_disagreement
 from .passages import Passage, find_passages, term_weights
 from .questions import OPEN_VERBS, describe_query
+from .read_as import read_as
 
 DEFAULT_TOP_K, MAX_TOP_K = 5, 50  # passages returned: by default, and at most
 FOLLOW_ON_CONFIDENCE = 0.5  # "What else?" answered by the next sentence: a guess from position, said as such
@@ -29,6 +30,7 @@ REASON = re.compile(r"\b(?:because|since|as a result|due to|owing to|in order to
 class AskResult:
     question: str
     query: str
+    read_as: str  # the question as understood, in words (the question itself when it does not lean on the history)
     answer: Answer | None
     disagreement: tuple[Disagreement, ...]
     passages: tuple[Passage, ...]
@@ -50,7 +52,8 @@ def answer_question(index: Searchable, question: str, top_k: int = 5, history=()
     context = context_for(question, history, index)
     q, hits, passages = find_passages(index, question, top_k, history, context, documents)
     resolved = " ".join(f"{r.word}→{r.name}" for r in context.resolutions) if context else ""
-    result = dict(question=question, query=" ".join(filter(None, (resolved, describe_query(q.search)))))
+    result = dict(question=question, query=" ".join(filter(None, (resolved, describe_query(q.search)))),
+                  read_as=read_as(question, context.resolutions if context else ()))
     if not hits:
         return AskResult(**result, answer=None, disagreement=(), passages=passages)
     weights = term_weights(index, q)

@@ -15,7 +15,7 @@ def ask_json(result: AskResult, index) -> dict:
         a = result.answer
         answer = {"text": a.text, "highlight": {"start": a.highlight[0], "end": a.highlight[1]} if a.highlight else None,
                   "passage": a.passage, "confidence": a.confidence, "resolved": [dict(r) for r in a.resolved]}
-    return {"question": result.question, "query": result.query, "answer": answer,
+    return {"question": result.question, "query": result.query, "read_as": result.read_as, "answer": answer,
             "disagreement": [{"value": d.value, "passages": list(d.passages)} for d in result.disagreement],
             "passages": [passage_json(p, index) for p in result.passages]}
 

@@ -82,8 +82,12 @@ SCHEMAS = {
                          "doc_start": {"type": "integer", "minimum": 0},
                          "doc_end": {"type": "integer", "minimum": 0}}}}}},
     "AskResponse": {"type": "object",
-                    "required": ["question", "query", "answer", "disagreement", "passages", "took_ms"], "properties": {
-                        "question": {"type": "string"}, "query": {"type": "string"}, "answer": _ref("Answer"),
+                    "required": ["question", "query", "read_as", "answer", "disagreement", "passages", "took_ms"],
+                    "properties": {
+                        "question": {"type": "string"}, "query": {"type": "string", "description": "the terms searched"},
+                        "read_as": {"type": "string", "description": "the question as understood, in words (the "
+                                    "question itself when it does not lean on the history)"},
+                        "answer": _ref("Answer"),
                         "disagreement": {"type": "array", "items": {"type": "object", "required": ["value", "passages"],
                                                                      "properties": {"value": {"type": "string"},
                                                                                     "passages": {"type": "array", "items": {"type": "integer"}}}}},
