@@ -14,7 +14,8 @@ def ask(client, **body):
 
 def test_ask_contract_offsets_and_quotes(client):
     body = ask(client, question="how many survivors").get_json()
-    assert set(body) == {"question", "query", "answer", "disagreement", "passages", "took_ms"}
+    assert set(body) == {"question", "query", "read_as", "answer", "disagreement", "passages", "took_ms"}
+    assert body["read_as"] == "how many survivors"  # asked alone: the question itself
     assert body["passages"] and body["query"].startswith("survivor")
     searched = {t.split("^")[0] for t in body["query"].split()}
     documents = {}
