@@ -21,6 +21,13 @@ from .references import (PRONOUNS, Mention, antecedent, gender, names_in, people
 
 MAX_HISTORY_TURNS = 20  # turns a client may send (the API's limit; `docqa chat` keeps as many)
 FOCUS_TURNS = 2  # the answers of this many recent turns make the focus
+# Bounds on what a history makes the service read (the largest valid history stays well under a second)
+RESOLUTION_TURNS = 4      # the recent turns whose names a pronoun may stand for
+TURN_TEXT_CHARS = 2000    # of each turn's question and answer, what is read for names
+MAX_CANDIDATES = 12       # distinct names weighed for one pronoun
+CONTEXT_HEAD_CHARS = 5000  # of a focus document, its beginning and ...
+CONTEXT_CHARS = 20_000     # ... the text around its focus paragraph: where genders and role holders are judged
+ANTECEDENT_WINDOW = 20_000  # characters before an answer sentence where its pronoun's antecedent is looked for
 FOCUS_POOL = 30  # candidates searched before the focus preference re-orders them
 # a hit's score is multiplied by 1 + document + paragraph when in a focus document / at or next to a focus
 # paragraph; a sentence already given loses `repeat` from its score (a preference for a new answer), or
@@ -103,19 +110,26 @@ def context_for(question: str, history, index) -> Context | None:
 
 
 def focus_text(focus, index) -> str:
-    """The focus documents' text: where genders and role holders are judged."""
+    """Where genders and role holders are judged: of each focus document, its beginning (where people are
+    usually introduced) and the text around its newest focus paragraph, so the work is bounded whatever
+    the documents' size."""
     texts = []
-    for doc in dict.fromkeys(d for d, _ in focus):
+    for doc, number in dict(reversed(focus)).items():  # the newest focus paragraph of each document
         try:
-            texts.append(index.document(doc).text)
+            text = index.document(doc).text
+            paragraphs = index.document_paragraphs(doc)
         except DocumentNotFoundError:  # deleted since the turn
             continue
+        at = paragraphs[number - 1].start if 0 < number <= len(paragraphs) else 0
+        low = max(CONTEXT_HEAD_CHARS, at - CONTEXT_CHARS // 2)
+        texts.append(text[:CONTEXT_HEAD_CHARS] + ("\n\n" + text[low:at + CONTEXT_CHARS // 2] if low < len(text) else ""))
     return "\n\n".join(texts)
 
 
 def resolve(question: str, turns: tuple[Turn, ...], focus, index) -> list[Resolution]:
-    """'she' -> the most recent person of that gender in earlier answers and questions; 'the mayor' ->
-    the name the focus documents give the role."""
+    """'she' -> the most recent person of that gender in the recent turns' answers and questions; 'the
+    mayor' -> the name the focus documents give the role. Only the last RESOLUTION_TURNS turns, the first
+    TURN_TEXT_CHARS of each text and MAX_CANDIDATES distinct names are weighed: bounded work per request."""
     found = []
     pronoun = pronoun_in(question)
     role = role_reference(question)
@@ -124,15 +138,18 @@ def resolve(question: str, turns: tuple[Turn, ...], focus, index) -> list[Resolu
     context = focus_text(focus, index)
     if pronoun is not None:
         word = pronoun[0]
-        candidates = []
-        for turn in reversed(turns):
-            candidates += _antecedents_of(turn, index)
-            for text in (turn.answer or "", turn.question):
-                candidates += [m for m in people(names_in(text), context + "\n" + text) if not m.quoted]
+        candidates: dict[str, Mention] = {}
+        for turn in reversed(turns[-RESOLUTION_TURNS:]):
+            mentions = _antecedents_of(turn, index)
+            for text in ((turn.answer or "")[:TURN_TEXT_CHARS], turn.question[:TURN_TEXT_CHARS]):
+                mentions += [m for m in people(names_in(text), context + "\n" + text, text) if not m.quoted]
+            for mention in mentions:
+                candidates.setdefault(mention.name, mention)
+        judged_in = context + "\n" + (turns[-1].answer or "")[:TURN_TEXT_CHARS]
         wanted = PRONOUNS[word.lower()]
         unknown = None
-        for mention in candidates:
-            g = gender(mention.name, context + "\n" + (turns[-1].answer or ""))
+        for mention in list(candidates.values())[:MAX_CANDIDATES]:
+            g = gender(mention.name, judged_in)
             if g == wanted:
                 found.append(Resolution(word, mention.name))
                 break
@@ -177,11 +194,13 @@ def answer_antecedents(sentence: str, document_text: str, sentence_start: int) -
     m = speaking_pronoun(sentence)
     if m is None:
         return []
-    before_sentence = document_text[:sentence_start]
-    if people([n for n in names_in(sentence[:m.start(1)]) if not n.quoted], document_text):
+    low = max(0, sentence_start - ANTECEDENT_WINDOW)
+    window = document_text[low:sentence_start + len(sentence)]  # the name is looked for, and judged, in here
+    prefix = sentence[:m.start(1)]
+    if people([n for n in names_in(prefix) if not n.quoted], window, prefix):
         return []  # the sentence names its subject before the pronoun
-    found = antecedent(m.group(1), before_sentence, document_text)
+    found = antecedent(m.group(1), window, sentence_start - low)
     if found is None:
         return []
     return [{"text": m.group(1), "refers_to": found.name, "start": m.start(1), "end": m.end(1),
-             "doc_start": found.start, "doc_end": found.end}]
+             "doc_start": low + found.start, "doc_end": low + found.end}]

@@ -5,12 +5,17 @@ Two rules from the classic pronoun heuristics (Hobbs; Lappin and Leass) do most 
 subject pronoun refers back to a subject, so a name after a preposition ("speaking to Priti Patel,
 he said") is passed over; and a name or pronoun inside a quotation belongs to the quoted speaker,
 so both are passed over ("'... Boris Johnson ...,' she said").
+
+What a text holds (its names, quotations, subjects, the genders found in it) is worked out once per
+text and kept in a small cache, so asking about many names costs one pass over the text, not one each.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 
 PRONOUNS = {"he": "m", "him": "m", "his": "m", "himself": "m", "she": "f", "her": "f", "hers": "f", "herself": "f"}
 _PRONOUN = re.compile(r"\b(he|him|his|himself|she|her|hers|herself)\b", re.I)
@@ -26,14 +31,17 @@ _PREPOSITIONS = frozenset("to with by from of for at on in about against than li
                           "between among under over after before".split())
 _NAME_WORD = r"(?:[A-Z][a-z'’]+(?:-[A-Z][a-z'’]+)*|Mc[A-Z][a-z]+|O'[A-Z][a-z]+)"
 _CONNECTORS = frozenset("de da del van von der le la bin al ibn".split())
-_NAME = re.compile(rf"{_NAME_WORD}(?:\s+(?:(?:{'|'.join(_CONNECTORS)})\s+)?{_NAME_WORD})*")
+_GAP = r"[^\S\n]+"  # spaces between a name's words: never a line break (a heading's name, then "She said")
+_NAME = re.compile(rf"{_NAME_WORD}(?:{_GAP}(?:(?:{'|'.join(_CONNECTORS)}){_GAP})?{_NAME_WORD})*")
 _CLAUSE_END = re.compile(r"[:;.!?\n“”\"]")
 _QUOTE = re.compile(r"“[^”]*”?|\"[^\"\n]*\"?")
+_TITLED = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Sir|Lady|Dr)\.?\s*$")
 # Capitalised words that begin sentences or name no one
 _NOT_NAMES = frozenset("""the a an he she it they we i you his her its their our my this that these those there then
     when where why how what who which in on at by for from of to and but or if as after before since while during
     monday tuesday wednesday thursday friday saturday sunday january february march april may june july august
     september october november december yesterday today tomorrow however meanwhile also""".split())
+GENDER_REACH = 600  # characters after a subject mention in which its pronoun is looked for
 
 
 @dataclass(frozen=True)
@@ -45,18 +53,44 @@ class Mention:
     prepositional: bool = False  # right after a preposition: not a subject
 
 
-def _quoted(text: str) -> list[tuple[int, int]]:
-    return [m.span() for m in _QUOTE.finditer(text)]
+@dataclass
+class TextFacts:
+    """What one text holds, worked out once: its name mentions, quotations and subject mentions."""
+
+    text: str
+    mentions: tuple[Mention, ...]
+    quotes: tuple[tuple[int, int], ...]
+    longer: frozenset[str]  # last words of the names of two or more words ("Johnson" of "Boris Johnson")
+    subjects: tuple[Mention, ...] = ()
+    genders: dict[str, str | None] = field(default_factory=dict)
+
+    def inside_quote(self, pos: int) -> bool:
+        return _inside(self.quotes, pos)
 
 
-def _inside(spans: list[tuple[int, int]], pos: int) -> bool:
-    return any(s < pos < e for s, e in spans)
+def _inside(spans, pos: int) -> bool:
+    """Whether `pos` lies strictly inside one of `spans` (sorted, not overlapping)."""
+    i = bisect.bisect_right(spans, (pos, pos)) - 1
+    return any(s < pos < e for s, e in spans[max(i, 0):i + 2])
+
+
+@lru_cache(maxsize=128)
+def facts(text: str) -> TextFacts:
+    quotes = tuple(m.span() for m in _QUOTE.finditer(text))
+    mentions = tuple(_mentions(text, quotes))
+    longer = frozenset(m.name.split()[-1] for m in mentions if " " in m.name)
+    subjects = tuple(m for m in _people(mentions, longer, text) if not m.quoted and not m.prepositional)
+    return TextFacts(text, mentions, quotes, longer, subjects)
 
 
 def names_in(text: str) -> list[Mention]:
     """Proper-name mentions in `text`: runs of capitalised words, leading function words, titles and
     roles dropped ("The Prime Minister Boris Johnson said" -> "Boris Johnson")."""
-    quotes, found = _quoted(text), []
+    return list(facts(text).mentions)
+
+
+def _mentions(text: str, quotes) -> list[Mention]:
+    found = []
     for m in _NAME.finditer(text):
         words = [(w.group(0), m.start() + w.start()) for w in re.finditer(r"\S+", m.group(0))]
         while words and _skipped(words[0][0]):
@@ -78,15 +112,18 @@ def _skipped(word: str) -> bool:
     return lower in _NOT_NAMES or lower in ROLES or lower in TITLES or lower in _CONNECTORS
 
 
-def people(mentions: list[Mention], context: str) -> list[Mention]:
+def people(mentions, context: str, source: str | None = None) -> list[Mention]:
     """The mentions that look like people: two or more words, or one word that ends a longer name in
     `context` (a surname: "Johnson" after "Boris Johnson"; not "British" of "British Government") or
-    follows a title ("Mr Johnson")."""
-    longer = {n.name.split()[-1] for n in names_in(context) if " " in n.name}
+    follows a title in `source`, the text the mentions were found in (default: `context`)."""
+    longer = facts(context).longer if context else frozenset()
+    return _people(mentions, longer, context if source is None else source)
+
+
+def _people(mentions, longer: frozenset[str], source: str) -> list[Mention]:
     out = []
     for m in mentions:
-        before = context[max(0, m.start - 6):m.start] if context else ""
-        titled = bool(re.search(r"\b(?:Mr|Mrs|Ms|Miss|Sir|Lady|Dr)\.?\s*$", before))
+        titled = bool(source) and bool(_TITLED.search(source[max(0, m.start - 6):m.start]))
         if " " in m.name or m.name in longer or titled:
             out.append(m)
     return out
@@ -95,21 +132,33 @@ def people(mentions: list[Mention], context: str) -> list[Mention]:
 def gender(name: str, text: str) -> str | None:
     """'m' or 'f' from a title before the name, else from the first he/she-family pronoun, outside
     quotations, after each subject mention of the name (before another subject name claims it)."""
-    last = name.split()[-1]
-    quotes = _quoted(text)
-    subjects = [m for m in people(names_in(text), text) if not m.quoted and not m.prepositional]
+    known = facts(text)
+    if name not in known.genders:
+        known.genders[name] = _gender(name, known)
+    return known.genders[name]
+
+
+def _gender(name: str, known: TextFacts) -> str | None:
+    text, last = known.text, name.split()[-1]
+    subjects = known.subjects
+    starts = [s.start for s in subjects]
     votes = {"m": 0, "f": 0}
     for m in re.finditer(rf"\b{re.escape(last)}\b", text):
         title = text[max(0, m.start() - 6):m.start()].strip().lower().rstrip(".").split()
         if title and title[-1] in TITLES:
             votes[TITLES[title[-1]]] += 3
             continue
-        mention = next((s for s in subjects if s.start <= m.start() < s.end), None)
-        if mention is None:
+        i = bisect.bisect_right(starts, m.start()) - 1
+        if i < 0 or not subjects[i].start <= m.start() < subjects[i].end:
             continue
-        limit = next((s.start for s in subjects if s.start >= mention.end and last not in s.name), len(text))
-        for p in _PRONOUN.finditer(text, mention.end, min(limit, mention.end + 600)):
-            if not _inside(quotes, p.start()):
+        mention = subjects[i]
+        limit = reach = mention.end + GENDER_REACH
+        for later in range(i + 1, len(subjects)):  # up to the next subject that is someone else
+            if subjects[later].start >= reach or last not in subjects[later].name:
+                limit = subjects[later].start
+                break
+        for p in _PRONOUN.finditer(text, mention.end, min(limit, reach)):
+            if not known.inside_quote(p.start()):
                 votes[PRONOUNS[p.group(1).lower()]] += 1
                 break
     if votes["m"] == votes["f"]:
@@ -140,9 +189,9 @@ def role_holder(role: str, text: str) -> Mention | None:
     best: tuple[int, Mention] | None = None
     for phrase in dict.fromkeys((role, role.split()[-1])):
         for m in re.finditer(rf"\b{re.escape(phrase)}\b", text, re.I):
-            after = people(names_in(text[m.end():m.end() + 60]), text)
+            after = people(names_in(text[m.end():m.end() + 60]), text, text[m.end():m.end() + 60])
             offset = max(0, m.start() - 60)
-            before = people(names_in(text[offset:m.start()]), text)
+            before = people(names_in(text[offset:m.start()]), text, text[offset:m.start()])
             pairs = []
             if after:
                 n = after[0]
@@ -165,16 +214,20 @@ def _other_role(gap: str) -> bool:
     return "and" in words or any(w in ROLES - _MODIFIERS for w in words)
 
 
-def antecedent(pronoun: str, before: str, context: str) -> Mention | None:
-    """The nearest subject name outside quotations in `before` (the text up to the pronoun) whose gender,
-    judged over `context`, agrees with `pronoun`; else the nearest such name of unknown gender."""
+def antecedent(pronoun: str, text: str, at: int, lookback: int = 5000) -> Mention | None:
+    """The nearest subject name outside quotations in the `lookback` characters of `text` before `at`
+    (where the pronoun stands) whose gender, judged over `text`, agrees with `pronoun`; else the
+    nearest such name of unknown gender. Offsets are into `text`."""
     wanted = PRONOUNS[pronoun.lower()]
     unknown = None
-    mentions = people(names_in(before), context)
+    known = facts(text)
+    starts = [m.start for m in known.mentions]
+    low, high = bisect.bisect_left(starts, at - lookback), bisect.bisect_left(starts, at)
+    mentions = [m for m in people(known.mentions[low:high], text) if m.end <= at]
     for mention in reversed(mentions):
         if mention.quoted or mention.prepositional:
             continue
-        g = gender(mention.name, context)
+        g = gender(mention.name, text)
         if g == wanted:
             return _fullest(mention, mentions)
         if g is None and unknown is None:
