@@ -110,6 +110,64 @@ def eval_conversation_command(file, as_json, subset, limit, corpus, semantic) ->
                                    semantic=semantic, embedding=progress_reporter("embedding")), as_json)
 
 
+@eval_group.command("topic-shift")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@JSON_LINE
+@click.option("--subset", type=click.Choice(["all", "even", "odd"]), default="even", show_default=True,
+              help="conversations of all articles, or only even/odd-numbered ones (tune on even)")
+@click.option("--limit", type=click.IntRange(1), default=None, help="only the first N conversations")
+@SEMANTIC_OPTION
+def eval_topic_shift_command(file, as_json, subset, limit, semantic) -> None:
+    """SQuAD v1.1 FILE made into conversations of three turns about one paragraph, then another article's
+    first question: is that question answered as if asked alone, and its paragraph found as often?"""
+    from .lab.conversations import evaluate_topic_shift
+
+    _report(evaluate_topic_shift(file, subset, limit, progress=progress_reporter("conversations"), semantic=semantic,
+                                 embedding=progress_reporter("embedding")), as_json)
+
+
+@eval_group.command("trust")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@JSON_LINE
+@click.option("--corpus", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="the seed articles' folder, for the questions over them [default: the serving corpus]")
+@SEMANTIC_OPTION
+def eval_trust_command(file, as_json, corpus, semantic) -> None:
+    """Figure and speech questions in FILE (docqa-trust-v1; service/lab/data/figures-and-speech.json):
+    disagreements of the question's own measure only, complete, revised figures marked; the answer to
+    "What did X say?" spoken by X."""
+    from .lab.trust import evaluate_trust
+
+    _report(evaluate_trust(file, corpus or settings_from().corpus, semantic), as_json)
+
+
+@eval_group.command("doc2dial")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@JSON_LINE
+@click.option("--limit", type=click.IntRange(1), default=None, help="only the first N dialogues")
+@SEMANTIC_OPTION
+def eval_doc2dial_command(directory, as_json, limit, semantic) -> None:
+    """doc2dial DIRECTORY (documents.jsonl, turns.jsonl): each dialogue's user turns in order over the 273
+    documents; right document at passage 1 and in the top 5, grounding span in the top 5, answer sentence
+    on the span; first vs later turns, with and without history."""
+    from .lab.doc2dial import evaluate_doc2dial
+
+    _report(evaluate_doc2dial(directory, limit, progress=progress_reporter("dialogues"), semantic=semantic,
+                              embedding=progress_reporter("embedding")), as_json)
+
+
+@eval_group.command("canard")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@JSON_LINE
+@click.option("--limit", type=click.IntRange(1), default=None, help="only the first N conversations")
+def eval_canard_command(file, as_json, limit) -> None:
+    """CANARD FILE (dev.json): how follow-ups are read. Of the content words a human rewrite adds to each
+    question, how many `read_as` adds too (recall), and how many it adds that the rewrite has (precision)."""
+    from .lab.canard import evaluate_canard
+
+    _report(evaluate_canard(file, limit, progress=progress_reporter("conversations")), as_json)
+
+
 @click.command("bench")
 @click.option("--paragraphs", type=click.IntRange(100), default=100_000, show_default=True)
 @click.option("--queries", type=click.IntRange(10), default=1000, show_default=True)
@@ -193,6 +251,23 @@ def _print_weights(out: Path, weights: dict[str, float]) -> None:
     for feature, weight in weights.items():
         click.echo(f"{feature:>24}  {weight}")
     click.echo(f"wrote {out}")
+
+
+@eval_group.command("fit-conversation")
+@click.argument("doc2dial", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("squad_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="model file to write [default: the package's service/qa/models/continuation-v1.json]")
+@click.option("--work-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="where the two indexes are built (default: a temporary folder)")
+def eval_fit_conversation_command(doc2dial, squad_file, out, work_dir) -> None:
+    """Fit when a question that names its own subject keeps the conversation's document: on the even
+    dialogues of DOC2DIAL (they stay on their document) and SQuAD_FILE's even articles made into
+    conversations with a topic shift (the shifted question must be answered as if asked alone)."""
+    from .lab.fit_conversation import fit_conversation_model
+
+    result = fit_conversation_model(doc2dial, squad_file, out, work_dir, progress=progress_reporter("dialogues"))
+    click.echo(json.dumps(result, indent=1))
 
 
 @eval_group.command("table")

@@ -31,6 +31,7 @@ from .evaluation import load_squad, squad_index, with_semantic
 
 FORMAT = "docqa-conversations-v1"
 MAX_TURNS = 6
+SHIFT_STRIDE = 7  # a topic shift asks about the article this many places further on (among those of the subset)
 
 
 def squad_conversations(articles, questions, subset: str) -> list[dict]:
@@ -51,6 +52,69 @@ def squad_conversations(articles, questions, subset: str) -> list[dict]:
             seen += [m.name for m in names_in(q.question + " " + " ".join(q.answers))]
         conversations.append({"id": f"squad-{context}", "turns": turns})
     return conversations
+
+
+def topic_shift_conversations(articles, questions, subset: str, before: int = 3) -> list[dict]:
+    """SQuAD conversations of `before` turns about one paragraph (made as squad_conversations makes them),
+    then the first question about a paragraph of another article (SHIFT_STRIDE articles on, its paragraph
+    at the same place): a new topic asked mid-conversation."""
+    conversations = squad_conversations(articles, questions, subset)
+    article_of = {q.context: q.article for q in questions}
+    by_article: dict[int, list[dict]] = {}
+    for c in conversations:
+        by_article.setdefault(article_of[c["turns"][0]["context"]], []).append(c)
+    order = sorted(by_article)
+    shifted = []
+    for article in order:
+        others = by_article[order[(order.index(article) + SHIFT_STRIDE) % len(order)]]
+        for n, c in enumerate(by_article[article]):
+            other = others[n % len(others)]
+            if len(c["turns"]) > before and other is not c:
+                turns = c["turns"][:before] + [dict(other["turns"][0], shifted=True)]
+                shifted.append({"id": c["id"] + "-shift", "turns": turns})
+    return shifted
+
+
+def run_topic_shift(index, conversations: list[dict], judge: Callable,
+                    progress: Callable[[int, int], None] | None = None) -> dict:
+    """The shifted turn of each conversation: passage 1 right with the history and alone, and whether its
+    answer (sentence and passages) is the one it gets when asked alone."""
+    tally = {"turns": 0, "passage_with_history": 0, "passage_alone": 0, "same_answer": 0, "same_passages": 0}
+    for i, conversation in enumerate(conversations, 1):
+        history = []
+        for turn in conversation["turns"]:
+            try:
+                result = answer_question(index, turn["question"], top_k=5, history=history)
+            except EmptyQueryError:
+                history.append({"question": turn["question"], "answer": None, "citations": []})
+                continue
+            if turn.get("shifted"):
+                alone = answer_question(index, turn["question"], top_k=5)
+                tally["turns"] += 1
+                tally["passage_with_history"] += judge(turn, result)[1]
+                tally["passage_alone"] += judge(turn, alone)[1]
+                tally["same_answer"] += (result.answer and result.answer.text) == (alone.answer and alone.answer.text)
+                tally["same_passages"] += [p.hit.paragraph for p in result.passages] == [p.hit.paragraph for p in alone.passages]
+            history.append(history_item(result))
+        if progress:
+            progress(i, len(conversations))
+    n = max(tally["turns"], 1)
+    return {"turns": tally["turns"], **{k: round(v / n, 4) for k, v in tally.items() if k != "turns"}}
+
+
+def evaluate_topic_shift(path: Path, subset: str = "even", limit: int | None = None,
+                         progress: Callable[[int, int], None] | None = None, semantic: bool = True,
+                         embedding: Callable[[int, int], None] | None = None) -> dict:
+    """SQuAD v1.1 made into conversations with a topic shift as their fourth turn (see topic_shift_conversations)."""
+    started = time.perf_counter()
+    articles, questions = load_squad(path)
+    conversations = topic_shift_conversations(articles, questions, subset)
+    conversations = conversations[:limit] if limit else conversations
+    with tempfile.TemporaryDirectory(prefix="docqa-shift-") as tmp:
+        index, context_of = squad_index(articles, Path(tmp))
+        figures = {"conversations": len(conversations), "subset": subset, **with_semantic(index, semantic, embedding),
+                   **run_topic_shift(index, conversations, _squad_judge(context_of), progress)}
+    return {**figures, "seconds": round(time.perf_counter() - started, 1)}
 
 
 def _with_pronoun(question: str, seen: list[str], context: str) -> str:

@@ -86,7 +86,7 @@ def fit_sentence_model(path: Path, out: Path, progress: Callable[[int, int], Non
     fitted = dict(zip((SENTENCE_FEATURES[i] for i in learnt), (round(float(w), 4) for w in fit.weights)))
     weights = {name: model().weight(name) if name in HAND_SET_FEATURES else fitted[name] for name in SENTENCE_FEATURES}
     held_out = _top_share(fit.held_out, np.array(list(weights.values())), (1,))
-    write_model(out, "sentence", 1, weights, fit.made_by(
+    write_model(out, "sentence", 2, weights, fit.made_by(
         path, "fit-answers", f"hand-set, kept from the previous model file: {list(HAND_SET_FEATURES)}",
         {"answer_sentence_in_candidates": held_out["top1"], "questions": held_out["questions"]}))
     return weights
@@ -98,7 +98,7 @@ def ranking_groups(index, questions, context_of, progress: Callable[[int, int], 
     question's vector when the index has paragraph vectors)."""
     groups = []
     for i, q in enumerate(questions, 1):
-        parsed = parse_question(q.question, [], idf=lambda terms: index.idf(terms).tolist())
+        parsed = parse_question(q.question, idf=lambda terms: index.idf(terms).tolist())
         vector = question_vector(index, q.question) if parsed.search else None
         found = index.rerank_candidates(parsed.search, parsed.terms, vector) if parsed.search else None
         if found is not None:

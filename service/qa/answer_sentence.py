@@ -7,7 +7,9 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import cache
+from typing import Callable
 
+from index.analysis import analyze
 from index.engine import Bm25Params
 from index.linear_model import LinearModel, load_model, model_path
 from index.rerank import NEAR_MISS_PREFIX
@@ -34,11 +36,14 @@ SENTENCE_FEATURES = (
     "local_idf",       # share of the question's words matched, weighted by sentence-level idf over the candidates
     "near_miss",       # question words missing here but present with the same first five letters
     "local_bm25",      # BM25 of the sentence among the candidates' sentences (idf x sentence-level idf)
+    "speaker",         # "What did X say?" and X is the sentence's speaker (service/qa/speakers.py)
 )
 # SQuAD has no follow-ups to learn the weight of history words from: set by hand, about a third of the
 # weight the question's own words get through local_idf and local_bm25.
-HAND_SET_FEATURES = ("context",)  # their weights are kept in the model file as they are, never refitted
-MODEL_FILE = "sentence-v1.json"
+# Nor has it speech questions enough for `speaker`: set by hand so that the asked person's own words outrank
+# a sentence that only mentions them (the other features' weights are a few units each).
+HAND_SET_FEATURES = ("context", "speaker")  # their weights are kept in the model file as they are, never refitted
+MODEL_FILE = "sentence-v2.json"
 _SPAN_KINDS = ("quantity", "when", "who", "where")
 _PRONOUN_START = re.compile(r"(?:he|she|it|they|this|these|its|his|her|their)\b", re.I)
 SENTENCE_BM25 = Bm25Params()  # local_bm25: a sentence's BM25 among the candidates' sentences
@@ -64,25 +69,48 @@ class Answer:
     start: int  # offset of the sentence inside its passage
     resolved: tuple[dict, ...] = ()  # who a leading pronoun is: text, refers_to, start, end, document, paragraph,
     #                                  doc_start, doc_end
+    speaker: dict | None = None      # who speaks, when the sentence reports speech: name, document, paragraph,
+    #                                  start, end (where the name is written in the document)
 
 
 
 def best_sentence(q: Question, passages: tuple[Passage, ...], weights: dict[str, float],
-                  given: frozenset[str] = frozenset(), repeat_penalty: float = 0.0, known: tuple[str, ...] = ()) -> Answer | None:
+                  given: frozenset[str] = frozenset(), repeat_penalty: float = 0.0, known: tuple[str, ...] = (),
+                  prior: Callable[[Passage, int], float] | None = None,
+                  last: tuple[str, str | None, frozenset[str]] | None = None,
+                  spoken: dict[tuple[int, int], frozenset[str]] | None = None,
+                  others: frozenset[tuple[int, int]] | None = None) -> Answer | None:
     """The best-scoring candidate sentence. One in `given` (answers already given) loses `repeat_penalty`
     unless it may hold a new answer span ("When did he ...?" answered by a date in the same sentence); a
     span that is a `known` name (whom the question's pronoun stands for) is not new. The caller sets the
     penalty by what the question asks (SQuAD's follow-ups are often answered by the same sentence;
-    "What did she say?" asks for more)."""
+    "What did she say?" asks for more). `prior(passage, sentence number)` adds where a sentence stands
+    from the last answer; `last` (the last answer sentence, the span it marked, its question's terms) is
+    never given again unless another span is marked in it or the question asks it something new; `spoken` maps the (passage, sentence) numbers the asked person
+    speaks to the terms of their name, and `others` holds (passage, sentence start) of sentences someone
+    else speaks, never the answer to "What did X say?"."""
     weighted = list(zip(model().features, model().weights.tolist()))
     best = None
-    for features, answer in sentence_candidates(q, passages, weights):
+    for features, answer in sentence_candidates(q, passages, weights, spoken or {}):
+        if (answer.passage, answer.start) in (others or ()):
+            continue  # someone else's words, for "What did X say?"
+        if last is not None and answer.text.strip() == last[0] and not _other_span(answer, last[1]) \
+                and not (set(q.terms) - last[2]) & set(analyze(answer.text)):
+            continue  # the sentence just given, again, with nothing new asked of it
         score = sum(w * features[name] for name, w in weighted)
         if given and answer.text.strip() in given and not _new_span(answer, q.kind, known):
             score -= repeat_penalty
+        if prior is not None:
+            passage = passages[answer.passage]
+            score += prior(passage, passage.sentences.index((answer.start, answer.start + len(answer.text))))
         if best is None or score > best[0]:
             best = (score, answer)
     return best[1] if best else None
+
+
+def _other_span(answer: Answer, before: str | None) -> bool:
+    """Whether the answer marks a span, and not the one the same sentence marked before."""
+    return answer.highlight is not None and answer.text[answer.highlight[0]:answer.highlight[1]] != before
 
 
 def _new_span(answer: Answer, kind: str, known: tuple[str, ...]) -> bool:
@@ -96,13 +124,16 @@ def _new_span(answer: Answer, kind: str, known: tuple[str, ...]) -> bool:
     return not any(span in name or name in span for name in known)
 
 
-def sentence_candidates(q: Question, passages: tuple[Passage, ...], weights: dict[str, float]):
-    """(features by name, answer) for every sentence of the top passages that matches a searched word."""
+def sentence_candidates(q: Question, passages: tuple[Passage, ...], weights: dict[str, float],
+                        spoken: dict[tuple[int, int], frozenset[str]] | None = None):
+    """(features by name, answer) for every sentence of the top passages that matches a searched word, or
+    that the asked person speaks (`spoken`: (passage, sentence) numbers -> their name's terms)."""
+    spoken = spoken or {}
     # the question's own words; a follow-up with none ("When?") is judged on the words it searched
     own = {t: weights[t] for t in dict.fromkeys(q.terms) if t in weights} or dict(weights)
     total = sum(own.values()) or 1.0
     searched_total = sum(weights.values()) or 1.0
-    top_score = passages[0].hit.score or 1.0
+    top_score = max(p.hit.score for p in passages) or 1.0  # passages may come reordered (focus, speakers)
     pairs = set(zip(q.terms, q.terms[1:]))
     # sentence-level idf over the candidate passages: a word in every sentence there tells them apart poorly
     candidates = passages[:ANSWER_PASSAGES]
@@ -117,10 +148,10 @@ def sentence_candidates(q: Question, passages: tuple[Passage, ...], weights: dic
         previous = 0.0
         for si, ((start, end), every) in enumerate(zip(passage.sentences, passage.sentence_terms)):
             inside = [(t, s) for t, s in every if t in weights]
-            matched = {t for t, _ in inside}
+            matched = {t for t, _ in inside} | (spoken.get((pi, si), frozenset()) & weights.keys())  # the speaker: named
             local_idf = sum(v for t, v in sentence_idf.items() if t in matched) / idf_total
             before, previous = previous, local_idf
-            if not matched:
+            if not matched and (pi, si) not in spoken:
                 continue
             sentence = text[start:end]
             span = answer_span(q, sentence, [(t, s - start) for t, s in inside])
@@ -144,7 +175,8 @@ def sentence_candidates(q: Question, passages: tuple[Passage, ...], weights: dic
                         "local_idf": local_idf,
                         "near_miss": near_miss / local_total,
                         "local_bm25": sum(local[t] * n * (SENTENCE_BM25.k1 + 1) / (n + norm)
-                                      for t, n in tf.items()) / local_total}
+                                      for t, n in tf.items()) / local_total,
+                        "speaker": float((pi, si) in spoken)}
             confidence = _confidence(_own_cover(own, matched) / total, passage_cover, hit.score, searched_total)
             yield features, Answer(sentence, span, pi, confidence, start)
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 
+from index.analysis import analyze_spans
+
 from . import spans as typed
-from .questions import Question, asks_how_many, family_of
+from .questions import Question, asks_how_many, family_of, parse_question
 
 
 def answer_span(q: Question, sentence: str, matched: list[tuple[str, int]]) -> tuple[int, int] | None:
@@ -41,6 +43,15 @@ def answer_span(q: Question, sentence: str, matched: list[tuple[str, int]]) -> t
         sentence[c[0]:c[1]].endswith(("’s", "'s")) or sentence[c[1]:c[1] + 2] in ("’s", "'s"))
     return min(candidates, key=lambda c: (is_year(sentence[c[0]:c[1]]), q.kind == "who" and possessive(c),
                                           distance(c, anchors, q.kind) + 0.3 * distance(c, others, q.kind), c[0]))
+
+
+def span_of(question: str, sentence: str) -> str | None:
+    """What `sentence` answers to `question` asked alone (the name for "who", the number for "how many"),
+    or None: an earlier answer's marked span, worked out again from the history a client sends."""
+    q = parse_question(question)
+    matched = [(t, s) for t, s, _ in analyze_spans(sentence) if t in q.search]
+    span = answer_span(q, sentence, matched)
+    return sentence[span[0]:span[1]] if span else None
 
 
 _OF_WHOLE = re.compile(r"\s+of\s+(?:the\s+)?$")

@@ -16,15 +16,14 @@ from index.analysis import analyze
 from index.errors import DocumentNotFoundError
 from index.linear_model import load_model, model_path
 
-from .references import (PRONOUNS, Mention, antecedent, gender, names_in, people, pronoun_in, role_holder,
-                         role_reference)
+from .reading import Reading, read_question
+from .references import Mention, antecedent, names_in, people
 
 MAX_HISTORY_TURNS = 20  # turns a client may send (the API's limit; `docqa chat` keeps as many)
 FOCUS_TURNS = 2  # the answers of this many recent turns make the focus
 # Bounds on what a history makes the service read (the largest valid history stays well under a second)
-RESOLUTION_TURNS = 4      # the recent turns whose names a pronoun may stand for
-TURN_TEXT_CHARS = 2000    # of each turn's question and answer, what is read for names
-MAX_CANDIDATES = 12       # distinct names weighed for one pronoun
+TURN_TEXT_CHARS = 2000    # of each turn's question and answer, what is read
+READ_TURNS = 4            # the recent turns a question's references are looked for in
 CONTEXT_HEAD_CHARS = 5000  # of a focus document, its beginning and ...
 CONTEXT_CHARS = 20_000     # ... the text around its focus paragraph: where genders and role holders are judged
 ANTECEDENT_WINDOW = 20_000  # characters before an answer sentence where its pronoun's antecedent is looked for
@@ -32,17 +31,13 @@ FOCUS_POOL = 30  # candidates searched before the focus preference re-orders the
 # a hit's score is multiplied by 1 + document + paragraph when in a focus document / at or next to a focus
 # paragraph; a sentence already given loses `repeat` from its score (a preference for a new answer), or
 # `repeat_open` when the question's own words are only open verbs ("What did she say?")
-FOCUS_FEATURES = ("document", "paragraph", "repeat", "repeat_open")
-FOCUS_FILE = "conversation-v1.json"
-_NEXT = re.compile(r"^\s*(?:and\s+)?(?:what\s+(?:happened\s+)?(?:next|then|after\s+that)|what\s+else|anything\s+"
-                   r"(?:more|else)|(?:and\s+)?then\s+what|tell\s+me\s+more|go\s+on|more|and\s+then|"
-                   r"and\s+the\s+other(?:\s+one)?|who\s+else|where\s+else|what\s+other)\b", re.I)
-_BARE = re.compile(r"^\s*(?:and\s+)?(why|how|when|where|who|what)(?:\s+(?:so|not|exactly|then))?\s*\??\s*$", re.I)
-
-
+FOCUS_FEATURES = ("document", "paragraph", "repeat", "repeat_open",
+                  # a sentence's bonus by where it stands from the last answer (service/qa/thread.py)
+                  "thread_same", "thread_next", "thread_after", "thread_before", "thread_far")
+FOCUS_FILE = "conversation-v2.json"
 @cache
 def focus_weights() -> dict[str, float]:
-    """The conversation weights (models/conversation-v1.json, tuned with `docqa eval conversation` on
+    """The conversation weights (models/conversation-v2.json, tuned with `docqa eval conversation` on
     even SQuAD articles)."""
     m = load_model(model_path("service.qa", FOCUS_FILE), FOCUS_FEATURES, non_negative=True)
     return dict(zip(m.features, m.weights.tolist()))
@@ -56,18 +51,19 @@ class Turn:
 
 
 @dataclass(frozen=True)
-class Resolution:
-    word: str         # as written in the question: "she", "the mayor"
-    name: str         # "Natacha Bouchart"
-
-
-@dataclass(frozen=True)
 class Context:
     turns: tuple[Turn, ...]
     focus: tuple[tuple[str, int], ...]  # answer paragraphs of recent turns, newest first
     given: frozenset[str]               # answer sentences already given
-    resolutions: tuple[Resolution, ...]
-    ellipsis: str | None                # "next" (what else / what happened next), a bare wh-word, or None
+    reading: Reading                    # how the question is read in this conversation
+
+    @property
+    def resolutions(self):
+        return self.reading.resolutions
+
+    @property
+    def ellipsis(self) -> str | None:
+        return self.reading.ellipsis
 
     @property
     def documents(self) -> tuple[str, ...]:
@@ -104,9 +100,21 @@ def context_for(question: str, history, index) -> Context | None:
     turns = turns_from(history, index)
     focus = tuple(dict.fromkeys(t.citations[0] for t in reversed(turns[-FOCUS_TURNS:]) if t.citations))
     given = frozenset(t.answer.strip() for t in turns if t.answer)
-    bare = _BARE.match(question)
-    ellipsis = "next" if _NEXT.match(question) else (bare.group(1).lower() if bare else None)
-    return Context(turns, focus, given, tuple(resolve(question, turns, focus, index)), ellipsis)
+    short = tuple(Turn(t.question[:TURN_TEXT_CHARS], (t.answer or "")[:TURN_TEXT_CHARS] or None, t.citations)
+                  for t in turns[-READ_TURNS:])
+    answered_by = [name for turn in reversed(turns[-2:]) for name in _antecedents_of(turn, index)]
+    reading = read_question(question, short, focus_text(focus, index), focus_titles(focus, index), answered_by)
+    return Context(turns, focus, given, reading)
+
+
+def focus_titles(focus, index) -> list[str]:
+    titles = []
+    for doc in dict.fromkeys(d for d, _ in focus):
+        try:
+            titles.append(index.info(doc).title)
+        except DocumentNotFoundError:
+            continue
+    return titles
 
 
 def focus_text(focus, index) -> str:
@@ -126,46 +134,7 @@ def focus_text(focus, index) -> str:
     return "\n\n".join(texts)
 
 
-def resolve(question: str, turns: tuple[Turn, ...], focus, index) -> list[Resolution]:
-    """'she' -> the most recent person of that gender in the recent turns' answers and questions; 'the
-    mayor' -> the name the focus documents give the role. Only the last RESOLUTION_TURNS turns, the first
-    TURN_TEXT_CHARS of each text and MAX_CANDIDATES distinct names are weighed: bounded work per request."""
-    found = []
-    pronoun = pronoun_in(question)
-    role = role_reference(question)
-    if pronoun is None and role is None:
-        return found
-    context = focus_text(focus, index)
-    if pronoun is not None:
-        word = pronoun[0]
-        candidates: dict[str, Mention] = {}
-        for turn in reversed(turns[-RESOLUTION_TURNS:]):
-            mentions = _antecedents_of(turn, index)
-            for text in ((turn.answer or "")[:TURN_TEXT_CHARS], turn.question[:TURN_TEXT_CHARS]):
-                mentions += [m for m in people(names_in(text), context + "\n" + text, text) if not m.quoted]
-            for mention in mentions:
-                candidates.setdefault(mention.name, mention)
-        judged_in = context + "\n" + (turns[-1].answer or "")[:TURN_TEXT_CHARS]
-        wanted = PRONOUNS[word.lower()]
-        unknown = None
-        for mention in list(candidates.values())[:MAX_CANDIDATES]:
-            g = gender(mention.name, judged_in)
-            if g == wanted:
-                found.append(Resolution(word, mention.name))
-                break
-            if g is None and unknown is None:
-                unknown = mention
-        else:
-            if unknown is not None:
-                found.append(Resolution(word, unknown.name))
-    if role is not None:
-        holder = role_holder(role[0], context)
-        if holder is not None:
-            found.append(Resolution(question[role[1]:role[2]], holder.name))
-    return found
-
-
-def _antecedents_of(turn: Turn, index) -> list[Mention]:
+def _antecedents_of(turn: Turn, index) -> list[str]:
     """Who a pronoun leading the turn's answer was ("He said ..." -> Boris Johnson), found again in its document."""
     if not turn.answer or not turn.citations:
         return []
@@ -178,8 +147,7 @@ def _antecedents_of(turn: Turn, index) -> list[Mention]:
     offset = paragraph.text.find(turn.answer.strip())
     if offset < 0:
         return []
-    return [Mention(r["refers_to"], r["doc_start"], r["doc_end"])
-            for r in answer_antecedents(turn.answer.strip(), text, paragraph.start + offset)]
+    return [r["refers_to"] for r in answer_antecedents(turn.answer.strip(), text, paragraph.start + offset)]
 
 
 def speaking_pronoun(sentence: str):

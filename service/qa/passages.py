@@ -13,7 +13,11 @@ from index.errors import DocumentNotFoundError, EmptyQueryError
 from index.sentences import sentence_spans
 
 from .conversation import FOCUS_POOL, Context, focus_weights
+from . import topic
 from .questions import Question, parse_question
+from .speakers import SpeakerCache, asked_person, asked_speaker
+from .thread import thread_of
+from .topic import conversation_terms
 
 
 @dataclass(frozen=True)
@@ -49,27 +53,79 @@ class Passage:
 
 
 def find_passages(index: Searchable, question: str, top_k: int = 5, history=(), context: Context | None = None,
-                  documents: frozenset[str] | None = None) -> tuple[Question, list[Hit], tuple[Passage, ...]]:
-    """Parse the question (with follow-up context), search, and mark the matched words in each passage.
+                  documents: frozenset[str] | None = None, speakers: SpeakerCache | None = None,
+                  ) -> tuple[Question, list[Hit], tuple[Passage, ...]]:
+    """Parse the question (as it is read in its conversation), search, and mark the matched words.
 
-    With a conversation `context`, paragraphs in its focus are preferred (a boost, not a filter), and a
-    short follow-up ("Why?", "What else?") also gets the focus paragraphs themselves. `documents`
-    limits the search to those documents."""
-    names = tuple(r.name for r in context.resolutions) if context else ()
-    q = parse_question(question, list(history), idf=lambda terms: index.idf(terms).tolist(), names=names)
-    focused = context is not None and bool(context.focus)
+    A question that leans on the conversation (`context.reading.leans`) is searched with what its reading
+    put in (names, the elided question) and the last turn's words, and paragraphs in the conversation's
+    focus are preferred (a boost, not a filter; a short follow-up such as "Why?" also gets the focus
+    paragraphs themselves). Any other question is searched exactly as if asked alone; the focus only
+    keeps to its own words (topic.py). "What did X say?" puts the paragraphs X speaks in first.
+    `documents` limits the search to those documents."""
+    reading = context.reading if context is not None else None
+    leans = reading is not None and reading.leans
+    previous = history[-1] if leans and history else None
+    q = parse_question(question, previous, idf=lambda terms: index.idf(terms).tolist(),
+                       names=reading_names(reading) if leans else ())
+    focused = leans and bool(context.focus)
     if not q.search and not focused:
         raise EmptyQueryError("the question has no searchable words (only stopwords or punctuation)")
-    k = max(top_k, FOCUS_POOL) if focused else top_k
+    asks_speech = asked_speaker(reading.text if leans else question) is not None
+    k = max(top_k, FOCUS_POOL) if context is not None and context.focus or asks_speech else top_k
     vector = None
-    if q.search and (context is None or context.ellipsis is None):  # "Why?" alone says nothing to embed
-        vector = question_vector(index, " ".join((question, *names)))
+    if q.search and not (leans and reading.ellipsis in ("next", "why", "how")):  # "Why?" has nothing to embed
+        vector = question_vector(index, reading.text if leans else question)
     hits = index.search_terms(q.search, k, phrase=q.terms, only=documents, vector=vector) if q.search else []
     if focused:
-        include = (context.ellipsis is not None or not q.search) and (documents is None or context.focus[0][0] in documents)
-        hits = prefer_focus(hits, context, index, include=include)[:top_k]
+        include = (reading.ellipsis is not None or not q.search) and (documents is None or context.focus[0][0] in documents)
+        hits = prefer_focus(hits, context, index, include=include)
+    elif context is not None and hits:
+        hits = on_topic(index, q, hits, context, top_k, documents, vector)
+    if asks_speech:
+        speakers = speakers or SpeakerCache(index)
+        asked = asked_person(reading.text if leans else question, [h.paragraph for h in hits[:top_k]], speakers)
+        hits = sorted(hits[:FOCUS_POOL], key=lambda h: not speakers.speaks(h.paragraph.document_id, h.paragraph.number,
+                                                                          asked))
+    hits = hits[:top_k]
     searched = frozenset(q.search)
     return q, hits, tuple(Passage(h, searched) for h in hits)
+
+
+def reading_names(reading) -> tuple[str, ...]:
+    """What a reading put in the question, searched at full weight: resolved names, and for "What about
+    X?" / "What else?" the question it continues."""
+    names = tuple(r.name for r in reading.resolutions)
+    return names + ((reading.text,) if reading.ellipsis in ("about", "else") else ())
+
+
+def on_topic(index: Searchable, q: Question, alone: list[Hit], context: Context, top_k: int,
+             documents: frozenset[str] | None, vector) -> list[Hit]:
+    """The hits of a question that names its own subject: its own (`alone`), unless the topic model
+    (topic.py) keeps the conversation's document over the one the question's words prefer: the document
+    the last answers cited, and the one the question finds with the conversation's recent words. The
+    citation is weighed first, and agreeing with the question it settles it, when the last answer was
+    quoted from it (or there was none); an answer not found in its citation (edited, or another's
+    words) makes the conversation's words count first. Kept, the document's paragraphs come first, in
+    the order (and with the scores) the question's own words give them."""
+    weighted = {**conversation_terms(context.turns), **q.search}
+    together = index.search_terms(weighted, max(top_k, 1), phrase=q.terms, only=documents, vector=vector)
+    idf_total = float(index.idf(list(dict.fromkeys(q.terms))).sum())
+    cited = list(context.documents)
+    found = [h.paragraph.document_id for h in together[:1]]
+    trusted = context.turns[-1].answer is None or thread_of(context.turns, index) is not None
+    top = alone[0].paragraph.document_id
+    for document in dict.fromkeys(cited + found if trusted else found + cited):
+        if document == top:
+            if document in cited or not trusted:
+                return alone  # the conversation points where the question's own words do
+            continue
+        if topic.keeps(alone, document, len(set(q.terms)), idf_total):
+            first = [h for h in alone if h.paragraph.document_id == document] or index.search_terms(
+                q.search, top_k, phrase=q.terms, only=frozenset({document}), vector=vector) or [
+                h for h in together if h.paragraph.document_id == document]
+            return first + [h for h in alone if h.paragraph.document_id != document]
+    return alone
 
 
 def question_vector(index, text: str):

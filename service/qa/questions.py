@@ -22,10 +22,8 @@ HISTORY_ANSWER_WEIGHT = 0.3
 FOLLOW_ON_WORDS = "else next happened happen more other then anything tell go on"  # "What else?" and kin
 # verbs that ask what someone said or did without naming it: "What did she say?", "What did he do?"
 OPEN_VERBS = "say said says tell told do did does done think thought add added want wanted mean meant"
-_PRONOUNS = {"they", "them", "their", "theirs", "it", "its", "she", "her", "he", "him", "his", "this", "that",
-             "these", "those", "there", "then", "one", "ones"}
 _TYPES = [
-    ("quantity", re.compile(r"^\s*(?:and\s+)?(?:how\s+(?:many|much)|what\s+(?:number|percentage|amount)|"
+    ("quantity", re.compile(r"^\W*(?:(?:and|so|but|also|then|ok|okay)\W+)*(?:how\s+(?:many|much)|what\s+(?:number|percentage|amount)|"
                             r"what\s+(?:was|is)\s+the\s+(?:number|death\s+toll|toll|amount|cost|population))\b", re.I)),
     ("when", re.compile(r"^\s*(?:and\s+)?(?:when|what\s+(?:year|day|date|time|month|century|decade)|"
                         r"in\s+what\s+(?:year|month|century)|on\s+what\s+(?:day|date))\b", re.I)),
@@ -46,9 +44,15 @@ class Question:
     follow_up: bool
 
 
+_COUNT = re.compile(r"^\W*(?:(?:and|so|but|also|then|ok|okay)\W+)*how\s+many\b", re.I)
+# counted things that say nothing of what is counted ("how many people died": the measure is "died")
+GENERIC_COUNTS = frozenset({"peopl", "person", "time", "number", "total", "amount", "year", "day"})
+
+
 def asks_how_many(text: str) -> bool:
-    """A count ("how many ..."), not a share, a sum or an amount."""
-    return text.lower().lstrip().startswith("how many")
+    """A count ("how many ...", "And how many ...?"), not a share, a sum or an amount: the one place
+    that decides it (question kinds, answer spans and disagreement all ask here)."""
+    return bool(_COUNT.match(text))
 
 
 def question_kind(text: str) -> str:
@@ -79,18 +83,13 @@ def family_of(term: str) -> tuple[str, ...]:
     return (term,)
 
 
-def leans_on_history(text: str, terms: list[str]) -> bool:
-    """A follow-up: starts with 'and'/'what about', uses a pronoun, or has very few content words."""
-    words = re.findall(r"[a-z']+", text.lower())
-    return bool(words) and (words[0] in ("and", "also") or text.lower().lstrip().startswith("what about")
-                            or any(w in _PRONOUNS for w in words) or len(set(terms)) <= 1)
-
-
-def parse_question(text: str, history: list[dict] | tuple = (), idf=None, names: tuple[str, ...] = ()) -> Question:
-    """Type, focus and weighted search terms; `idf(terms)` picks salient words from the last answer;
-    `names` are what the question's pronouns and role words were resolved to (searched in full)."""
+def parse_question(text: str, previous: dict | None = None, idf=None, names: tuple[str, ...] = ()) -> Question:
+    """Type, focus and weighted search terms. For a follow-up, `previous` is the last turn (its question
+    and answer: the question's words join the search, and the answer's most salient, `idf(terms)`, with
+    lower weights) and `names` what the reading put in its place (a resolved pronoun's name, searched
+    in full). A question that does not lean on the conversation is parsed with neither."""
     terms = analyze(text)
-    if history:  # "What else did he say?": 'else' asks for more, it is not a word to find
+    if previous is not None:  # "What else did he say?": 'else' asks for more, it is not a word to find
         filler = set(analyze(FOLLOW_ON_WORDS))
         terms = [t for t in terms if t not in filler]
     kind = question_kind(text)
@@ -101,12 +100,10 @@ def parse_question(text: str, history: list[dict] | tuple = (), idf=None, names:
     for name in names:
         for term in analyze(name):
             search.setdefault(term, 1.0)
-    follow_up = bool(history) and (bool(names) or leans_on_history(text, terms))
-    if follow_up:
-        last = history[-1]
-        for term in analyze(last.get("question", "")):
+    if previous is not None:
+        for term in analyze(previous.get("question", "")):
             search.setdefault(term, HISTORY_QUESTION_WEIGHT)
-        answer_terms = [t for t in dict.fromkeys(analyze(last.get("answer") or "")) if t not in search]
+        answer_terms = [t for t in dict.fromkeys(analyze(previous.get("answer") or "")) if t not in search]
         if answer_terms and idf is not None:
             ranked = sorted(zip(idf(answer_terms), answer_terms), reverse=True)[:4]
             for _, term in ranked:
@@ -118,7 +115,7 @@ def parse_question(text: str, history: list[dict] | tuple = (), idf=None, names:
             weight = search[term] if term in unknown else FAMILY_WEIGHT * search[term]
             for related in family_of(term):
                 search[related] = max(search.get(related, 0.0), weight) if related != term else search[term]
-    return Question(text, kind, tuple(terms), focus, search, follow_up)
+    return Question(text, kind, tuple(terms), focus, search, previous is not None)
 
 
 def describe_query(search: dict[str, float]) -> str:

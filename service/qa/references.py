@@ -25,7 +25,9 @@ TITLES = {"mr": "m", "sir": "m", "lord": "m", "king": "m", "prince": "m", "mrs":
 # ("the minister"); the name they stand for is found in the text.
 ROLES = frozenset("""president minister secretary mayor chancellor governor senator spokesman spokeswoman spokesperson
     chief captain commander general director chairman chairwoman leader premier ambassador officer inspector judge
-    pope bishop professor doctor dr coach manager ceo founder author prime home foreign interior""".split())
+    pope bishop professor doctor dr coach manager ceo founder author prime home foreign interior councillor councilor
+    councilman councilwoman commissioner alderman deputy superintendent constable sheriff detective sergeant
+    forecaster spokesperson executive""".split())
 _MODIFIERS = frozenset({"prime", "home", "foreign", "interior"})  # stand before a role word, never alone
 _PREPOSITIONS = frozenset("to with by from of for at on in about against than like into onto upon toward towards "
                           "between among under over after before".split())
@@ -210,8 +212,13 @@ def role_holder(role: str, text: str) -> Mention | None:
 
 
 def _other_role(gap: str) -> bool:
+    """Whether the words between a role and a name keep them apart: 'and', another role, or a verb
+    ("the harbour master, has been criticised by the governor": not an apposition)."""
     words = re.findall(r"[a-z]+", gap.lower())
-    return "and" in words or any(w in ROLES - _MODIFIERS for w in words)
+    return "and" in words or any(w in ROLES - _MODIFIERS or w in _VERBISH or w.endswith("ed") for w in words)
+
+
+_VERBISH = frozenset("has have had is was were are be been being said says told".split())
 
 
 def antecedent(pronoun: str, text: str, at: int, lookback: int = 5000) -> Mention | None:

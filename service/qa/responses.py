@@ -14,10 +14,21 @@ def ask_json(result: AskResult, index) -> dict:
     if result.answer is not None:
         a = result.answer
         answer = {"text": a.text, "highlight": {"start": a.highlight[0], "end": a.highlight[1]} if a.highlight else None,
-                  "passage": a.passage, "confidence": a.confidence, "resolved": [dict(r) for r in a.resolved]}
+                  "passage": a.passage, "confidence": a.confidence, "resolved": [dict(r) for r in a.resolved],
+                  **({"speaker": dict(a.speaker)} if a.speaker else {})}
     return {"question": result.question, "query": result.query, "read_as": result.read_as, "answer": answer,
-            "disagreement": [{"value": d.value, "passages": list(d.passages)} for d in result.disagreement],
+            **({"message": result.message} if result.message else {}),
+            "disagreement": [disagreement_json(d) for d in result.disagreement],
             "passages": [passage_json(p, index) for p in result.passages]}
+
+
+def disagreement_json(d) -> dict:
+    """One disagreeing value: its measure, the passages and distinct documents stating it, the sentence
+    that states it first; for a figure a text says was revised, the later value and that sentence."""
+    quote = lambda q: {"passage": q.passage, "start": q.start, "end": q.end, "text": q.text}  # noqa: E731
+    return {"value": d.value, **({"measure": d.measure} if d.measure else {}), "passages": list(d.passages),
+            "documents": list(d.documents), **({"quote": quote(d.quote)} if d.quote else {}),
+            **({"superseded_by": d.superseded_by, "revision": quote(d.revision)} if d.superseded_by else {})}
 
 
 def passage_json(passage: Passage, index) -> dict:
