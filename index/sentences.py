@@ -23,6 +23,12 @@ def _tokenizer() -> PunktSentenceTokenizer:
     return PunktSentenceTokenizer(params)
 
 
+@lru_cache(maxsize=8192)
+def _spans(text: str) -> tuple[tuple[int, int], ...]:
+    return tuple(_tokenizer().span_tokenize(text))
+
+
 def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """Character spans of the sentences in `text`; `text[start:end]` is each sentence."""
-    return list(_tokenizer().span_tokenize(text))
+    """Character spans of the sentences in `text`; `text[start:end]` is each sentence. Memoised: the same
+    paragraphs come back question after question, and Punkt costs about a millisecond a paragraph."""
+    return list(_spans(text))

@@ -35,7 +35,7 @@ def chat_command(top_k, as_json, corpus, index_dir, engine, semantic) -> None:
     if interactive:
         import readline  # noqa: F401  (arrow keys and history for input())
 
-        click.echo(f"Ask about the {index.num_documents} documents in {s.corpus}. {COMMANDS}.")
+        click.echo(f"Ask about the {len(index.documents)} documents in {s.corpus}. {COMMANDS}.")
     history: list[dict] = []
     for line in _questions(interactive):
         question = line.strip()
@@ -97,13 +97,17 @@ def _emphasise(text: str, spans, style, inserts=()) -> str:
 
 def print_result(result, index) -> None:
     answer = result.answer
+    if result.read_as != result.question.strip():  # how a follow-up was understood
+        click.echo(click.style(f"Read as: {result.read_as}", dim=True))
     if answer is None:
-        click.echo("The documents don't answer this. Nearest passages:" if result.passages
-                   else "Nothing in the documents matches this question.")
+        click.echo(result.message or ("The documents don't answer this. Nearest passages:" if result.passages
+                                      else "Nothing in the documents matches this question."))
     else:
         span = [(answer.highlight[0], answer.highlight[1])] if answer.highlight else []
         who = [(r["end"], f" [{r['refers_to']}]") for r in answer.resolved]  # He [Boris Johnson] said ...
-        click.echo(_emphasise(answer.text, span, {"bold": True, "underline": True}, who) + f"  [{answer.passage + 1}]")
+        speaker = f"{answer.speaker['name']}: " if answer.speaker else ""
+        click.echo(speaker + _emphasise(answer.text, span, {"bold": True, "underline": True}, who)
+                   + f"  [{answer.passage + 1}]")
         for note in result.disagreement_notes():
             click.echo(click.style("Sources disagree: ", fg="yellow") + note)
     click.echo(click.style(f"(searched: {result.query})", dim=True))

@@ -270,6 +270,20 @@ def eval_fit_conversation_command(doc2dial, squad_file, out, work_dir) -> None:
     click.echo(json.dumps(result, indent=1))
 
 
+@eval_group.command("fit-thread")
+@click.argument("squad_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("doc2dial", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--limit", type=click.IntRange(1), default=250, show_default=True,
+              help="SQuAD conversations (even articles) each grid point is run on")
+def eval_fit_thread_command(squad_file, doc2dial, limit) -> None:
+    """Fit the thread prior (service/qa/models/conversation-v2.json): its shape from where consecutive
+    gold answers stand in SQuAD_FILE's even articles and DOC2DIAL's even dialogues, its scale by the later
+    turns' answer sentence on SQuAD conversations."""
+    from .lab.fit_thread import fit_thread
+
+    click.echo(json.dumps(fit_thread(squad_file, doc2dial, limit, progress_reporter("conversing")), indent=1))
+
+
 @eval_group.command("table")
 @click.argument("squad_file", type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("beir_dir", type=click.Path(file_okay=False, path_type=Path))

@@ -49,12 +49,11 @@ def _record(index, question: str, history: list[dict], gold: str | None) -> dict
     cited = [c["document"] for c in history[-1].get("citations", [])[:1]]
     top = alone[0].paragraph.document_id
     gold = top if gold is None else gold
-    idf_total = float(index.idf(list(dict.fromkeys(q.terms))).sum())
     candidates = []
     for document in dict.fromkeys(cited + [h.paragraph.document_id for h in together[:1]]):
         if document != top:
             right = None if (document == gold) == (top == gold) else document == gold
-            candidates.append((topic.features(alone, document, len(set(q.terms)), idf_total), right))
+            candidates.append((topic.features(alone, document), right))
     return {"top_right": top == gold, "candidates": candidates}
 
 
@@ -126,7 +125,7 @@ def _kept(record: dict, weights: np.ndarray) -> bool | None:
     """What on_topic does with these weights: None if the alone answer stands, else whether the kept
     document is the right one."""
     for values, right in record["candidates"]:
-        if float(np.dot(weights, [values[f] for f in topic.FEATURES])) > 0:
+        if values["ratio"] >= topic.TIE_RATIO and float(np.dot(weights, [values[f] for f in topic.FEATURES])) > 0:
             return right if right is not None else False
     return None
 
@@ -147,7 +146,7 @@ def fit(dialogue: list[dict], shifted: list[dict]) -> np.ndarray:
     for records, share in ((dialogue, 1.0), (shifted, len(dialogue) / max(len(shifted), 1))):
         for r in records:
             for values, right in r["candidates"]:
-                if right is not None:
+                if right is not None and values["ratio"] >= topic.TIE_RATIO:  # only near-ties are ever weighed
                     rows.append([values[f] for f in topic.FEATURES])
                     labels.append(float(right))
                     weights.append(share)
@@ -170,6 +169,12 @@ def fit(dialogue: list[dict], shifted: list[dict]) -> np.ndarray:
 def fit_conversation_model(doc2dial: Path, squad: Path, out: Path | None = None, work: Path | None = None,
                            progress: Callable[[int, int], None] | None = None) -> dict:
     out = out or model_path("service.qa", topic.MODEL_FILE)
+    if out == model_path("service.qa", topic.MODEL_FILE):
+        # The conversations' earlier turns are answered with a model that never keeps a document (each
+        # question as if alone), so the examples do not depend on the weights being fitted.
+        write_model(out, "continuation", 1, {f: (-1.0 if f == "bias" else 0.0) for f in topic.FEATURES},
+                    {"note": "provisional, while docqa eval fit-conversation runs"})
+        topic.model.cache_clear()
     with tempfile.TemporaryDirectory(prefix="docqa-fit-conversation-") as tmp:
         base = Path(work or tmp)
         cached = base / "records.json"  # the examples of an earlier run with this --work-dir (JSON, not pickle)
@@ -188,6 +193,7 @@ def fit_conversation_model(doc2dial: Path, squad: Path, out: Path | None = None,
                "figures": {"train": {"doc2dial": figures(train_d, weights), "shift": figures(train_s, weights)},
                            "held_out": {"doc2dial": figures(test_d, weights), "shift": figures(test_s, weights)}}}
     write_model(out, "continuation", 1, dict(zip(topic.FEATURES, [round(float(v), 5) for v in weights])), made_by)
+    topic.model.cache_clear()
     return {**dict(zip(topic.FEATURES, weights.round(5).tolist())), **{"written": str(out)}, **made_by["figures"]}
 
 

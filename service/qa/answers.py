@@ -17,7 +17,7 @@ from .conversation import Context, answer_antecedents, context_for, focus_weight
 from .disagreement import Disagreement, find_disagreement, subject_terms
 from .passages import Passage, find_passages, term_weights
 from .questions import OPEN_VERBS, describe_query
-from .speakers import SpeakerCache, asked_person, asks_who_said, same_person
+from .speakers import SpeakerCache, asked_person, asks_who_said, reports_speech, same_person
 from .thread import Thread, bucket, gives_reason, thread_of
 
 DEFAULT_TOP_K, MAX_TOP_K = 5, 50  # passages returned: by default, and at most
@@ -37,9 +37,15 @@ class AskResult:
     message: str | None = None  # why there is no answer, when it is more than "nothing answers this"
 
     def disagreement_notes(self) -> list[str]:
-        return [f"{d.value} in " + ", ".join(
-            f"[{i + 1}] {self.passages[i].hit.paragraph.document_id} ¶{self.passages[i].hit.paragraph.number}"
-            for i in d.passages) for d in self.disagreement]
+        """One line per value: where it is stated, in how many documents, and what revised it."""
+        notes = []
+        for d in self.disagreement:
+            where = ", ".join(f"[{i + 1}] {self.passages[i].hit.paragraph.document_id} ¶{self.passages[i].hit.paragraph.number}"
+                              for i in d.passages)
+            sources = f" (stated in {len(d.documents)} documents)" if len(d.documents) > 1 else ""
+            revised = f"; revised from {d.value} to {d.superseded_by}" if d.superseded_by else ""
+            notes.append(f"{d.value}{' ' + d.measure if d.measure else ''} in {where}{sources}{revised}")
+        return notes
 
 
 NO_REASON = {"why": "The documents give no reason for that.", "how": "The documents don't say how."}
@@ -52,7 +58,7 @@ def answer_question(index: Searchable, question: str, top_k: int = 5, history=()
     With history, the conversation's context steers search (focus, resolved pronouns) and the answer
     (near the last one; a short follow-up is answered from it; an answer just given is not given again).
     `documents` limits the answer to those documents."""
-    context = context_for(question, history, index)
+    context = context_for(question, history, index, documents)
     speakers = SpeakerCache(index)
     q, hits, passages = find_passages(index, question, top_k, history, context, documents, speakers)
     resolved = " ".join(f"{r.word}→{r.name}" for r in context.resolutions) if context else ""
@@ -71,14 +77,16 @@ def answer_question(index: Searchable, question: str, top_k: int = 5, history=()
     else:
         answer = follow_on_sentence(context, passages) if bare and context.ellipsis == "next" else None
         if answer is None:
-            restated = context is not None and any(set(analyze(t.question)) == set(q.terms) for t in context.turns)
+            # a question that leans on nothing is answered as if asked alone: no thread, nothing held back
+            leans = context is not None and context.reading.leans
+            restated = leans and any(set(analyze(t.question)) == set(q.terms) for t in context.turns)
             penalty = focus_weights()["repeat_open" if asks_for_more(q) else "repeat"]
-            prior = thread_prior(thread) if thread is not None and context.reading.leans else None
+            prior = thread_prior(thread) if thread is not None and leans else None
             last = (thread.text, thread.span, frozenset(analyze(thread.question))) \
-                if thread is not None and not restated else None
+                if thread is not None and leans and not restated else None
             asked = asked_person(result["read_as"], [p.hit.paragraph for p in passages], speakers)
             spoken, others = spoken_by(asked, passages, speakers) if asked else (None, None)
-            answer = best_sentence(q, passages, weights, context.given if context and not restated else frozenset(),
+            answer = best_sentence(q, passages, weights, context.given if leans and not restated else frozenset(),
                                    penalty, tuple(r.name for r in context.resolutions) if context else (), prior, last,
                                    spoken, others)
             if answer is None and asked:
@@ -124,6 +132,8 @@ def with_speaker(answer: Answer, passage: Passage, speakers: SpeakerCache, q) ->
     """The answer with who speaks in it, when it reports speech (where the name is written in the
     document: for a pronoun, its antecedent); for "Who said ...?" the speaker is the answer span."""
     p = passage.hit.paragraph
+    if not reports_speech(answer.text) and not any(mark in p.text for mark in "“\""):
+        return answer  # no verb of saying, no quotation: no speaker to find (the common case, kept cheap)
     sentence = passage.sentences.index((answer.start, answer.start + len(answer.text)))
     speaker = speakers.sentences(p.document_id, p.number)[sentence]
     if speaker is None:

@@ -70,34 +70,35 @@ class Context:
         return tuple(dict.fromkeys(doc for doc, _ in self.focus))
 
 
-def turns_from(history, index) -> tuple[Turn, ...]:
+def turns_from(history, index, documents: frozenset[str] | None = None) -> tuple[Turn, ...]:
     """History items as Turns, each with its answer's paragraph (sent by the client, else found again by
-    a search, for the recent turns that make the focus only: one search per turn is not free)."""
+    a search of `documents`, for the recent turns that make the focus only: one search per turn is not free)."""
     turns = []
     recent = len(history) - FOCUS_TURNS
     for n, item in enumerate(history):
         citations = tuple((c["document"], c["paragraph"]) for c in item.get("citations") or ())
         answer = item.get("answer")
         if not citations and answer and n >= recent:
-            citations = _locate(answer, index)
+            citations = _locate(answer, index, documents)
         turns.append(Turn(item.get("question", ""), answer, citations))
     return tuple(turns)
 
 
-def _locate(answer: str, index) -> tuple[tuple[str, int], ...]:
-    terms = analyze(answer)
+def _locate(answer: str, index, documents: frozenset[str] | None) -> tuple[tuple[str, int], ...]:
+    terms = analyze(answer[:TURN_TEXT_CHARS])
     if not terms:
         return ()
-    for hit in index.search_terms(dict.fromkeys(terms, 1.0), 3):
+    for hit in index.search_terms(dict.fromkeys(terms, 1.0), 3, only=documents):
         if answer.strip() in hit.paragraph.text:
             return ((hit.paragraph.document_id, hit.paragraph.number),)
     return ()
 
 
-def context_for(question: str, history, index) -> Context | None:
+def context_for(question: str, history, index, documents: frozenset[str] | None = None) -> Context | None:
+    """The conversation's context for `question`, None without history; `documents` is the request's scope."""
     if not history:
         return None
-    turns = turns_from(history, index)
+    turns = turns_from(history, index, documents)
     focus = tuple(dict.fromkeys(t.citations[0] for t in reversed(turns[-FOCUS_TURNS:]) if t.citations))
     given = frozenset(t.answer.strip() for t in turns if t.answer)
     short = tuple(Turn(t.question[:TURN_TEXT_CHARS], (t.answer or "")[:TURN_TEXT_CHARS] or None, t.citations)

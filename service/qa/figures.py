@@ -106,6 +106,8 @@ def _read(after: str, before: str) -> tuple[str | None, str | None]:
         if not bare or bare in STOPWORDS or bare.endswith("ed") or bare in _VERBS or bare in IRREGULAR_VERBS:
             break
         lead.append(bare)
+        if word[-1] in ",;:)":  # "9 workers, police said": the noun phrase ends at the comma
+            break
     noun_terms = analyze(" ".join(lead))
     noun = noun_terms[-1] if noun_terms else None
     predicate = " ".join(words[len(lead):])

@@ -110,7 +110,6 @@ def on_topic(index: Searchable, q: Question, alone: list[Hit], context: Context,
     the order (and with the scores) the question's own words give them."""
     weighted = {**conversation_terms(context.turns), **q.search}
     together = index.search_terms(weighted, max(top_k, 1), phrase=q.terms, only=documents, vector=vector)
-    idf_total = float(index.idf(list(dict.fromkeys(q.terms))).sum())
     cited = list(context.documents)
     found = [h.paragraph.document_id for h in together[:1]]
     trusted = context.turns[-1].answer is None or thread_of(context.turns, index) is not None
@@ -120,7 +119,7 @@ def on_topic(index: Searchable, q: Question, alone: list[Hit], context: Context,
             if document in cited or not trusted:
                 return alone  # the conversation points where the question's own words do
             continue
-        if topic.keeps(alone, document, len(set(q.terms)), idf_total):
+        if topic.keeps(alone, document):
             first = [h for h in alone if h.paragraph.document_id == document] or index.search_terms(
                 q.search, top_k, phrase=q.terms, only=frozenset({document}), vector=vector) or [
                 h for h in together if h.paragraph.document_id == document]

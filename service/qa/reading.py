@@ -22,8 +22,9 @@ from .answer_span import span_of
 from .questions import question_kind
 from .references import PRONOUNS, gender, names_in, people, role_holder, role_reference
 
-_REFERENCE = re.compile(r"\b(he|him|his|himself|she|her|hers|herself|they|them|their|theirs|themselves|it|its|itself)\b",
-                        re.I)
+_REFERENCE = re.compile(r"\b(he|him|his|she|her|hers|they|them|their|theirs|it|its)\b", re.I)  # not "himself"
+_DEMONSTRATIVE = re.compile(r"\b(this|these|those)\b(?!\s+(?:year|week|month|morning|evening|time|season|century))|"
+                            r"\b(that)\s*\??\s*$", re.I)
 _KIND = {**dict.fromkeys(("he", "him", "his", "himself", "she", "her", "hers", "herself"), "person"),
          **dict.fromkeys(("they", "them", "their", "theirs", "themselves"), "group"),
          **dict.fromkeys(("it", "its", "itself"), "thing")}
@@ -50,6 +51,7 @@ _WH = re.compile(r"^(?:what|who|whom|whose|which|when|where|why|how|could|would|
                  r"there|were|was|did|does|do|have|has|had|is|are|be|been)$", re.I)
 _NAME_TITLE = re.compile(r"^[A-Z0-9][\w'’.-]*(?:\s+(?:[A-Z0-9(][\w'’().-]*|of|the|and|de|van|von|la|le))*$")
 ROLE_QUESTION_TERMS = 4  # a question with more words of its own names its subject: its "the president" is not a reference
+SHORT_ANSWER_WORDS = 8  # an answer this short, mostly capitalised, is itself a name
 EXCERPT_WORDS = 10  # of the last answer, quoted in a reading of "Why?" or "What happened next?"
 
 
@@ -101,6 +103,8 @@ def read_question(question: str, turns, context_text: str, titles: list[str], an
     candidates = _candidates(turns, previous.text, context_text, titles, answered_by)
     found = []
     for word, start, end, kind in references:
+        if kind == "demonstrative":
+            continue  # "this", "these": what they point at is in the conversation, not a name to put back
         if kind == "role":
             holder = role_holder(word, context_text)
             if holder is not None:
@@ -109,7 +113,11 @@ def read_question(question: str, turns, context_text: str, titles: list[str], an
         entity = _choose(word, kind, candidates, context_text)
         if entity is not None:
             found.append(Resolution(word, entity.text, start, end))
-    return Reading(_substituted(text, found), True, tuple(found), None)
+    rewritten = _substituted(text, found)
+    about = [t for t in subjects(titles) if t.split()[-1].lower() not in rewritten.lower()]
+    if about and len(found) < len([r for r in references if r[3] != "role"]):  # something left unresolved
+        rewritten = f"{rewritten} (about {about[0]})"
+    return Reading(rewritten, True, tuple(found), None)
 
 
 def _last_full(turns, context_text: str, titles: list[str]) -> Reading:
@@ -187,6 +195,9 @@ def _references(text: str) -> list[tuple[str, int, int, str]]:
         if kind == "thing" and _EXPLETIVE_IT.search(text) or _named_before(text[:m.start(1)], kind):
             continue
         found.append((word, m.start(1), m.end(1), kind))
+    for m in _DEMONSTRATIVE.finditer(text):
+        word = m.group(1) or m.group(2)
+        found.append((word, m.start(), m.start() + len(word), "demonstrative"))
     role = role_reference(text)
     if role is not None and not names_in(text) and not re.match(r"\s+(?:of|for|at|in)\s+[A-Z]", text[role[2]:]) \
             and len(set(analyze(text))) <= ROLE_QUESTION_TERMS:
@@ -205,31 +216,51 @@ def _named_before(head: str, kind: str) -> bool:
 
 
 def _candidates(turns, previous: str, context_text: str, titles: list[str], answered_by) -> list[Entity]:
-    """Entities a reference may stand for, most salient first."""
+    """Entities a reference may stand for, most salient first: what the last answer answered and who its
+    "He" was, what the previous question named, the document's own subject (a title that is a name),
+    the last answer's people, the previous question's plurals ("joint police patrols"), then older turns."""
     last = turns[-1]
-    out: list[Entity] = []
+    # an encyclopedia page's conversation is about its subject before anyone its answers name in passing
+    out: list[Entity] = [_subject(name, context_text) for name in subjects(titles)]
     span = _answered(last.question, last.answer)
     if span:
         out.append(_entity(span, context_text))
     out += [_entity(name, context_text) for name in answered_by]
     out += _mentioned(previous, context_text)
-    if last.answer:
-        out += [_entity(m.name, context_text) for m in people(names_in(last.answer), context_text + "\n" + last.answer,
-                                                                 last.answer) if not m.quoted]
-    for title in titles:
-        if _NAME_TITLE.match(title) and len(title.split()) <= 6:
-            out.append(_entity(re.sub(r"\s*\(.*?\)", "", title).strip(), context_text))
+    out += _people_in(last.answer, context_text)
+    out += _plurals(previous)
     for turn in reversed(turns[-4:-1]):
-        out += _mentioned(turn.question, context_text)
-        if turn.answer:
-            out += [_entity(m.name, context_text) for m in people(names_in(turn.answer), context_text + "\n" + turn.answer,
-                                                                     turn.answer) if not m.quoted]
+        span = _answered(turn.question, turn.answer)
+        out += [_entity(span, context_text)] if span else []
+        out += _mentioned(turn.question, context_text) + _people_in(turn.answer, context_text)
     return list({e.text: e for e in reversed(out)}.values())[::-1]  # each once, at its most salient place
+
+
+def _subject(name: str, context_text: str) -> Entity:
+    """A document's subject: a person of its gender, or of either when it cannot be told (a band, a
+    ship); a group when its name says so."""
+    entity = _entity(name, context_text)
+    return Entity(entity.text, "subject", entity.gender) if entity.kind == "person" else entity
+
+
+def subjects(titles: list[str]) -> list[str]:
+    """The subjects of documents whose title is a name ("Frank Zappa", "Pinhead (Hellraiser)" -> Pinhead)."""
+    return [re.sub(r"\s*\(.*?\)", "", t).strip() for t in titles if _NAME_TITLE.match(t) and len(t.split()) <= 6]
+
+
+def _people_in(answer: str | None, context_text: str) -> list[Entity]:
+    if not answer:
+        return []
+    return [_entity(m.name, context_text) for m in people(names_in(answer), context_text + "\n" + answer, answer)
+            if not m.quoted]
 
 
 def _answered(question: str, answer: str | None) -> str | None:
     """What the previous answer answered: the name a "who" question got, or the thing a "how many"
     question counted ("the survivors"); None for other questions."""
+    if answer and len(answer.split()) <= SHORT_ANSWER_WORDS and answer.strip()[:1].isupper() \
+            and sum(w[:1].isupper() for w in answer.split()) * 2 >= len(answer.split()):
+        return answer.strip(" .")  # a short answer that is a name: "Zappa and the Mothers of Invention"
     kind = question_kind(question)
     if kind == "quantity":
         words = re.search(r"how\s+(?:many|much)\s+((?:[a-z]+\s+){0,2}?[a-z]+s)\b", question, re.I)
@@ -249,7 +280,13 @@ def _mentioned(question: str, context_text: str) -> list[Entity]:
         if words and not (set(words) & {"mayor", "minister", "president", "secretary"}):
             phrase = "the " + " ".join(words)
             out.append(Entity(phrase, "group" if _plural(words[-1]) else "thing"))
-    for m in _CONTENT_RUN.finditer(question):  # "joint police patrols": a plural without an article
+    return out
+
+
+def _plurals(question: str) -> list[Entity]:
+    """"joint police patrols": the plurals a question names without an article."""
+    out = []
+    for m in _CONTENT_RUN.finditer(question):
         words = [w for w in m.group(0).split() if w.lower() not in STOPWORDS and not _WH.match(w)]
         if words and _plural(words[-1]) and words[-1].islower():
             out.append(Entity(" ".join(words), "group"))
@@ -264,7 +301,8 @@ _IRREGULAR_PLURALS = frozenset("people men women children police staff crew".spl
 
 
 def _entity(name: str, context_text: str) -> Entity:
-    if " and " in name or (name.lower().startswith("the ") and name.endswith("s")):
+    if " and " in name or (name.lower().startswith("the ") and name.endswith("s")) or \
+            (name[:1].isupper() and name.split()[-1].endswith("s") and len(name.split()) > 1 and not name.endswith("'s")):
         return Entity(name, "group")
     g = gender(name, context_text + "\n" + name) if name[:1].isupper() else None
     return Entity(name, "person" if name[:1].isupper() else "thing", g)
@@ -274,12 +312,13 @@ def _choose(word: str, kind: str, candidates: list[Entity], context_text: str) -
     """The first candidate of the reference's kind (a person: of its gender, else of unknown gender)."""
     if kind == "person":
         wanted = PRONOUNS[word.lower()]
-        fitting = [c for c in candidates if c.kind == "person" and c.gender == wanted]
+        fitting = [c for c in candidates if c.kind in ("person", "subject") and c.gender == wanted
+                   or c.kind == "subject" and c.gender is None]
         unknown = [c for c in candidates if c.kind == "person" and c.gender is None]
         return (fitting or unknown or [None])[0]
     if kind == "group":
-        return next((c for c in candidates if c.kind == "group"), None)
-    return next((c for c in candidates if c.kind == "thing"), None)
+        return next((c for c in candidates if c.kind == "group" or c.kind == "subject" and c.gender is None), None)
+    return next((c for c in candidates if c.kind == "thing" or c.kind == "subject" and c.gender is None), None)
 
 
 def _substituted(text: str, found: list[Resolution]) -> str:

@@ -42,7 +42,8 @@ _TITLED = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Sir|Lady|Dr)\.?\s*$")
 _NOT_NAMES = frozenset("""the a an he she it they we i you his her its their our my this that these those there then
     when where why how what who which in on at by for from of to and but or if as after before since while during
     monday tuesday wednesday thursday friday saturday sunday january february march april may june july august
-    september october november december yesterday today tomorrow however meanwhile also""".split())
+    september october november december yesterday today tomorrow however meanwhile also did does do was were is are
+    has have had can could would will should may might must shall""".split())
 GENDER_REACH = 600  # characters after a subject mention in which its pronoun is looked for
 
 

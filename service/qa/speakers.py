@@ -39,6 +39,11 @@ class Speaker:
     mention: tuple[int, int]  # the subject as written in the sentence ("He", "Mr Johnson")
 
 
+def reports_speech(sentence: str) -> bool:
+    """Whether a sentence has a verb of saying or "according to" (a cheap test before finding the speaker)."""
+    return bool(_VERB.search(sentence)) or "according to" in sentence.lower()
+
+
 def speaker_of(sentence: str, document_text: str, sentence_start: int) -> Speaker | None:
     """The speaker of `sentence` (which starts at `sentence_start` in `document_text`), or None when it
     reports no speech or its subject cannot be told."""
@@ -155,9 +160,13 @@ def _quoted_sentence(text: str, span: tuple[int, int]) -> bool:
     return open_quote or text[span[0]:span[1]].lstrip()[:1] in _OPENING
 
 
-_ASKED = re.compile(r"^\W*(?:(?:and|so|but)\W+)?(?:what|how)\s+(?:else\s+)?(?:did|does|do|has|had|have|will|would|could)\s+"
-                    r"(.+?)\s+(?:say|tell|vow|warn|add|claim|argue|insist|suggest|promise|announce|confirm|think|believe|"
-                    r"want|call\s+for|urge|explain|admit|describe|reply|write|hope|stress)\b", re.I)
+_PERSON = (r"(?:[A-Z][\w'’.-]*(?:\s+(?:of|de|da|van|von|al|le|la|[A-Z][\w'’.-]*))*|"
+           r"the\s+[a-z]+(?:\s+[a-z]+){0,3}(?:\s+of\s+[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*)?|he|she|they)")
+# "What did X say?", "What did the mayor of Calais say about the British?": X's own words are asked for
+_ASKED = re.compile(r"^\W*(?i:(?:and|so|but)\W+)?(?i:what)\s+(?i:else\s+)?(?i:did|does|do|has|had|have|will|would)\s+"
+                    rf"({_PERSON})\s+(?i:say|tell|vow|warn|add|claim|announce|confirm|promise|insist|"
+                    r"stress|argue|suggest|urge|admit|explain|state)(?:\s+(?:about|of|on|regarding|to\s+(?=the\b|[A-Z]))\s*[^?]+)?"
+                    r"\s*\??\s*$")
 _WHO_SAID = re.compile(r"^\W*(?:and\s+)?who\s+(?:" + "|".join(SPEECH_VERBS) + r"|call(?:ed|s)?\s+(?:on|for))\b", re.I)
 
 

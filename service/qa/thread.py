@@ -20,8 +20,7 @@ BUCKETS = ("same", "next", "after", "before", "far")
 # A sentence that gives a reason or a means: what "Why?" and "How?" are answered with.
 REASON = re.compile(r"\b(?:because|since|as\s+a\s+result|due\s+to|owing\s+to|in\s+order\s+to|so\s+that|so\s+as\s+to|"
                     r"thanks\s+to|led\s+to|caused|the\s+reason|that\s+is\s+why|this\s+is\s+why|amid\s+concerns|"
-                    r"for\s+fear|after\s+\w+ing|given\s+that|as\s+(?=\w+\s+\w+\s+(?:had|has|was|were|is|are)\b))",
-                    re.I)
+                    r"for\s+fear|given\s+that)\b", re.I)
 MEANS = re.compile(r"\b(?:by\s+\w+ing|through|using|with\s+the\s+help|via|in\s+order\s+to|by\s+means\s+of)\b", re.I)
 
 

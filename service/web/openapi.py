@@ -80,7 +80,28 @@ SCHEMAS = {
                          "start": {"type": "integer", "minimum": 0}, "end": {"type": "integer", "minimum": 0},
                          "document": {"type": "string"}, "paragraph": {"type": "integer", "minimum": 1},
                          "doc_start": {"type": "integer", "minimum": 0},
-                         "doc_end": {"type": "integer", "minimum": 0}}}}}},
+                         "doc_end": {"type": "integer", "minimum": 0}}}},
+        "speaker": {"type": "object", "description": "who speaks, when the answer sentence reports speech: the name "
+                    "as its document writes it in full, and where (for a pronoun, its antecedent)",
+                    "required": ["name", "document", "paragraph", "start", "end"], "properties": {
+                        "name": {"type": "string"}, "document": {"type": "string"},
+                        "paragraph": {"type": "integer", "minimum": 1},
+                        "start": {"type": "integer", "minimum": 0, "description": "offset in the document's text"},
+                        "end": {"type": "integer", "minimum": 0}}}}},
+    "Quote": {"type": "object", "required": ["passage", "start", "end", "text"], "properties": {
+        "passage": {"type": "integer", "minimum": 0}, "start": {"type": "integer", "minimum": 0,
+                                                             "description": "offset in the passage's text"},
+        "end": {"type": "integer", "minimum": 0}, "text": {"type": "string"}}},
+    "Disagreement": {"type": "object", "required": ["value", "passages", "documents"], "properties": {
+        "value": {"type": "string", "description": "the figure, in digits"},
+        "measure": {"type": "string", "description": "what it counts (died, aboard, survived, arrested, ... or the "
+                    "counted noun): only values of the question's own measure are compared"},
+        "passages": {"type": "array", "items": {"type": "integer"}},
+        "documents": {"type": "array", "items": {"type": "string"},
+                      "description": "the distinct documents stating it (corroboration)"},
+        "quote": _ref("Quote"),
+        "superseded_by": {"type": "string", "description": "a text says this figure was revised to that one"},
+        "revision": _ref("Quote")}},
     "AskResponse": {"type": "object",
                     "required": ["question", "query", "read_as", "answer", "disagreement", "passages", "took_ms"],
                     "properties": {
@@ -88,9 +109,9 @@ SCHEMAS = {
                         "read_as": {"type": "string", "description": "the question as understood, in words (the "
                                     "question itself when it does not lean on the history)"},
                         "answer": _ref("Answer"),
-                        "disagreement": {"type": "array", "items": {"type": "object", "required": ["value", "passages"],
-                                                                     "properties": {"value": {"type": "string"},
-                                                                                    "passages": {"type": "array", "items": {"type": "integer"}}}}},
+                        "message": {"type": "string", "description": "why there is no answer, when there is more to "
+                                    "say than that nothing answers (\"The documents give no reason for that.\")"},
+                        "disagreement": {"type": "array", "items": _ref("Disagreement")},
                         "passages": {"type": "array", "items": _ref("Passage")}, **_PARTIAL,
                         "took_ms": {"type": "number"}}},
     "SearchResponse": {"type": "object", "required": ["q", "query", "passages", "took_ms"], "properties": {
