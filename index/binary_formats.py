@@ -8,8 +8,11 @@ the top or bottom of most pages (running headers, footers) and bare page numbers
 paragraph that runs over a page break is kept whole. Word goes through python-docx: paragraphs,
 headings (a blank line after them, so they label what follows), and tables as one line per row.
 
-Parsing runs in a forked child with a memory and a time limit (`extract`), so a hostile or huge
-file costs one refusal, never the server.
+Parsing runs in a child process with a memory and a time limit (`extract`), so a hostile or huge
+file costs one refusal, never the server. The child is forked from multiprocessing's fork server, a
+small process that only loaded the parsers, never from the server itself: its address space, and so
+what the memory limit leaves for parsing, is the same in a server that just started and in one that
+has grown for days, and the same for an upload and for every later rebuild of it.
 """
 
 from __future__ import annotations
@@ -18,17 +21,17 @@ import io
 import multiprocessing
 import re
 import resource
+import threading
 import zipfile
-from collections import Counter
+from collections import Counter, OrderedDict
 from dataclasses import dataclass
 
 from .errors import UnreadableDocumentError
+from .limits import DocumentLimits
 
 BINARY_SUFFIXES = (".pdf", ".docx")
 CONTENT_TYPES = {".pdf": "application/pdf",
                  ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
-PARSE_SECONDS = 60               # a file whose parsing takes longer is refused
-PARSE_MEMORY_BYTES = 2 << 30     # address space of the parsing child
 MAX_UNZIPPED_BYTES = 200 << 20   # a .docx whose parts inflate to more is refused (zip bomb)
 MAX_ZIP_RATIO = 200              # nor one part compressed more than this
 _PAGE_NUMBER = re.compile(r"^\s*(?:page\s+)?\d{1,4}(?:\s*(?:/|of)\s*\d{1,4})?\s*$", re.I)
@@ -43,22 +46,48 @@ class Extracted:
     pages: tuple[int, ...] = ()  # offset in `text` where each page starts (pages[0] == 0); () for no pages
 
 
-def extract(name: str, data: bytes, seconds: float = PARSE_SECONDS) -> Extracted:
+class ParsedFiles:
+    """What PDF and Word files gave when parsed, by the sha256 of their bytes (thread-safe, the most
+    recent kept within `max_chars` of text): a server parses an upload once, and its overlay and its
+    rebuilds read the text from here instead of parsing the file again."""
+
+    def __init__(self, max_chars: int):
+        self.max_chars = max_chars
+        self._lock = threading.Lock()
+        self._items: OrderedDict[str, Extracted] = OrderedDict()
+        self._chars = 0
+
+    def get(self, sha256: str) -> Extracted | None:
+        with self._lock:
+            found = self._items.get(sha256)
+            if found is not None:
+                self._items.move_to_end(sha256)
+            return found
+
+    def put(self, sha256: str, extracted: Extracted) -> None:
+        with self._lock:
+            if sha256 in self._items:
+                return
+            self._items[sha256] = extracted
+            self._chars += len(extracted.text)
+            while self._chars > self.max_chars and len(self._items) > 1:
+                _, dropped = self._items.popitem(last=False)
+                self._chars -= len(dropped.text)
+
+
+def extract(name: str, data: bytes, limits: DocumentLimits = DocumentLimits()) -> Extracted:
     """The text of a .pdf or .docx file, parsed in a child process with bounded time and memory;
-    UnreadableDocumentError saying why when it cannot be read."""
+    UnreadableDocumentError saying why when it cannot be read, DocumentTooLargeError when its text is
+    over `limits.max_chars`."""
     suffix = "." + name.rsplit(".", 1)[-1].lower()
-    if suffix == ".pdf":  # imported here, once, so each forked child starts with it
-        import pdfminer.high_level  # noqa: F401
-    else:
-        import docx  # noqa: F401
-    context = multiprocessing.get_context("fork")
+    context = _parse_context()
     receive, send = context.Pipe(duplex=False)
-    child = context.Process(target=_child, args=(send, suffix, data), daemon=True)
+    child = context.Process(target=_child, args=(send, suffix, data, limits), daemon=True)
     child.start()
     send.close()
     try:
-        if not receive.poll(seconds):
-            raise UnreadableDocumentError(f"{name}: parsing took longer than {seconds:g} s; not indexed")
+        if not receive.poll(limits.parse_seconds):
+            raise UnreadableDocumentError(f"{name}: parsing took longer than {limits.parse_seconds:g} s; not indexed")
         kind, value = receive.recv()
     except EOFError:  # the child died: out of memory, or worse
         raise UnreadableDocumentError(f"{name}: the file could not be parsed within the memory limit") from None
@@ -66,22 +95,50 @@ def extract(name: str, data: bytes, seconds: float = PARSE_SECONDS) -> Extracted
         receive.close()
         child.kill()
         child.join()
+    if kind == "too large":
+        limits.check_chars(name, value)
     if kind == "error":
         raise UnreadableDocumentError(f"{name}: {value}")
     return value
 
 
-def _child(send, suffix: str, data: bytes) -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (PARSE_MEMORY_BYTES, PARSE_MEMORY_BYTES))
+def _parse_context():
+    """multiprocessing's fork server, started on first use with the parsers (and the main module, so
+    that each child does not import it again) loaded."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["__main__", __name__, "pdfminer.high_level", "docx"])
+    return context
+
+
+def _address_space() -> int:
+    """This process's address space now (VmSize), in bytes; 0 when /proc does not say."""
     try:
-        result = ("ok", read_pdf(data) if suffix == ".pdf" else read_docx(data))
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def _child(send, suffix: str, data: bytes, limits: DocumentLimits) -> None:
+    ceiling = _address_space() + limits.parse_memory_bytes  # what parsing may allocate, whatever we started at
+    resource.setrlimit(resource.RLIMIT_AS, (ceiling, ceiling))
+    try:
+        extracted = read_pdf(data) if suffix == ".pdf" else read_docx(data)
+        # checked here, so a text over the limit is never sent back whole
+        result = ("too large", len(extracted.text)) if len(extracted.text) > limits.max_chars else ("ok", extracted)
     except UnreadableDocumentError as exc:
         result = ("error", exc.detail)
     except MemoryError:
         result = ("error", "the file could not be parsed within the memory limit")
     except Exception as exc:  # a damaged file makes the parsers raise anything
         result = ("error", f"damaged or truncated file ({type(exc).__name__})")
-    send.send(result)
+    try:
+        send.send(result)
+    except MemoryError:
+        send.send(("error", "the file could not be parsed within the memory limit"))
     send.close()
 
 
@@ -163,18 +220,23 @@ def _join_pages(pages: list[list[str]], title: str | None) -> Extracted:
 def read_docx(data: bytes) -> Extracted:
     _check_zip(data)
     import docx
+    from docx.enum.style import WD_STYLE_TYPE
     from docx.table import Table
     from docx.text.paragraph import Paragraph as DocxParagraph
 
     document = docx.Document(io.BytesIO(data))
+    # style names looked up once: python-docx's paragraph.style searches the styles part on every call
+    # (30,000 paragraphs took 30 s of it)
+    names = {s.style_id: s.name or "" for s in document.styles if s.type == WD_STYLE_TYPE.PARAGRAPH}
+    default = document.styles.default(WD_STYLE_TYPE.PARAGRAPH)
+    default_name = (default.name or "") if default is not None else ""
     blocks = []
     for element in document.element.body.iterchildren():
         tag = element.tag.rsplit("}", 1)[-1]
         if tag == "p":
-            paragraph = DocxParagraph(element, document)
-            text = " ".join(paragraph.text.split())
+            text = " ".join(DocxParagraph(element, document).text.split())
             if text:
-                style = (paragraph.style.name if paragraph.style is not None else "") or ""
+                style = names.get(element.style, default_name) if element.style else default_name
                 blocks.append(("heading" if style.startswith(("Heading", "Title")) else "body", text))
         elif tag == "tbl":
             rows = [" | ".join(" ".join(c.text.split()) for c in row.cells) for row in Table(element, document).rows]

@@ -94,3 +94,25 @@ def zip_bomb_docx() -> bytes:
             for _ in range(300):
                 part.write(block)
     return out.getvalue()
+
+
+def bloated_docx(paragraphs: int = 30_407) -> bytes:
+    """A small .docx that becomes a huge document: `paragraphs` paragraphs of six formatted runs each
+    (30,407 of them: 42 MB of XML in a 0.7 MB file, the upload of issue #35)."""
+    import docx
+
+    base = io.BytesIO()
+    docx.Document().save(base)
+    run = ('<w:r><w:rPr><w:rFonts w:ascii="Calibri" w:hAnsi="Calibri" w:cs="Calibri"/><w:b/><w:i/>'
+           '<w:color w:val="1F3864"/><w:sz w:val="22"/></w:rPr>'
+           '<w:t xml:space="preserve">{} </w:t></w:r>')
+    body = "".join(f'<w:p><w:pPr><w:spacing w:after="120" w:line="276" w:lineRule="auto"/><w:jc w:val="both"/></w:pPr>'
+                   + "".join(run.format(f"Clause {n} item {k} of the harbour dues") for k in range(6))
+                   + "</w:p>" for n in range(paragraphs))
+    xml = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:document xmlns:w="http://schemas.openxml'
+           f'formats.org/wordprocessingml/2006/main"><w:body>{body}</w:body></w:document>')
+    out = io.BytesIO()
+    with zipfile.ZipFile(base) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            target.writestr(item.filename, xml if item.filename == "word/document.xml" else source.read(item))
+    return out.getvalue()
