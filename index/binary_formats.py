@@ -9,23 +9,22 @@ paragraph that runs over a page break is kept whole. Word goes through python-do
 headings (a blank line after them, so they label what follows), and tables as one line per row.
 
 Parsing runs in a child process with a memory and a time limit (`extract`), so a hostile or huge
-file costs one refusal, never the server. The child is forked from multiprocessing's fork server, a
-small process that only loaded the parsers, never from the server itself: its address space, and so
-what the memory limit leaves for parsing, is the same in a server that just started and in one that
-has grown for days, and the same for an upload and for every later rebuild of it.
+file costs one refusal, never the server. The child is forked from a small fork server that only
+loaded the parsers (index/parse_server.py), never from the server itself: what the memory limit
+leaves for parsing is the same in a server that just started and in one that has grown for days, and
+the same for an upload and for every later rebuild of it.
 """
 
 from __future__ import annotations
 
 import io
-import multiprocessing
 import re
-import resource
 import threading
 import zipfile
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
 
+from . import parse_server
 from .errors import UnreadableDocumentError
 from .limits import DocumentLimits
 
@@ -74,72 +73,49 @@ class ParsedFiles:
                 _, dropped = self._items.popitem(last=False)
                 self._chars -= len(dropped.text)
 
+    def discard(self, sha256s) -> None:
+        with self._lock:
+            for sha256 in sha256s:
+                dropped = self._items.pop(sha256, None)
+                if dropped is not None:
+                    self._chars -= len(dropped.text)
+
 
 def extract(name: str, data: bytes, limits: DocumentLimits = DocumentLimits()) -> Extracted:
-    """The text of a .pdf or .docx file, parsed in a child process with bounded time and memory;
-    UnreadableDocumentError saying why when it cannot be read, DocumentTooLargeError when its text is
-    over `limits.max_chars`."""
+    """The text of a .pdf or .docx file, parsed in a child process with bounded time and memory
+    (index/parse_server.py); UnreadableDocumentError saying why when it cannot be read,
+    DocumentTooLargeError when its text is over `limits.max_chars`."""
     suffix = "." + name.rsplit(".", 1)[-1].lower()
-    context = _parse_context()
-    receive, send = context.Pipe(duplex=False)
-    child = context.Process(target=_child, args=(send, suffix, data, limits), daemon=True)
-    child.start()
-    send.close()
+    header = {"suffix": suffix, "seconds": limits.parse_seconds, "memory_bytes": limits.parse_memory_bytes,
+              "max_chars": limits.max_chars}
     try:
-        if not receive.poll(limits.parse_seconds):
-            raise UnreadableDocumentError(f"{name}: parsing took longer than {limits.parse_seconds:g} s; not indexed")
-        kind, value = receive.recv()
-    except EOFError:  # the child died: out of memory, or worse
+        answer, text = parse_server.ask(header, data, limits.parse_seconds)
+    except parse_server.TimedOut:
+        raise UnreadableDocumentError(f"{name}: parsing took longer than {limits.parse_seconds:g} s; not indexed") from None
+    except parse_server.ChildGone:  # killed: out of memory, out of time, or worse
         raise UnreadableDocumentError(f"{name}: the file could not be parsed within the memory limit") from None
-    finally:
-        receive.close()
-        child.kill()
-        child.join()
-    if kind == "too large":
-        limits.check_chars(name, value)
-    if kind == "error":
-        raise UnreadableDocumentError(f"{name}: {value}")
-    return value
+    if answer["kind"] == "too large":
+        limits.check_chars(name, answer["chars"])
+    if answer["kind"] != "ok":
+        raise UnreadableDocumentError(f"{name}: {answer['detail']}")
+    return Extracted(text.decode("utf-8", "surrogatepass"), answer["title"], tuple(answer["pages"]))
 
 
-def _parse_context():
-    """multiprocessing's fork server, started on first use with the parsers (and the main module, so
-    that each child does not import it again) loaded."""
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["__main__", __name__, "pdfminer.high_level", "docx"])
-    return context
-
-
-def _address_space() -> int:
-    """This process's address space now (VmSize), in bytes; 0 when /proc does not say."""
+def parse_request(header: dict, data: bytes) -> tuple[dict, bytes]:
+    """In a parsing child: the answer to `extract`'s request, the text as UTF-8 bytes beside it (a text
+    over the limit is never sent back whole)."""
     try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmSize:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError):
-        pass
-    return 0
-
-
-def _child(send, suffix: str, data: bytes, limits: DocumentLimits) -> None:
-    ceiling = _address_space() + limits.parse_memory_bytes  # what parsing may allocate, whatever we started at
-    resource.setrlimit(resource.RLIMIT_AS, (ceiling, ceiling))
-    try:
-        extracted = read_pdf(data) if suffix == ".pdf" else read_docx(data)
-        # checked here, so a text over the limit is never sent back whole
-        result = ("too large", len(extracted.text)) if len(extracted.text) > limits.max_chars else ("ok", extracted)
+        extracted = read_pdf(data) if header["suffix"] == ".pdf" else read_docx(data)
     except UnreadableDocumentError as exc:
-        result = ("error", exc.detail)
+        return {"kind": "error", "detail": exc.detail}, b""
     except MemoryError:
-        result = ("error", "the file could not be parsed within the memory limit")
+        return {"kind": "error", "detail": "the file could not be parsed within the memory limit"}, b""
     except Exception as exc:  # a damaged file makes the parsers raise anything
-        result = ("error", f"damaged or truncated file ({type(exc).__name__})")
-    try:
-        send.send(result)
-    except MemoryError:
-        send.send(("error", "the file could not be parsed within the memory limit"))
-    send.close()
+        return {"kind": "error", "detail": f"damaged or truncated file ({type(exc).__name__})"}, b""
+    if len(extracted.text) > header["max_chars"]:
+        return {"kind": "too large", "chars": len(extracted.text)}, b""
+    return ({"kind": "ok", "title": extracted.title, "pages": list(extracted.pages)},
+            extracted.text.encode("utf-8", "surrogatepass"))
 
 
 def read_pdf(data: bytes) -> Extracted:
