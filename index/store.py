@@ -15,7 +15,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, NamedTuple
+from typing import Callable, Mapping, NamedTuple
 
 import numpy as np
 
@@ -184,15 +184,17 @@ def _build_lock(index_dir: Path):
 def build_index(corpus_dir: Path, index_dir: Path, engine: str = DEFAULT_ENGINE, params: Bm25Params = Bm25Params(),
                 progress: Callable[[int, int], None] | None = None, reason: str = "requested",
                 vocabulary: list[str] | None = None, limits: DocumentLimits = DocumentLimits(),
-                reader: Callable[[Path], Document] | None = None) -> BuildReport:
+                reader: Callable[[Path], Document] | None = None,
+                last_good: Mapping[str, tuple[Document, tuple[int, int]]] | None = None) -> BuildReport:
     """Analyse the corpus (reusing unchanged documents' terms) and swap in a new generation.
 
     `vocabulary` seeds the term ids of an index built from nothing (an overlay shares its main index's).
     Documents are held to `limits`; `reader` (default `read_document` with them) reads a corpus file.
     A file that cannot be read, or is over a limit, is skipped with a warning when it is new; when the
-    live generation holds its document, that version is kept (an error in the log, `stale` in the
-    manifest) and the file is read again by the next build: an indexed document is never dropped
-    because a later read of its file failed."""
+    live generation holds its document, or `last_good` (file name -> a document and its file's stamp:
+    a server's acknowledged uploads) does, that version is kept (an error in the log, `stale` in the
+    manifest) and the file is read again by the next build: a document is never dropped because a
+    later read of its file failed."""
     if engine not in ENGINES:
         raise InvalidInputError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
     read = reader or (lambda path: read_document(path, limits))
@@ -211,7 +213,7 @@ def build_index(corpus_dir: Path, index_dir: Path, engine: str = DEFAULT_ENGINE,
             doc = last.extracted.get((path.name, stamp))
             doc, paras, problem = _checked(path.name, doc or _read(path, read), limits)
             if problem is not None:
-                kept = last.by_file.get(path.name)
+                kept = (last_good or {}).get(path.name) or last.version_of(path.name)
                 if _stamp(path) is None:  # deleted while it was read
                     log.info("%s was removed while the index was built", path.name)
                     continue
@@ -219,10 +221,9 @@ def build_index(corpus_dir: Path, index_dir: Path, engine: str = DEFAULT_ENGINE,
                     log.warning("skipped %s: %s", path.name, problem)
                     skipped[path.name] = list(stamp)
                     continue
-                stale[path.name] = {"id": kept["id"], "stamp": list(stamp), "reason": problem}
-                doc, stamp = last.index.document(kept["id"]), tuple(kept["stamp"])
-                paras = split_paragraphs(doc)
-                log.error("%s cannot be read now (%s); still serving the version indexed before, and reading it "
+                stale[path.name] = {"id": kept[0].id, "stamp": list(stamp), "reason": problem}
+                (doc, stamp), paras = kept, split_paragraphs(kept[0])
+                log.error("%s cannot be read now (%s); still serving its last good version, and reading it "
                           "again at the next build", path.name, problem)
             if doc.id in seen:
                 log.warning("skipped %s: id %r is already used", path.name, doc.id)
@@ -303,6 +304,11 @@ class _Previous(NamedTuple):
     extracted: dict      # (file name, stamp) of an unchanged PDF or Word file -> its Document as extracted then
     by_file: dict        # file name -> its manifest entry (id, stamp, ...): the last good version of each file
     index: SearchIndex | None
+
+    def version_of(self, file: str) -> tuple[Document, tuple[int, int]] | None:
+        """The document the live generation holds for `file`, and the stamp of the file it was read from."""
+        entry = self.by_file.get(file)
+        return None if entry is None else (self.index.document(entry["id"]), tuple(entry["stamp"]))
 
 
 def _previous(index_dir: Path) -> _Previous:

@@ -10,6 +10,7 @@ from typing import Any, Mapping
 
 from index.engine import DEFAULT_ENGINE, ENGINES
 from index.errors import InvalidInputError
+from index.limits import MAX_DOCUMENT_CHARS, MAX_DOCUMENT_PARAGRAPHS, PARSE_SECONDS, DocumentLimits
 from index.shard_format import ENGINE_NAME as SHARDED_ENGINE
 
 ENGINE_CHOICES = (*ENGINES, SHARDED_ENGINE)
@@ -36,6 +37,16 @@ class Settings:
     shards: str | None = None    # engine "xapian": the shards' xapian-tcpsrv addresses, host:port,host:port,...
     shard_timeout: float = 2.0   # seconds a shard may take per network operation before it counts as down
     shard_failure: str = "error"  # a shard down: "error" (503 naming it) or "partial" (answers flagged partial)
+    max_document_chars: int = MAX_DOCUMENT_CHARS          # text one document may have (upload 413, build skips)
+    max_document_paragraphs: int = MAX_DOCUMENT_PARAGRAPHS  # paragraphs one document may have
+    parse_seconds: float = PARSE_SECONDS  # a PDF or Word file whose parsing takes longer is refused
+    parse_workers: int = 2       # PDF and Word uploads parsed at once; more wait briefly, then 503
+    header_seconds: float = 20.0  # a connection has this long to send a request's headers, however slowly
+    proxy_hops: int = 0          # reverse proxies in front that set X-Forwarded-For (0: use the socket's address)
+
+    def document_limits(self) -> DocumentLimits:
+        """The per-document limits of every read: uploads, the server's rebuilds, `docqa index`."""
+        return DocumentLimits(self.max_document_chars, self.max_document_paragraphs, self.parse_seconds)
 
     def __repr__(self) -> str:  # never show the token in logs or tracebacks
         shown = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
@@ -100,6 +111,13 @@ def _validate(s: Settings) -> None:
         (s.max_body_bytes >= 1024, "max_body_bytes", "at least 1024"),
         (0 <= s.answer_threshold <= 1, "answer_threshold", "in [0, 1]"),
         (1 <= s.threads <= 64, "threads", "in 1..64"),
+        (1 <= s.parse_workers <= max(1, s.threads - 1), "parse_workers",
+         f"in 1..{max(1, s.threads - 1)} (fewer than DOCQA_THREADS, so that parsing never takes every thread)"),
+        (s.max_document_chars >= 1000, "max_document_chars", "at least 1000"),
+        (s.max_document_paragraphs >= 1, "max_document_paragraphs", "at least 1"),
+        (0 < s.parse_seconds <= 3600, "parse_seconds", "in (0, 3600] seconds"),
+        (0 < s.header_seconds <= 600, "header_seconds", "in (0, 600] seconds"),
+        (0 <= s.proxy_hops <= 10, "proxy_hops", "in 0..10"),
         (s.poll_seconds >= 0, "poll_seconds", "0 (off) or more"),
         (s.api_token is None or len(s.api_token) >= 8, "api_token", "at least 8 characters"),
         (s.child_build_bytes >= 0, "child_build_bytes", "0 (always) or more"),

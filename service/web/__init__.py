@@ -15,8 +15,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from ..qa.conversation import focus_weights
     from ..settings import SHARDED_ENGINE, load_settings
     from . import api, auth, middleware, pages, problems, writes
-    from .context import LIVE_INDEX, SETTINGS
+    from .context import LIVE_INDEX, PARSE_SLOTS, SETTINGS
     from .live import LiveIndex
+    from .parse_slots import ParseSlots
 
     app = Flask(__name__, instance_relative_config=True)
     config = dict(test_config or {})
@@ -30,6 +31,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False
     rerank_model(), sentence_model(), focus_weights()  # a bad model file fails here, at start-up, not on the first question
     app.extensions[SETTINGS] = settings
+    app.extensions[PARSE_SLOTS] = ParseSlots(settings.parse_workers, settings.threads)
     if settings.engine == SHARDED_ENGINE:
         from .shard_live import ShardLiveIndex
 

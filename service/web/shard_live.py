@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import logging
 import threading
+from pathlib import Path
 
-from index.documents import read_document
+from index.binary_formats import ParsedFiles
+from index.documents import Document
 from index.errors import ShardUnavailableError
 from index.shard_build import delete_document, from_document, write_document
 from index.shard_client import ShardSet, parse_addresses
@@ -21,7 +23,7 @@ from index.sharded import ShardedIndex
 from index.xapian_bindings import xapian
 
 from ..settings import Settings
-from .live import corpus_files_for, start_poller
+from .live import start_poller
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +44,8 @@ class ShardLiveIndex:
 
     def __init__(self, settings: Settings):
         self.settings = settings
+        self.limits = settings.document_limits()
+        self.parsed = ParsedFiles(max_chars=4 * settings.max_document_chars)  # a file sent again is not parsed again
         self.shard_set = ShardSet(parse_addresses(settings.shards), settings.shard_timeout, settings.shard_failure)
         self.current = ShardedIndex(self.shard_set)
         self.write_lock = threading.Lock()
@@ -50,13 +54,13 @@ class ShardLiveIndex:
         self._stop = threading.Event()
         self._watcher: threading.Thread | None = None
 
-    def document_written(self, document_id: str) -> None:
-        """Call holding `write_lock` after the document's file was written or deleted: its shard gets it now."""
-        files = corpus_files_for(self.settings.corpus, document_id)
+    def document_written(self, document_id: str, document: Document | None = None) -> None:
+        """Call holding `write_lock` after the document's file was written (`document`: what it was parsed
+        into, at `document.path`) or deleted: its shard gets it now."""
         number = self.current.shard_for(document_id)
         shard = self.shard_set.shards[number]
         x = xapian()
-        entry = from_document(read_document(files[0]), files[0].name) if files else None
+        entry = from_document(document, Path(document.path).name) if document is not None else None
         try:
             db = shard.writable()
             try:
