@@ -21,7 +21,7 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 
 @bp.post("/ask")
 def ask():
-    body = validation.json_body(request)
+    body = validation.json_body(request, validation.MAX_ASK_BODY_BYTES)
     question = validation.question(body.get("question"))
     k = validation.top_k(body.get("top_k"))
     history = validation.history(body.get("history"))

@@ -133,3 +133,18 @@ def test_control_characters_cannot_forge_a_log_line():
     line = OneLineFormatter(FORMAT).format(record)
     assert "\n" not in line and "\r" not in line and "\x1b" not in line
     assert "evil\\n2026" in line and "\\x1b[31m" in line
+
+
+def test_the_largest_valid_ask_fits_under_the_ask_body_limit_and_a_bigger_one_is_refused(client):
+    from service.web.validation import MAX_ASK_BODY_BYTES
+
+    emoji = "\U0001f600"  # 12 bytes as JSON escapes, the most a character can take
+    turn = {"question": emoji * 1000, "answer": emoji * 5000,
+            "citations": [{"document": "d" * 100, "paragraph": 99999}] * 50}
+    body = json.dumps({"question": emoji * 1000, "top_k": 50, "history": [turn] * 20,
+                       "documents": ["d" * 100] * 1000})  # ensure_ascii: every emoji escaped
+    assert len(body) < MAX_ASK_BODY_BYTES
+    assert client.post("/api/ask", data=body, content_type="application/json").status_code == 422  # unknown ids
+    bigger = client.post("/api/ask", data=body + " " * MAX_ASK_BODY_BYTES, content_type="application/json")
+    assert bigger.status_code == 413 and bigger.mimetype == "application/problem+json"
+    assert f"at most {MAX_ASK_BODY_BYTES:,}" in bigger.get_json()["detail"]
