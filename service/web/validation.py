@@ -19,6 +19,7 @@ MAX_ANSWER_CHARS = 5000
 MAX_CITATIONS = 50
 MAX_JSON_DEPTH = 32
 MAX_DOCUMENT_FILTER = 1000
+SHOWN_IDS, SHOWN_ID_CHARS = 5, 40  # unknown ids a 422 repeats, and how much of each
 # The largest valid ask (20 turns of 1,000 + 5,000 characters, all sent as \uXXXX escapes, 50 citations
 # each, 1,000 document ids) is under 1 MB; a bigger body is refused by its Content-Length, unread.
 MAX_ASK_BODY_BYTES = 2 << 20
@@ -170,7 +171,8 @@ def documents_filter(value, index, name: str = "documents", from_query: bool = F
         raise InvalidInputError(f"'{name}' must be a non-empty list of at most {MAX_DOCUMENT_FILTER} document ids")
     known = {d.id for d in index.documents}
     unknown = [v for v in value if v not in known]
-    if unknown:
-        raise InvalidInputError(f"'{name}' names documents the index does not hold: "
-                                + ", ".join(repr(v) for v in unknown[:5]) + (" …" if len(unknown) > 5 else ""))
+    if unknown:  # a few, each cut short: the reply never grows with what the client sent
+        shown = [repr(v if len(v) <= SHOWN_ID_CHARS else v[:SHOWN_ID_CHARS] + "…") for v in unknown[:SHOWN_IDS]]
+        raise InvalidInputError(f"'{name}' names {len(unknown)} document(s) the index does not hold: "
+                                + ", ".join(shown) + (", …" if len(unknown) > SHOWN_IDS else ""))
     return frozenset(value)
