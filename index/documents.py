@@ -174,7 +174,7 @@ def corpus_files(folder: Path, warn: bool = False) -> list[Path]:
         problem = _unsafe(path, root)
         if problem is None:
             files.append(path)
-        elif warn:
+        elif warn and (path.is_symlink() or path.exists()):  # not one deleted since the folder was listed
             log.warning("skipped %s: %s", path.name, problem)
     return sorted(files)
 
