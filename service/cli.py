@@ -154,15 +154,32 @@ def shard_group() -> None:
 
 @shard_group.command("serve")
 @click.argument("folder", type=click.Path(file_okay=False, exists=True, path_type=Path))
-@click.option("--port", type=click.IntRange(1, 65535), required=True, help="port to listen on")
-@click.option("--host", default="127.0.0.1", show_default=True, help="address to listen on (the docqa server's side)")
-def shard_serve_command(folder, port, host) -> None:
-    """Run xapian-tcpsrv for one shard FOLDER, writable (the docqa server sends writes), until stopped."""
+@click.option("--port", type=click.IntRange(1, 65535), required=True, help="port of the read-only search server")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="address both listen on (loopback; or a private interface the query nodes reach)")
+@click.option("--write-port", type=click.IntRange(0, 65535), default=None,
+              help="port of the write endpoint [default: --port + 1000; 0: none, the shard is read-only]")
+@click.option("--idle-timeout-ms", type=click.IntRange(1, None), default=None, hidden=True,
+              help="xapian-tcpsrv closes connections idle this long (tests)")
+def shard_serve_command(folder, port, host, write_port, idle_timeout_ms) -> None:
+    """Serve one shard FOLDER: xapian-tcpsrv, read-only, for searches, and beside it an HTTP endpoint that
+    takes writes from docqa servers with the token DOCQA_SHARD_TOKEN (or DOCQA_API_TOKEN); without a
+    token, read-only. Runs until stopped."""
     from .shard_servers import tcpsrv_command
+    from .shard_writer import WRITE_PORT_OFFSET, serve
 
-    command = tcpsrv_command(folder, port, host)
-    click.echo(f"serving {folder} on {host}:{port}: {' '.join(command)}", err=True)
-    os.execv(command[0], command)
+    s = settings_from(engine=DEFAULT_ENGINE)
+    command = tcpsrv_command(folder, port, host, idle_timeout_ms)
+    token = s.shard_token or s.api_token
+    write_port = port + WRITE_PORT_OFFSET if write_port is None else write_port
+    if not token or write_port == 0 or write_port > 65535:
+        why = "no DOCQA_SHARD_TOKEN or DOCQA_API_TOKEN" if not token else "no write port"
+        click.echo(f"serving {folder} read-only on {host}:{port} ({why}: writes are refused)", err=True)
+        os.execv(command[0], command)
+    logging.getLogger().setLevel(logging.INFO)
+    click.echo(f"serving {folder} on {host}:{port} (read-only search) and {host}:{write_port} (writes, with the "
+               "token)", err=True)
+    serve(folder, command, host, write_port, token, max_body=max(64 << 20, 16 * s.max_document_chars))
 
 
 main.add_command(chat_command)

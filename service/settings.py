@@ -43,6 +43,8 @@ class Settings:
     parse_workers: int = 2       # PDF and Word uploads parsed at once; more wait briefly, then 503
     header_seconds: float = 20.0  # a connection has this long to send a request's headers, however slowly
     proxy_hops: int = 0          # reverse proxies in front that set X-Forwarded-For (0: use the socket's address)
+    shard_writers: str | None = None  # engine xapian: the shards' write endpoints (default: each shard's port + 1000)
+    shard_token: str | None = None    # the shards' write token (default: DOCQA_API_TOKEN)
 
     def document_limits(self) -> DocumentLimits:
         """The per-document limits of every read: uploads, the server's rebuilds, `docqa index`."""
@@ -51,6 +53,7 @@ class Settings:
     def __repr__(self) -> str:  # never show the token in logs or tracebacks
         shown = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         shown["api_token"] = "<set>" if self.api_token else None
+        shown["shard_token"] = "<set>" if self.shard_token else None
         return f"Settings({shown})"
 
 
@@ -104,6 +107,10 @@ def _validate(s: Settings) -> None:
         (s.engine in ENGINE_CHOICES, "engine", f"one of {', '.join(ENGINE_CHOICES)}"),
         (s.engine != SHARDED_ENGINE or bool(s.shards), "shards", "the shards' addresses, host:port,... (engine xapian)"),
         (s.shards is None or _addresses_ok(s.shards), "shards", "host:port,host:port,..."),
+        (s.shard_writers is None or (_addresses_ok(s.shard_writers) and s.shards is not None
+                                     and s.shard_writers.count(",") == s.shards.count(",")), "shard_writers",
+         "host:port,... with one address per shard, in the order of DOCQA_SHARDS"),
+        (s.shard_token is None or len(s.shard_token) >= 8, "shard_token", "at least 8 characters"),
         (0 < s.shard_timeout <= 600, "shard_timeout", "in (0, 600] seconds"),
         (s.shard_failure in ("error", "partial"), "shard_failure", "error or partial"),
         (0 < s.k1 <= 10, "k1", "in (0, 10]"),
@@ -125,7 +132,7 @@ def _validate(s: Settings) -> None:
     ]
     for ok, name, expected in checks:
         if not ok:
-            got = "a shorter one" if name == "api_token" else repr(getattr(s, name))  # never echo a secret
+            got = "a shorter one" if name.endswith("_token") else repr(getattr(s, name))  # never echo a secret
             raise ConfigError(f"{ENV[name]} / {name} must be {expected}, got {got}")
 
 

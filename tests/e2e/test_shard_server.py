@@ -21,17 +21,21 @@ from tests.conftest import REPO, Server
 pytestmark = pytest.mark.server
 SHARDS = 3
 TOKEN = "shard-test-token-1234"
+SHARD_TOKEN = "shard-write-token-5678"
 TIMEOUT = 1.0  # DOCQA_SHARD_TIMEOUT in these tests
 QUESTION = {"question": "how many survivors were found?"}
 
 
 @pytest.fixture
 def shards(tmp_path):
-    """The seed corpus's shards, each served by its own xapian-tcpsrv; stopped after the test."""
+    """The seed corpus's shards, each served by its own `docqa shard serve` (a read-only xapian-tcpsrv and
+    the shard's write endpoint); stopped after the test."""
     shutil.copytree(REPO / "docs_corpus", tmp_path / "corpus")
     build_index(tmp_path / "corpus", tmp_path / "analysis")
     build_shards(load_index(tmp_path / "analysis"), tmp_path / "shards", SHARDS)
-    servers = [ShardServer(tmp_path / "shards" / shard_name(i)).start() for i in range(SHARDS)]
+    servers = [ShardServer(tmp_path / "shards" / shard_name(i), write_token=SHARD_TOKEN).launch() for i in range(SHARDS)]
+    for s in servers:
+        s.wait_ready()
     yield servers
     for s in servers:
         s.stop()
@@ -43,6 +47,7 @@ def start(tmp_path, shards):
 
     def run(failure: str = "error") -> Server:
         env = {"DOCQA_ENGINE": "xapian", "DOCQA_SHARDS": ",".join(s.address for s in shards),
+               "DOCQA_SHARD_WRITERS": ",".join(s.write_address for s in shards), "DOCQA_SHARD_TOKEN": SHARD_TOKEN,
                "DOCQA_SHARD_TIMEOUT": str(TIMEOUT), "DOCQA_SHARD_FAILURE": failure, "DOCQA_API_TOKEN": TOKEN}
         server = Server(tmp_path / "corpus", tmp_path / "index", env)
         started.append(server)
