@@ -20,6 +20,7 @@ import time
 
 from waitress import create_server
 from waitress.channel import HTTPChannel
+from waitress.server import BaseWSGIServer
 
 from .web import create_app
 
@@ -40,7 +41,9 @@ def serve(host: str, port: int, overrides: dict) -> None:
     server = create_server(app, host=host, port=port, threads=s.threads, ident="docqa",
                            connection_limit=connection_limit, channel_timeout=CHANNEL_TIMEOUT,
                            cleanup_interval=CLEANUP_INTERVAL, max_request_body_size=s.max_body_bytes + BODY_SLACK)
-    server.channel_class = header_deadline_channel(s.header_seconds)
+    channel = header_deadline_channel(s.header_seconds)
+    for listener in [d for d in getattr(server, "map", {}).values() if isinstance(d, BaseWSGIServer)] or [server]:
+        listener.channel_class = channel  # each listening socket (a name may resolve to several addresses)
     url = f"http://{host}:{server.effective_port}"
 
     def stop(signum, frame):
