@@ -115,12 +115,15 @@ class ShardServer:
 
 
 @contextmanager
-def local_shards(out: Path, shards: int):
-    """Serve the `shards` shards of a build folder on 127.0.0.1 (free ports) while the block runs."""
+def local_shards(out: Path, shards: int, write_token: str | None = None):
+    """Serve the `shards` shards of a build folder on 127.0.0.1 (free ports) while the block runs: read-only,
+    or with `write_token` through `docqa shard serve` with its write endpoint."""
     servers = []
     try:
         for i in range(shards):
-            servers.append(ShardServer(out / shard_name(i)).start())
+            servers.append(ShardServer(out / shard_name(i), write_token=write_token).launch())
+        for server in servers:
+            server.wait_ready()
         yield servers
     finally:
         for server in servers:
