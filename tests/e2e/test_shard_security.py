@@ -32,6 +32,7 @@ def _poison(db) -> None:
     db.commit()
 
 
+@pytest.mark.shard_writes
 def test_anyone_who_reaches_a_shard_port_cannot_rewrite_answers(start, shards):
     s = start()
     victim = holder(shards, VICTIM)
@@ -43,6 +44,7 @@ def test_anyone_who_reaches_a_shard_port_cannot_rewrite_answers(start, shards):
     assert all("POISONED" not in p["text"] for p in body["passages"])
 
 
+@pytest.mark.shard_writes
 def test_a_shards_write_endpoint_takes_only_the_token(start, shards, tmp_path):
     s = start()
     victim = holder(shards, VICTIM)

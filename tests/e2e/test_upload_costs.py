@@ -95,7 +95,7 @@ def test_four_slow_uploads_at_once_leave_health_answering(server):
 
 def test_a_write_never_parses_other_pending_uploads_again(server, index_dir):
     s = server(env={"DOCQA_API_TOKEN": TOKEN, "DOCQA_SEMANTIC": "0"})
-    slow = long_pdf()  # takes seconds to parse
+    slow = long_pdf(25)  # a second or two to parse
     with build_lock(index_dir):  # no rebuild folds the upload in: it stays pending in the overlay
         started = time.monotonic()
         assert _upload(s.url, "pilots.pdf", slow).status_code == 201
