@@ -8,27 +8,29 @@ the top or bottom of most pages (running headers, footers) and bare page numbers
 paragraph that runs over a page break is kept whole. Word goes through python-docx: paragraphs,
 headings (a blank line after them, so they label what follows), and tables as one line per row.
 
-Parsing runs in a forked child with a memory and a time limit (`extract`), so a hostile or huge
-file costs one refusal, never the server.
+Parsing runs in a child process with a memory and a time limit (`extract`), so a hostile or huge
+file costs one refusal, never the server. The child is forked from a small fork server that only
+loaded the parsers (index/parse_server.py), never from the server itself: what the memory limit
+leaves for parsing is the same in a server that just started and in one that has grown for days, and
+the same for an upload and for every later rebuild of it.
 """
 
 from __future__ import annotations
 
 import io
-import multiprocessing
 import re
-import resource
+import threading
 import zipfile
-from collections import Counter
+from collections import Counter, OrderedDict
 from dataclasses import dataclass
 
+from . import parse_server
 from .errors import UnreadableDocumentError
+from .limits import DocumentLimits
 
 BINARY_SUFFIXES = (".pdf", ".docx")
 CONTENT_TYPES = {".pdf": "application/pdf",
                  ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
-PARSE_SECONDS = 60               # a file whose parsing takes longer is refused
-PARSE_MEMORY_BYTES = 2 << 30     # address space of the parsing child
 MAX_UNZIPPED_BYTES = 200 << 20   # a .docx whose parts inflate to more is refused (zip bomb)
 MAX_ZIP_RATIO = 200              # nor one part compressed more than this
 _PAGE_NUMBER = re.compile(r"^\s*(?:page\s+)?\d{1,4}(?:\s*(?:/|of)\s*\d{1,4})?\s*$", re.I)
@@ -43,46 +45,77 @@ class Extracted:
     pages: tuple[int, ...] = ()  # offset in `text` where each page starts (pages[0] == 0); () for no pages
 
 
-def extract(name: str, data: bytes, seconds: float = PARSE_SECONDS) -> Extracted:
-    """The text of a .pdf or .docx file, parsed in a child process with bounded time and memory;
-    UnreadableDocumentError saying why when it cannot be read."""
+class ParsedFiles:
+    """What PDF and Word files gave when parsed, by the sha256 of their bytes (thread-safe, the most
+    recent kept within `max_chars` of text): a server parses an upload once, and its overlay and its
+    rebuilds read the text from here instead of parsing the file again."""
+
+    def __init__(self, max_chars: int):
+        self.max_chars = max_chars
+        self._lock = threading.Lock()
+        self._items: OrderedDict[str, Extracted] = OrderedDict()
+        self._chars = 0
+
+    def get(self, sha256: str) -> Extracted | None:
+        with self._lock:
+            found = self._items.get(sha256)
+            if found is not None:
+                self._items.move_to_end(sha256)
+            return found
+
+    def put(self, sha256: str, extracted: Extracted) -> None:
+        with self._lock:
+            if sha256 in self._items:
+                return
+            self._items[sha256] = extracted
+            self._chars += len(extracted.text)
+            while self._chars > self.max_chars and len(self._items) > 1:
+                _, dropped = self._items.popitem(last=False)
+                self._chars -= len(dropped.text)
+
+    def discard(self, sha256s) -> None:
+        with self._lock:
+            for sha256 in sha256s:
+                dropped = self._items.pop(sha256, None)
+                if dropped is not None:
+                    self._chars -= len(dropped.text)
+
+
+def extract(name: str, data: bytes, limits: DocumentLimits = DocumentLimits()) -> Extracted:
+    """The text of a .pdf or .docx file, parsed in a child process with bounded time and memory
+    (index/parse_server.py); UnreadableDocumentError saying why when it cannot be read,
+    DocumentTooLargeError when its text is over `limits.max_chars`."""
     suffix = "." + name.rsplit(".", 1)[-1].lower()
-    if suffix == ".pdf":  # imported here, once, so each forked child starts with it
-        import pdfminer.high_level  # noqa: F401
-    else:
-        import docx  # noqa: F401
-    context = multiprocessing.get_context("fork")
-    receive, send = context.Pipe(duplex=False)
-    child = context.Process(target=_child, args=(send, suffix, data), daemon=True)
-    child.start()
-    send.close()
+    header = {"suffix": suffix, "seconds": limits.parse_seconds, "memory_bytes": limits.parse_memory_bytes,
+              "max_chars": limits.max_chars}
     try:
-        if not receive.poll(seconds):
-            raise UnreadableDocumentError(f"{name}: parsing took longer than {seconds:g} s; not indexed")
-        kind, value = receive.recv()
-    except EOFError:  # the child died: out of memory, or worse
+        answer, text = parse_server.ask(header, data, limits.parse_seconds)
+    except parse_server.TimedOut:
+        raise UnreadableDocumentError(f"{name}: parsing took longer than {limits.parse_seconds:g} s; not indexed") from None
+    except parse_server.ChildGone:  # killed: out of memory, out of time, or worse
         raise UnreadableDocumentError(f"{name}: the file could not be parsed within the memory limit") from None
-    finally:
-        receive.close()
-        child.kill()
-        child.join()
-    if kind == "error":
-        raise UnreadableDocumentError(f"{name}: {value}")
-    return value
+    if answer["kind"] == "too large":
+        limits.check_chars(name, answer["chars"])
+    if answer["kind"] != "ok":
+        raise UnreadableDocumentError(f"{name}: {answer['detail']}")
+    return Extracted(text.decode("utf-8", "surrogatepass"), answer["title"], tuple(answer["pages"]))
 
 
-def _child(send, suffix: str, data: bytes) -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (PARSE_MEMORY_BYTES, PARSE_MEMORY_BYTES))
+def parse_request(header: dict, data: bytes) -> tuple[dict, bytes]:
+    """In a parsing child: the answer to `extract`'s request, the text as UTF-8 bytes beside it (a text
+    over the limit is never sent back whole)."""
     try:
-        result = ("ok", read_pdf(data) if suffix == ".pdf" else read_docx(data))
+        extracted = read_pdf(data) if header["suffix"] == ".pdf" else read_docx(data)
     except UnreadableDocumentError as exc:
-        result = ("error", exc.detail)
+        return {"kind": "error", "detail": exc.detail}, b""
     except MemoryError:
-        result = ("error", "the file could not be parsed within the memory limit")
+        return {"kind": "error", "detail": "the file could not be parsed within the memory limit"}, b""
     except Exception as exc:  # a damaged file makes the parsers raise anything
-        result = ("error", f"damaged or truncated file ({type(exc).__name__})")
-    send.send(result)
-    send.close()
+        return {"kind": "error", "detail": f"damaged or truncated file ({type(exc).__name__})"}, b""
+    if len(extracted.text) > header["max_chars"]:
+        return {"kind": "too large", "chars": len(extracted.text)}, b""
+    return ({"kind": "ok", "title": extracted.title, "pages": list(extracted.pages)},
+            extracted.text.encode("utf-8", "surrogatepass"))
 
 
 def read_pdf(data: bytes) -> Extracted:
@@ -163,18 +196,23 @@ def _join_pages(pages: list[list[str]], title: str | None) -> Extracted:
 def read_docx(data: bytes) -> Extracted:
     _check_zip(data)
     import docx
+    from docx.enum.style import WD_STYLE_TYPE
     from docx.table import Table
     from docx.text.paragraph import Paragraph as DocxParagraph
 
     document = docx.Document(io.BytesIO(data))
+    # style names looked up once: python-docx's paragraph.style searches the styles part on every call
+    # (30,000 paragraphs took 30 s of it)
+    names = {s.style_id: s.name or "" for s in document.styles if s.type == WD_STYLE_TYPE.PARAGRAPH}
+    default = document.styles.default(WD_STYLE_TYPE.PARAGRAPH)
+    default_name = (default.name or "") if default is not None else ""
     blocks = []
     for element in document.element.body.iterchildren():
         tag = element.tag.rsplit("}", 1)[-1]
         if tag == "p":
-            paragraph = DocxParagraph(element, document)
-            text = " ".join(paragraph.text.split())
+            text = " ".join(DocxParagraph(element, document).text.split())
             if text:
-                style = (paragraph.style.name if paragraph.style is not None else "") or ""
+                style = names.get(element.style, default_name) if element.style else default_name
                 blocks.append(("heading" if style.startswith(("Heading", "Title")) else "body", text))
         elif tag == "tbl":
             rows = [" | ".join(" ".join(c.text.split()) for c in row.cells) for row in Table(element, document).rows]

@@ -12,9 +12,10 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from .binary_formats import BINARY_SUFFIXES, extract
-from .errors import CorpusError, UnreadableDocumentError, UnsupportedMediaTypeError
+from .binary_formats import BINARY_SUFFIXES, ParsedFiles, extract
+from .errors import CorpusError, DocumentTooLargeError, UnreadableDocumentError, UnsupportedMediaTypeError
 from .html_text import VisibleText
+from .limits import DocumentLimits
 from .sentences import sentence_spans
 
 log = logging.getLogger(__name__)
@@ -82,12 +83,20 @@ def decode_text(data: bytes, name: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def parse_document(doc_id: str, name: str, data: bytes, path: str = "", title: str | None = None) -> Document:
-    """Turn one file's bytes into a Document; the title comes from the file unless given."""
+def parse_document(doc_id: str, name: str, data: bytes, path: str = "", title: str | None = None,
+                   limits: DocumentLimits = DocumentLimits(), parsed: ParsedFiles | None = None) -> Document:
+    """Turn one file's bytes into a Document; the title comes from the file unless given. Its text is
+    held to `limits` (DocumentTooLargeError); a PDF or Word file already in `parsed` is not parsed again,
+    and one parsed now is put there."""
     suffix = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ".txt"
     sha = hashlib.sha256(data).hexdigest()
     if suffix in BINARY_SUFFIXES:
-        extracted = extract(name, data)
+        extracted = parsed.get(sha) if parsed is not None else None
+        if extracted is None:
+            extracted = extract(name, data, limits)
+            if parsed is not None:
+                parsed.put(sha, extracted)
+        limits.check_chars(name, len(extracted.text))
         return Document(id=doc_id, title=title or extracted.title or humanize(doc_id), path=path, text=extracted.text,
                         sha256=sha, pages=extracted.pages)
     raw = decode_text(data, name)
@@ -115,11 +124,13 @@ def parse_document(doc_id: str, name: str, data: bytes, path: str = "", title: s
         first, _, rest = text.lstrip("\n").partition("\n")
         if rest.startswith("\n") and _looks_like_heading(first) and not first.rstrip().endswith("?"):
             found_title = first.strip()
+    limits.check_chars(name, len(text))
     return Document(id=doc_id, title=title or found_title or humanize(doc_id), path=path, text=text, sha256=sha)
 
 
-def read_document(path: Path) -> Document:
-    return parse_document(document_id_for(path.name), path.name, read_corpus_file(path), path=str(path))
+def read_document(path: Path, limits: DocumentLimits = DocumentLimits(), parsed: ParsedFiles | None = None) -> Document:
+    return parse_document(document_id_for(path.name), path.name, read_corpus_file(path), path=str(path),
+                          limits=limits, parsed=parsed)
 
 
 def read_corpus_file(path: Path) -> bytes:
@@ -163,7 +174,7 @@ def corpus_files(folder: Path, warn: bool = False) -> list[Path]:
         problem = _unsafe(path, root)
         if problem is None:
             files.append(path)
-        elif warn:
+        elif warn and (path.is_symlink() or path.exists()):  # not one deleted since the folder was listed
             log.warning("skipped %s: %s", path.name, problem)
     return sorted(files)
 
@@ -174,7 +185,7 @@ def load_corpus(folder: Path) -> list[Document]:
     for path in corpus_files(folder, warn=True):
         try:
             doc = read_document(path)
-        except (UnsupportedMediaTypeError, UnreadableDocumentError, CorpusError) as exc:
+        except (UnsupportedMediaTypeError, UnreadableDocumentError, DocumentTooLargeError, CorpusError) as exc:
             log.warning("skipped %s: %s", path.name, exc.detail)
             continue
         if doc.id in documents:

@@ -10,6 +10,7 @@
     ├── ServiceUnavailableError     503  the first index is being built
     │   └── ShardUnavailableError   503  a Xapian shard did not answer in time (DOCQA_SHARD_FAILURE=error)
     ├── PayloadTooLargeError        413  request body over the configured limit
+    │   └── DocumentTooLargeError   413  a document's text or paragraphs over DOCQA_MAX_DOCUMENT_*
     ├── UnsupportedMediaTypeError   415  wrong content type or undecodable upload
     ├── CorpusError                 500  the corpus folder is missing or unreadable
     ├── ModelFileError              500  a fitted model file is missing or does not match the code
@@ -88,6 +89,11 @@ class ShardUnavailableError(ServiceUnavailableError):
 class PayloadTooLargeError(DocqaError):
     status = 413
     title = "Payload too large"
+
+
+class DocumentTooLargeError(PayloadTooLargeError):
+    """A document whose extracted text or paragraph count is over the configured per-document limit."""
+    title = "Document too large"
 
 
 class UnsupportedMediaTypeError(DocqaError):

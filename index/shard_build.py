@@ -6,7 +6,8 @@ id names, in the format of index/shard_format.py. A first build (or one with ano
 analysis or BM25 setting) writes every shard afresh, compacts it and swaps it in through a symlink
 (`DIR/shard-00 -> shard-00.<stamp>`), so a server never opens half a shard. Later builds replace only
 the documents whose sha256 changed, and delete those gone, in place (Xapian commits are atomic).
-The server's writes (POST/DELETE /api/documents) use `write_document` / `delete_document` on one shard.
+The server's writes (POST/DELETE /api/documents) reach `write_document` / `delete_document` on one shard
+through that shard's write endpoint (service/shard_writer.py).
 """
 
 from __future__ import annotations
@@ -269,8 +270,8 @@ def _update(index: SearchIndex, out: Path, stats: dict, progress) -> tuple[int, 
         try:
             db = x.WritableDatabase(str(out / shard_name(i)), x.DB_OPEN)
         except x.DatabaseLockError:
-            raise CorpusError(f"{out / shard_name(i)} is being written by another process (a docqa server "
-                              "sending a write through its xapian-tcpsrv?); run this again in a moment") from None
+            raise CorpusError(f"{out / shard_name(i)} is being written by another process (its shard's write "
+                              "endpoint, taking a docqa server's write?); run this again in a moment") from None
         stored = {key[len(DOCUMENT_KEY):]: json.loads(db.get_metadata(key))["sha256"]
                   for key in (k.decode("utf-8") for k in db.metadata_keys(DOCUMENT_KEY)) if db.get_metadata(key)}
         for document_id in stored.keys() - wanted[i].keys():

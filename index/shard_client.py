@@ -3,7 +3,9 @@
 Every call goes to all shards at once (one thread each; the bindings release the GIL) and each network
 operation has the configured timeout (default 2 s). A shard that refuses, drops or times out is marked
 down: with `failure="error"` the request fails with 503 naming it; with `failure="partial"` it is answered
-from the other shards and the request is told which were missing. Down shards are skipped at once (no
+from the other shards and the request is told which were missing. A shard whose stored data cannot be
+decoded is handled the same way for the requests that touch that data (503 naming it and saying so;
+health shows `data_error` until the shard's version changes), never a 500. Down shards are skipped at once (no
 request waits for them again) and a background prober reconnects them every RETRY_SECONDS, so a shard
 that comes back serves the next request without a restart. A connection the server dropped while idle
 (xapian-tcpsrv closes them after 60 s) is re-opened and the call retried once, transparently.
@@ -55,19 +57,24 @@ class Shard:
         self.host, self.port, self.timeout_ms = host, port, max(1, int(timeout * 1000))
         self.address = f"{host}:{port}"
         self.up, self.error, self.since = True, None, time.time()
+        self.data_error: str | None = None  # what of its data could not be read, until its version changes
         self._pool: list[tuple[object, float]] = []
         self._lock = threading.Lock()
         self.stale_before = 0.0  # connections opened or re-read before this re-read first (set after a write)
 
     def state(self) -> dict:
         return {"address": self.address, "state": "up" if self.up else "down", "since": round(self.since, 3),
-                **({"error": self.error} if self.error else {})}
+                **({"error": self.error} if self.error else {}),
+                **({"data_error": self.data_error} if self.data_error else {})}
+
+    def problem(self) -> str:
+        """Why its part of a request is missing, for the 503 that names it."""
+        if self.data_error:
+            return f"{self.address} holds data that cannot be read ({self.data_error}; rebuild it: docqa index --engine xapian)"
+        return f"{self.address} ({self.error or 'down'}) did not answer"
 
     def connect(self):
         return xapian().remote_open(self.host, self.port, self.timeout_ms, self.timeout_ms)
-
-    def writable(self):
-        return xapian().remote_open_writable(self.host, self.port, self.timeout_ms, self.timeout_ms)
 
     def _take(self) -> tuple[object, float, bool]:
         """(a connection, when it last read the shard's commit, whether it came from the pool)."""
@@ -99,6 +106,13 @@ class Shard:
                         self._pool.clear()  # its pool-mates idled as long
                     continue
                 self.mark_down(exc)
+                raise ShardDown(self) from None
+            except ValueError as exc:  # undecodable text, broken JSON: the shard answers, its data is bad
+                if self.data_error is None:
+                    log.error("shard %s holds data that cannot be read: %s", self.address, exc)
+                self.data_error = f"{type(exc).__name__}: {str(exc)[:200]}"
+                with self._lock:
+                    self._pool.append((db, read_at))  # the connection is fine
                 raise ShardDown(self) from None
             with self._lock:
                 self._pool.append((db, read_at))
@@ -191,8 +205,8 @@ class ShardSet:
                 self._local.missing = set()
             self._local.missing.update(s.address for s in down)
             if self.failure == "error" or all(r is MISSING for r in results):
-                names = ", ".join(f"{s.address} ({s.error or 'down'})" for s in sorted(down, key=lambda s: s.address))
-                raise ShardUnavailableError(f"shard {names} did not answer; retry shortly",
+                problems = "; ".join(s.problem() for s in sorted(down, key=lambda s: s.address))
+                raise ShardUnavailableError(f"shard {problems}; retry shortly",
                                             headers={"Retry-After": str(max(1, round(RETRY_SECONDS)))})
         return results
 

@@ -63,7 +63,8 @@ class ShardedIndex:
             if number in self._by_shard and self._versions.get(number) == version:
                 return version, None
             keys = [k.decode("utf-8") for k in db.metadata_keys(DOCUMENT_KEY)]
-            return version, (db.get_metadata(STATS_KEY), [json.loads(e) for e in map(db.get_metadata, keys) if e])
+            return version, (json.loads(db.get_metadata(STATS_KEY) or b"{}"),
+                             [json.loads(e) for e in map(db.get_metadata, keys) if e])
 
         changed = False
         for number, shard in enumerate(self.shards.shards):
@@ -75,9 +76,10 @@ class ShardedIndex:
                 continue
             if read_now is None:
                 continue
+            shard.data_error = None  # a new version, read whole: whatever was bad in the old one is gone
             stats, entries = read_now
             if stats:
-                self.stats = json.loads(stats)
+                self.stats = stats
                 self._check_order(number, self.stats)
             with self._lock:
                 self._by_shard[number] = {e["id"]: _info(e) for e in entries}
@@ -141,8 +143,8 @@ class ShardedIndex:
     def document(self, document_id: str) -> Document:
         info = self.info(document_id)
         shard = self.shards.shards[self.shard_for(document_id)]
-        text = self.shards.each(lambda db: db.get_metadata(TEXT_KEY + document_id), [shard])[shard]
-        return Document(info.id, info.title, info.file, text.decode("utf-8"), info.sha256, info.pages)
+        text = self.shards.each(lambda db: db.get_metadata(TEXT_KEY + document_id).decode("utf-8"), [shard])[shard]
+        return Document(info.id, info.title, info.file, text, info.sha256, info.pages)
 
     def document_paragraphs(self, document_id: str) -> list[Paragraph]:
         return split_paragraphs(self.document(document_id))

@@ -15,7 +15,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Mapping, NamedTuple
 
 import numpy as np
 
@@ -23,16 +23,17 @@ from . import analysis
 from .binary_formats import BINARY_SUFFIXES
 from .documents import Document, Paragraph, corpus_files, document_id_for, read_document, split_paragraphs
 from .engine import DEFAULT_ENGINE, ENGINES, Bm25Params
-from .errors import CorpusError, IndexCorruptError, InvalidInputError, UnreadableDocumentError, UnsupportedMediaTypeError
+from .errors import (CorpusError, DocumentTooLargeError, IndexCorruptError, InvalidInputError, UnreadableDocumentError,
+                     UnsupportedMediaTypeError)
 from .fields import build_phrases, title_field
 from .files import atomic_write, fsync_tree, sha256_of
 from .layout import (BASE_FILES, CURRENT, FIELD_PREFIXES, FORMAT_VERSION, GENERATION_PREFIX, HEADINGS, LOCK, MANIFEST,
                      PARAGRAPH_COLUMNS, PARAGRAPHS, PHRASE_TABLE, TEMPORARY_PREFIX, TEXT, TITLE_OFFSETS, TITLE_TOKENS,
                      TOKEN_OFFSETS, TOKENS, VOCABULARY)
+from .limits import DocumentLimits
 from .search import SearchIndex
 
 log = logging.getLogger(__name__)
-
 
 
 @dataclass(frozen=True)
@@ -110,15 +111,29 @@ def damage(index: SearchIndex) -> str | None:
 
 
 def _corpus_fingerprint(corpus_dir: Path) -> dict[str, tuple[int, int]]:
-    return {p.name: (p.stat().st_size, p.stat().st_mtime_ns) for p in corpus_files(corpus_dir)}
+    """Each corpus file's (size, mtime); a file deleted since the folder was listed is left out."""
+    stamps = {}
+    for path in corpus_files(corpus_dir):
+        stamp = _stamp(path)
+        if stamp is not None:
+            stamps[path.name] = stamp
+    return stamps
+
+
+def _recorded_stamps(manifest: dict) -> dict[str, tuple[int, int]]:
+    """The (size, mtime) of every corpus file as the build that wrote `manifest` saw it: indexed, skipped,
+    or kept from an earlier version because it could not be read (`stale`)."""
+    stamps = {d["file"]: tuple(d["stamp"]) for d in manifest["documents"]}
+    stamps.update({name: tuple(stamp) for name, stamp in manifest.get("skipped", {}).items()})
+    stamps.update({name: tuple(kept["stamp"]) for name, kept in manifest.get("stale", {}).items()})
+    return stamps
 
 
 def is_current(index: SearchIndex, corpus_dir: Path, engine: str, params: Bm25Params) -> tuple[bool, str]:
     """Whether `index` matches the corpus and settings; the reason when it does not."""
     if index.manifest["settings"] != _settings(engine, params):
         return False, "settings changed"
-    stamps = {d["file"]: tuple(d["stamp"]) for d in index.manifest["documents"]}
-    stamps.update({name: tuple(stamp) for name, stamp in index.manifest.get("skipped", {}).items()})
+    stamps = _recorded_stamps(index.manifest)
     now = _corpus_fingerprint(corpus_dir)
     if now != stamps:
         changed = sorted(set(now.items()) ^ set(stamps.items()))
@@ -129,20 +144,20 @@ def is_current(index: SearchIndex, corpus_dir: Path, engine: str, params: Bm25Pa
 def changed_documents(index: SearchIndex, corpus_dir: Path) -> tuple[set[str], int]:
     """The ids of documents whose files were added, changed or removed since `index` was built, and
     how many bytes the added and changed files hold."""
-    stamps = {d["file"]: tuple(d["stamp"]) for d in index.manifest["documents"]}
-    skipped = {name: tuple(stamp) for name, stamp in index.manifest.get("skipped", {}).items()}
+    stamps = _recorded_stamps(index.manifest)
     now = _corpus_fingerprint(corpus_dir)
-    changed = {name for name, stamp in now.items() if stamps.get(name, skipped.get(name)) != stamp}
+    changed = {name for name, stamp in now.items() if stamps.get(name) != stamp}
     ids = {document_id_for(name) for name in changed | (stamps.keys() - now.keys())}
     return ids, sum(now[name][0] for name in changed)
 
 
 def open_index(corpus_dir: Path, index_dir: Path, engine: str = DEFAULT_ENGINE, params: Bm25Params = Bm25Params(),
                progress: Callable[[int, int], None] | None = None,
-               builder: Callable[..., BuildReport] | None = None) -> tuple[SearchIndex, BuildReport | None]:
+               builder: Callable[..., BuildReport] | None = None,
+               limits: DocumentLimits = DocumentLimits()) -> tuple[SearchIndex, BuildReport | None]:
     """Load the index, rebuilding it from the corpus first when missing, damaged or stale.
 
-    `builder` (default `build_index`, same arguments) lets a server build in another process."""
+    `builder` (default `build_index` with `limits`, same arguments) lets a server build in another process."""
     try:
         index = load_index(index_dir)
         fresh, reason = is_current(index, corpus_dir, engine, params)
@@ -151,7 +166,10 @@ def open_index(corpus_dir: Path, index_dir: Path, engine: str = DEFAULT_ENGINE, 
     except IndexCorruptError as exc:
         reason = exc.detail
     log.info("building index: %s", reason)
-    report = (builder or build_index)(corpus_dir, index_dir, engine, params, progress=progress, reason=reason)
+    if builder is None:
+        report = build_index(corpus_dir, index_dir, engine, params, progress=progress, reason=reason, limits=limits)
+    else:
+        report = builder(corpus_dir, index_dir, engine, params, progress=progress, reason=reason)
     return load_index(index_dir, verify=False), report
 
 
@@ -165,29 +183,54 @@ def _build_lock(index_dir: Path):
 
 def build_index(corpus_dir: Path, index_dir: Path, engine: str = DEFAULT_ENGINE, params: Bm25Params = Bm25Params(),
                 progress: Callable[[int, int], None] | None = None, reason: str = "requested",
-                vocabulary: list[str] | None = None) -> BuildReport:
+                vocabulary: list[str] | None = None, limits: DocumentLimits = DocumentLimits(),
+                reader: Callable[[Path], Document] | None = None,
+                last_good: Mapping[str, tuple[Document, tuple[int, int]]] | None = None) -> BuildReport:
     """Analyse the corpus (reusing unchanged documents' terms) and swap in a new generation.
 
-    `vocabulary` seeds the term ids of an index built from nothing (an overlay shares its main index's)."""
+    `vocabulary` seeds the term ids of an index built from nothing (an overlay shares its main index's).
+    Documents are held to `limits`; `reader` (default `read_document` with them) reads a corpus file.
+    A file that cannot be read, or is over a limit, is skipped with a warning when it is new; when the
+    live generation holds its document, or `last_good` (file name -> a document and its file's stamp:
+    a server's acknowledged uploads) does, that version is kept (an error in the log, `stale` in the
+    manifest) and the file is read again by the next build: a document is never dropped because a
+    later read of its file failed."""
     if engine not in ENGINES:
         raise InvalidInputError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+    read = reader or (lambda path: read_document(path, limits))
     started = time.perf_counter()
     with _build_lock(index_dir):
-        vocab_list, previous, extracted = _previous(index_dir)
-        vocab = {term: i for i, term in enumerate(vocab_list or vocabulary or [])}
+        last = _previous(index_dir)
+        vocab = {term: i for i, term in enumerate(last.vocabulary or vocabulary or [])}
         files = corpus_files(corpus_dir, warn=True)
-        documents, paragraphs, headings, terms, skipped, seen = [], [], {}, [], {}, set()
+        documents, paragraphs, headings, terms, skipped, stale, seen = [], [], {}, [], {}, {}, set()
         analysed = reused = 0
         for n, path in enumerate(files, 1):
-            doc = extracted.get((path.name, _stamp(path))) or _read(path)
-            if doc is None or doc.id in seen:
-                if doc is not None:
-                    log.warning("skipped %s: id %r is already used", path.name, doc.id)
-                skipped[path.name] = list(_stamp(path))
+            stamp = _stamp(path)
+            if stamp is None:
+                log.info("%s was removed while the index was built", path.name)
+                continue
+            doc = last.extracted.get((path.name, stamp))
+            doc, paras, problem = _checked(path.name, doc or _read(path, read), limits)
+            if problem is not None:
+                kept = (last_good or {}).get(path.name) or last.version_of(path.name)
+                if _stamp(path) is None:  # deleted while it was read
+                    log.info("%s was removed while the index was built", path.name)
+                    continue
+                if kept is None:
+                    log.warning("skipped %s: %s", path.name, problem)
+                    skipped[path.name] = list(stamp)
+                    continue
+                stale[path.name] = {"id": kept[0].id, "stamp": list(stamp), "reason": problem}
+                (doc, stamp), paras = kept, split_paragraphs(kept[0])
+                log.error("%s cannot be read now (%s); still serving its last good version, and reading it "
+                          "again at the next build", path.name, problem)
+            if doc.id in seen:
+                log.warning("skipped %s: id %r is already used", path.name, doc.id)
+                skipped[path.name] = list(stamp)
                 continue
             seen.add(doc.id)
-            paras = split_paragraphs(doc)
-            stored = previous.get((doc.id, doc.sha256))
+            stored = last.terms.get((doc.id, doc.sha256))
             if stored is not None and len(stored[1]) == len(paras):
                 reused += 1
                 terms.append(stored)
@@ -196,7 +239,7 @@ def build_index(corpus_dir: Path, index_dir: Path, engine: str = DEFAULT_ENGINE,
                 chunks = [_ids(analysis.analyze(paragraph_search_text(p)), vocab) for p in paras]
                 terms.append((np.concatenate(chunks) if chunks else np.zeros(0, np.int32),
                               np.array([len(c) for c in chunks], dtype=np.int64)))
-            documents.append((doc, path))
+            documents.append((doc, path.name, stamp))
             paragraphs.append(paras)
             for p in paras:
                 if p.heading is not None:
@@ -204,7 +247,7 @@ def build_index(corpus_dir: Path, index_dir: Path, engine: str = DEFAULT_ENGINE,
             if progress:
                 progress(n, len(files))
         generation = _write_generation(index_dir, documents, paragraphs, headings, vocab, terms,
-                                       skipped, engine, params)
+                                       skipped, stale, engine, params)
         _swap_in(index_dir, generation)
     seconds = time.perf_counter() - started
     report = BuildReport(len(documents), sum(map(len, paragraphs)), analysed, reused, seconds, reason)
@@ -223,22 +266,55 @@ def paragraph_search_text(p: Paragraph) -> str:
     return f"{p.heading}\n{p.text}" if p.heading else p.text
 
 
-def _read(path: Path) -> Document | None:
+def _read(path: Path, read: Callable[[Path], Document]) -> Document | str:
+    """The file's document, or why it cannot be read."""
     try:
-        return read_document(path)
-    except (UnsupportedMediaTypeError, UnreadableDocumentError, CorpusError) as exc:
-        log.warning("skipped %s: %s", path.name, exc.detail)
+        return read(path)
+    except (UnsupportedMediaTypeError, UnreadableDocumentError, DocumentTooLargeError, CorpusError) as exc:
+        return exc.detail
+
+
+def _checked(name: str, doc: Document | str, limits: DocumentLimits) -> tuple[Document | None, list, str | None]:
+    """(the document, its paragraphs, None), or (None, [], why) when it could not be read or is over a limit
+    (a reused document is checked again: the limits may have been lowered)."""
+    if isinstance(doc, str):
+        return None, [], doc
+    paras = split_paragraphs(doc)
+    try:
+        limits.check_chars(name, len(doc.text))
+        limits.check_paragraphs(name, len(paras))
+    except DocumentTooLargeError as exc:
+        return None, [], exc.detail
+    return doc, paras, None
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    """(size, mtime) of a corpus file; None when it is gone (deleted since the folder was listed)."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
         return None
-
-
-def _stamp(path: Path) -> tuple[int, int]:
-    st = path.stat()
     return st.st_size, st.st_mtime_ns
 
 
-def _previous(index_dir: Path) -> tuple[list[str], dict, dict]:
+class _Previous(NamedTuple):
+    """What a build reuses from the live generation (see `_previous`)."""
+    vocabulary: list[str]
+    terms: dict          # (document id, sha256) -> (term ids, paragraph lengths)
+    extracted: dict      # (file name, stamp) of an unchanged PDF or Word file -> its Document as extracted then
+    by_file: dict        # file name -> its manifest entry (id, stamp, ...): the last good version of each file
+    index: SearchIndex | None
+
+    def version_of(self, file: str) -> tuple[Document, tuple[int, int]] | None:
+        """The document the live generation holds for `file`, and the stamp of the file it was read from."""
+        entry = self.by_file.get(file)
+        return None if entry is None else (self.index.document(entry["id"]), tuple(entry["stamp"]))
+
+
+def _previous(index_dir: Path) -> _Previous:
     """The live generation's vocabulary; per (document id, sha256), its term ids and paragraph lengths;
-    per (file name, stamp) of an unchanged PDF or Word file, its Document as extracted then.
+    per (file name, stamp) of an unchanged PDF or Word file, its Document as extracted then; per file
+    name, the entry of the document it gave.
 
     The new build starts from the same vocabulary, so reused term ids need no remapping; the arrays
     are slices of the memory-mapped previous index (one per document, not per paragraph). Extracted
@@ -247,27 +323,28 @@ def _previous(index_dir: Path) -> tuple[list[str], dict, dict]:
         index = load_index(index_dir)
     except IndexCorruptError as exc:
         log.info("analysing every document: %s", exc.detail)
-        return [], {}, {}
+        return _Previous([], {}, {}, {}, None)
+    by_file = {d["file"]: d for d in index.manifest["documents"]}
     if index.manifest["settings"]["analysis"] != analysis.settings():
-        return [], {}, {}
+        return _Previous([], {}, {}, by_file, index)
     out = {}
     for info in index.documents:
         bounds = index.token_offsets[info.first_paragraph:info.first_paragraph + info.paragraphs + 1]
         out[(info.id, info.sha256)] = (index.tokens[bounds[0]:bounds[-1]], np.diff(bounds))
     extracted = {(d["file"], tuple(d["stamp"])): index.document(d["id"]) for d in index.manifest["documents"]
                  if d["file"].lower().endswith(BINARY_SUFFIXES)}
-    return index.vocab_list, out, extracted
+    return _Previous(index.vocab_list, out, extracted, by_file, index)
 
 
-def _write_generation(index_dir, documents, paragraphs, headings, vocab, terms, skipped, engine, params):
+def _write_generation(index_dir, documents, paragraphs, headings, vocab, terms, skipped, stale, engine, params):
     stamp = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}-{time.monotonic_ns() % 10**6:06d}"
     tmp = index_dir / f"{TEMPORARY_PREFIX}{stamp}"
     tmp.mkdir(parents=True)
     rows, doc_entries, blob_parts, byte_pos = [], [], [], 0
-    for d, ((doc, path), paras) in enumerate(zip(documents, paragraphs)):
+    for d, ((doc, file, file_stamp), paras) in enumerate(zip(documents, paragraphs)):
         encoded = doc.text.encode("utf-8")
-        doc_entries.append({"id": doc.id, "title": doc.title, "file": path.name, "sha256": doc.sha256,
-                            "stamp": list(_stamp(path)), "chars": len(doc.text), **({"pages": list(doc.pages)} if doc.pages else {}),
+        doc_entries.append({"id": doc.id, "title": doc.title, "file": file, "sha256": doc.sha256,
+                            "stamp": list(file_stamp), "chars": len(doc.text), **({"pages": list(doc.pages)} if doc.pages else {}),
                             "paragraphs": len(paras), "first_paragraph": len(rows),
                             "bytes": [byte_pos, byte_pos + len(encoded)]})
         char_pos, local = 0, 0
@@ -290,7 +367,7 @@ def _write_generation(index_dir, documents, paragraphs, headings, vocab, terms, 
     np.save(tmp / TOKENS, flat, allow_pickle=False)
     np.save(tmp / TOKEN_OFFSETS, offsets, allow_pickle=False)
     # title terms join the vocabulary before any engine is built, so every engine has a column for every term
-    titles = [_ids(analysis.analyze(doc.title), vocab) for doc, _ in documents]
+    titles = [_ids(analysis.analyze(doc.title), vocab) for doc, _, _ in documents]
     engine_cls = ENGINES[engine]
     engine_cls.build(flat, offsets, len(vocab), params).save(tmp)
     pair_ids, pair_offsets, table = build_phrases(flat, offsets)
@@ -310,7 +387,7 @@ def _write_generation(index_dir, documents, paragraphs, headings, vocab, terms, 
         files[name] = {"bytes": (tmp / name).stat().st_size, "sha256": sha256_of(tmp / name)}
     manifest = {"settings": _settings(engine, params), "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                 "counts": {"documents": len(documents), "paragraphs": len(rows), "terms": len(vocab)},
-                "documents": doc_entries, "skipped": skipped, "files": files}
+                "documents": doc_entries, "skipped": skipped, "stale": stale, "files": files}
     (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
     for path in tmp.iterdir():
         path.chmod(0o444)  # a generation is never changed once written

@@ -11,9 +11,11 @@ from pathlib import Path
 import click
 
 from index import Bm25Params
+from index.documents import read_document
 from index.engine import DEFAULT_ENGINE
 from index.store import build_index
 
+from .acknowledged import Acknowledged
 from .cli_chat import chat_command, print_result
 from .cli_lab import bench_command, eval_group
 from .cli_options import DocqaGroup, corpus_options, open_settings_index, progress_reporter, settings_from
@@ -38,7 +40,9 @@ def main(verbose: bool) -> None:
               help="engine xapian: the folder the shards are written to")
 @click.option("--parent-pid", type=int, default=None, hidden=True,
               help="exit when this process is gone (a server's child build never outlives the server)")
-def index_command(corpus, index_dir, engine, semantic, shard_count, out, parent_pid) -> None:
+@click.option("--acknowledged", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None, hidden=True,
+              help="a server's child build: the uploads it acknowledged (read from there, never dropped)")
+def index_command(corpus, index_dir, engine, semantic, shard_count, out, parent_pid, acknowledged) -> None:
     """Build or refresh the index of the documents folder, then embed its new paragraphs (semantic);
     with --engine xapian --shards N --out DIR, then export it into N Xapian shards."""
     if parent_pid is not None:
@@ -47,8 +51,10 @@ def index_command(corpus, index_dir, engine, semantic, shard_count, out, parent_
         _index_shards(corpus, index_dir, engine, shard_count, out)
         return
     s = settings_from(corpus=corpus, index_dir=index_dir, engine=engine, semantic=semantic)
-    report = build_index(s.corpus, s.index_dir, s.engine, Bm25Params(s.k1, s.b),
-                         progress=progress_reporter("indexing"))
+    limits, uploads = s.document_limits(), Acknowledged.load(acknowledged) if acknowledged else Acknowledged()
+    report = build_index(s.corpus, s.index_dir, s.engine, Bm25Params(s.k1, s.b), progress=progress_reporter("indexing"),
+                         limits=limits, reader=uploads.reader(lambda path: read_document(path, limits)),
+                         last_good=uploads.snapshot())
     click.echo(f"indexed {report.documents} documents, {report.paragraphs} paragraphs "
                f"({report.analysed} analysed, {report.reused} unchanged) in {report.seconds:.2f} s "
                f"-> {s.index_dir}")
@@ -63,7 +69,8 @@ def _index_shards(corpus, index_dir, engine, shard_count, out) -> None:
     if engine != SHARDED_ENGINE or shard_count is None or out is None:
         raise click.UsageError("shards are built with all three of --engine xapian --shards N --out DIR")
     s = settings_from(corpus=corpus, index_dir=index_dir, engine=DEFAULT_ENGINE, shards=None, semantic=False)
-    report = build_index(s.corpus, s.index_dir, DEFAULT_ENGINE, Bm25Params(s.k1, s.b), progress=progress_reporter("analysing"))
+    report = build_index(s.corpus, s.index_dir, DEFAULT_ENGINE, Bm25Params(s.k1, s.b), progress=progress_reporter("analysing"),
+                         limits=s.document_limits())
     click.echo(f"analysed {report.analysed} documents ({report.reused} unchanged) in {report.seconds:.2f} s -> {s.index_dir}")
     shards = build_shards(load_index(s.index_dir, verify=False), out, shard_count, progress_reporter("sharding"))
     kind = "built afresh and compacted" if shards.full else f"{shards.written} written, {shards.deleted} deleted"
@@ -147,15 +154,32 @@ def shard_group() -> None:
 
 @shard_group.command("serve")
 @click.argument("folder", type=click.Path(file_okay=False, exists=True, path_type=Path))
-@click.option("--port", type=click.IntRange(1, 65535), required=True, help="port to listen on")
-@click.option("--host", default="127.0.0.1", show_default=True, help="address to listen on (the docqa server's side)")
-def shard_serve_command(folder, port, host) -> None:
-    """Run xapian-tcpsrv for one shard FOLDER, writable (the docqa server sends writes), until stopped."""
+@click.option("--port", type=click.IntRange(1, 65535), required=True, help="port of the read-only search server")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="address both listen on (loopback; or a private interface the query nodes reach)")
+@click.option("--write-port", type=click.IntRange(0, 65535), default=None,
+              help="port of the write endpoint [default: --port + 1000; 0: none, the shard is read-only]")
+@click.option("--idle-timeout-ms", type=click.IntRange(1, None), default=None, hidden=True,
+              help="xapian-tcpsrv closes connections idle this long (tests)")
+def shard_serve_command(folder, port, host, write_port, idle_timeout_ms) -> None:
+    """Serve one shard FOLDER: xapian-tcpsrv, read-only, for searches, and beside it an HTTP endpoint that
+    takes writes from docqa servers with the token DOCQA_SHARD_TOKEN (or DOCQA_API_TOKEN); without a
+    token, read-only. Runs until stopped."""
     from .shard_servers import tcpsrv_command
+    from .shard_writer import WRITE_PORT_OFFSET, serve
 
-    command = tcpsrv_command(folder, port, host)
-    click.echo(f"serving {folder} on {host}:{port}: {' '.join(command)}", err=True)
-    os.execv(command[0], command)
+    s = settings_from(engine=DEFAULT_ENGINE)
+    command = tcpsrv_command(folder, port, host, idle_timeout_ms)
+    token = s.shard_token or s.api_token
+    write_port = port + WRITE_PORT_OFFSET if write_port is None else write_port
+    if not token or write_port == 0 or write_port > 65535:
+        why = "no DOCQA_SHARD_TOKEN or DOCQA_API_TOKEN" if not token else "no write port"
+        click.echo(f"serving {folder} read-only on {host}:{port} ({why}: writes are refused)", err=True)
+        os.execv(command[0], command)
+    logging.getLogger().setLevel(logging.INFO)
+    click.echo(f"serving {folder} on {host}:{port} (read-only search) and {host}:{write_port} (writes, with the "
+               "token)", err=True)
+    serve(folder, command, host, write_port, token, max_body=max(64 << 20, 16 * s.max_document_chars))
 
 
 main.add_command(chat_command)

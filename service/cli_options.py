@@ -78,7 +78,7 @@ def open_settings_index(settings: Settings):
         shards = ShardSet(parse_addresses(settings.shards), settings.shard_timeout, settings.shard_failure)
         return ShardedIndex(shards), None
     index, report = open_index(settings.corpus, settings.index_dir, settings.engine, Bm25Params(settings.k1, settings.b),
-                               progress=progress_reporter("indexing"))
+                               progress=progress_reporter("indexing"), limits=settings.document_limits())
     if settings.semantic:
         embed_if_installed(index, progress_reporter("embedding"))
     return index, report

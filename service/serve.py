@@ -5,7 +5,9 @@ connections open (idle ones included); a client that opens many sockets, or tric
 the slots. So the limit is raised well above what threads can serve, idle and stalled connections
 are closed after CHANNEL_TIMEOUT seconds, and a body whose Content-Length is over the configured
 limit is refused by waitress before it is read (a little slack is left for multipart framing, so a
-body just over the limit still reaches the app and gets its problem+json 413).
+body just over the limit still reaches the app and gets its problem+json 413). waitress's timeout
+counts inactivity only, so a client sending a header line every few seconds kept its connection for
+ever: a request must also have sent all its headers within DOCQA_HEADER_SECONDS of its first byte.
 """
 
 from __future__ import annotations
@@ -14,8 +16,11 @@ import faulthandler
 import logging
 import resource
 import signal
+import time
 
 from waitress import create_server
+from waitress.channel import HTTPChannel
+from waitress.server import BaseWSGIServer
 
 from .web import create_app
 
@@ -36,6 +41,9 @@ def serve(host: str, port: int, overrides: dict) -> None:
     server = create_server(app, host=host, port=port, threads=s.threads, ident="docqa",
                            connection_limit=connection_limit, channel_timeout=CHANNEL_TIMEOUT,
                            cleanup_interval=CLEANUP_INTERVAL, max_request_body_size=s.max_body_bytes + BODY_SLACK)
+    channel = header_deadline_channel(s.header_seconds)
+    for listener in [d for d in getattr(server, "map", {}).values() if isinstance(d, BaseWSGIServer)] or [server]:
+        listener.channel_class = channel  # each listening socket (a name may resolve to several addresses)
     url = f"http://{host}:{server.effective_port}"
 
     def stop(signum, frame):
@@ -54,6 +62,29 @@ def serve(host: str, port: int, overrides: dict) -> None:
         live.stop()
         server.close()
         log.info("docqa stopped")
+
+
+def header_deadline_channel(seconds: float) -> type[HTTPChannel]:
+    """waitress's connection, closed when a request's headers are not all in `seconds` after its first
+    byte (checked whenever the server loop polls its connections: at least once a second)."""
+
+    class HeaderDeadlineChannel(HTTPChannel):
+        request_began = 0.0
+
+        def received(self, data):
+            if self.request is None and data:
+                self.request_began = time.monotonic()
+            return super().received(data)
+
+        def readable(self):
+            request = self.request
+            if (request is not None and not request.headers_finished and not self.will_close
+                    and time.monotonic() - self.request_began > seconds):
+                log.info("closing a connection from %s: its request's headers took over %g s", self.addr[0], seconds)
+                self.will_close = True
+            return super().readable()
+
+    return HeaderDeadlineChannel
 
 
 def _raise_file_limit(wanted: int) -> int:

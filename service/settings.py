@@ -10,6 +10,7 @@ from typing import Any, Mapping
 
 from index.engine import DEFAULT_ENGINE, ENGINES
 from index.errors import InvalidInputError
+from index.limits import MAX_DOCUMENT_CHARS, MAX_DOCUMENT_PARAGRAPHS, PARSE_SECONDS, DocumentLimits
 from index.shard_format import ENGINE_NAME as SHARDED_ENGINE
 
 ENGINE_CHOICES = (*ENGINES, SHARDED_ENGINE)
@@ -36,10 +37,23 @@ class Settings:
     shards: str | None = None    # engine "xapian": the shards' xapian-tcpsrv addresses, host:port,host:port,...
     shard_timeout: float = 2.0   # seconds a shard may take per network operation before it counts as down
     shard_failure: str = "error"  # a shard down: "error" (503 naming it) or "partial" (answers flagged partial)
+    max_document_chars: int = MAX_DOCUMENT_CHARS          # text one document may have (upload 413, build skips)
+    max_document_paragraphs: int = MAX_DOCUMENT_PARAGRAPHS  # paragraphs one document may have
+    parse_seconds: float = PARSE_SECONDS  # a PDF or Word file whose parsing takes longer is refused
+    parse_workers: int = 2       # PDF and Word uploads parsed at once; more wait briefly, then 503
+    header_seconds: float = 20.0  # a connection has this long to send a request's headers, however slowly
+    proxy_hops: int = 0          # reverse proxies in front that set X-Forwarded-For (0: use the socket's address)
+    shard_writers: str | None = None  # engine xapian: the shards' write endpoints (default: each shard's port + 1000)
+    shard_token: str | None = None    # the shards' write token (default: DOCQA_API_TOKEN)
+
+    def document_limits(self) -> DocumentLimits:
+        """The per-document limits of every read: uploads, the server's rebuilds, `docqa index`."""
+        return DocumentLimits(self.max_document_chars, self.max_document_paragraphs, self.parse_seconds)
 
     def __repr__(self) -> str:  # never show the token in logs or tracebacks
         shown = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         shown["api_token"] = "<set>" if self.api_token else None
+        shown["shard_token"] = "<set>" if self.shard_token else None
         return f"Settings({shown})"
 
 
@@ -93,6 +107,10 @@ def _validate(s: Settings) -> None:
         (s.engine in ENGINE_CHOICES, "engine", f"one of {', '.join(ENGINE_CHOICES)}"),
         (s.engine != SHARDED_ENGINE or bool(s.shards), "shards", "the shards' addresses, host:port,... (engine xapian)"),
         (s.shards is None or _addresses_ok(s.shards), "shards", "host:port,host:port,..."),
+        (s.shard_writers is None or (_addresses_ok(s.shard_writers) and s.shards is not None
+                                     and s.shard_writers.count(",") == s.shards.count(",")), "shard_writers",
+         "host:port,... with one address per shard, in the order of DOCQA_SHARDS"),
+        (s.shard_token is None or len(s.shard_token) >= 8, "shard_token", "at least 8 characters"),
         (0 < s.shard_timeout <= 600, "shard_timeout", "in (0, 600] seconds"),
         (s.shard_failure in ("error", "partial"), "shard_failure", "error or partial"),
         (0 < s.k1 <= 10, "k1", "in (0, 10]"),
@@ -100,6 +118,13 @@ def _validate(s: Settings) -> None:
         (s.max_body_bytes >= 1024, "max_body_bytes", "at least 1024"),
         (0 <= s.answer_threshold <= 1, "answer_threshold", "in [0, 1]"),
         (1 <= s.threads <= 64, "threads", "in 1..64"),
+        (1 <= s.parse_workers <= max(1, s.threads - 1), "parse_workers",
+         f"in 1..{max(1, s.threads - 1)} (fewer than DOCQA_THREADS, so that parsing never takes every thread)"),
+        (s.max_document_chars >= 1000, "max_document_chars", "at least 1000"),
+        (s.max_document_paragraphs >= 1, "max_document_paragraphs", "at least 1"),
+        (0 < s.parse_seconds <= 3600, "parse_seconds", "in (0, 3600] seconds"),
+        (0 < s.header_seconds <= 600, "header_seconds", "in (0, 600] seconds"),
+        (0 <= s.proxy_hops <= 10, "proxy_hops", "in 0..10"),
         (s.poll_seconds >= 0, "poll_seconds", "0 (off) or more"),
         (s.api_token is None or len(s.api_token) >= 8, "api_token", "at least 8 characters"),
         (s.child_build_bytes >= 0, "child_build_bytes", "0 (always) or more"),
@@ -107,7 +132,7 @@ def _validate(s: Settings) -> None:
     ]
     for ok, name, expected in checks:
         if not ok:
-            got = "a shorter one" if name == "api_token" else repr(getattr(s, name))  # never echo a secret
+            got = "a shorter one" if name.endswith("_token") else repr(getattr(s, name))  # never echo a secret
             raise ConfigError(f"{ENV[name]} / {name} must be {expected}, got {got}")
 
 

@@ -1,4 +1,5 @@
-"""Running `xapian-tcpsrv`, one per shard: `docqa shard serve`, and local shard servers for eval and bench.
+"""Running shard servers, one per shard: `xapian-tcpsrv` read-only for searches (eval, bench), or
+`docqa shard serve` (read-only xapian-tcpsrv plus its authenticated write endpoint) for a server that writes.
 
 Each server runs in a session of its own: xapian-tcpsrv forks a child per connection, and stopping or
 killing the whole group is what "this shard's host is down" means.
@@ -11,6 +12,8 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
+import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,14 +26,15 @@ TCPSRV = "xapian-tcpsrv"
 
 
 def tcpsrv_command(folder: Path, port: int, host: str = "127.0.0.1", idle_timeout_ms: int | None = None) -> list[str]:
-    """The command that serves one shard folder, writable (one writer at a time: the docqa server)."""
+    """The command that serves one shard folder for searches, read-only: xapian-tcpsrv has no
+    authentication, so it never runs --writable (writes go through service/shard_writer.py)."""
     binary = shutil.which(TCPSRV)
     if binary is None:
         raise XapianMissingError(f"{TCPSRV} is not installed; {INSTALL_HINT}")
     if not folder.exists():
         raise CorpusError(f"no shard at {folder}; build one with docqa index --engine xapian --shards N --out DIR")
     extra = ["--idle-timeout", str(idle_timeout_ms)] if idle_timeout_ms else []
-    return [binary, "--writable", "--quiet", "--interface", host, "--port", str(port), *extra, str(folder)]
+    return [binary, "--quiet", "--interface", host, "--port", str(port), *extra, str(folder)]
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -40,28 +44,56 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 class ShardServer:
-    """One running xapian-tcpsrv (and its per-connection children)."""
+    """One running xapian-tcpsrv (and its per-connection children); with `write_token`, `docqa shard
+    serve`: the same read-only xapian-tcpsrv and the shard's write endpoint (at `write_address`)."""
 
-    def __init__(self, folder: Path, port: int | None = None, host: str = "127.0.0.1", idle_timeout_ms=None):
+    def __init__(self, folder: Path, port: int | None = None, host: str = "127.0.0.1", idle_timeout_ms=None,
+                 write_token: str | None = None):
         self.folder, self.host, self.port = folder, host, port or free_port(host)
         self.idle_timeout_ms = idle_timeout_ms
+        self.write_token = write_token
+        self.write_port = free_port(host) if write_token else None
         self.process: subprocess.Popen | None = None
 
     @property
     def address(self) -> str:
         return f"{self.host}:{self.port}"
 
-    def start(self, wait: float = 10.0) -> "ShardServer":
-        self.process = subprocess.Popen(tcpsrv_command(self.folder, self.port, self.host, self.idle_timeout_ms),
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    @property
+    def write_address(self) -> str:
+        return f"{self.host}:{self.write_port}"
+
+    def _command(self) -> tuple[list[str], dict | None]:
+        if not self.write_token:
+            return tcpsrv_command(self.folder, self.port, self.host, self.idle_timeout_ms), None
+        extra = ["--idle-timeout-ms", str(self.idle_timeout_ms)] if self.idle_timeout_ms else []
+        return ([sys.executable, "-m", "service", "shard", "serve", str(self.folder), "--port", str(self.port),
+                 "--host", self.host, "--write-port", str(self.write_port), *extra],
+                {**os.environ, "DOCQA_SHARD_TOKEN": self.write_token})
+
+    def start(self, wait: float = 20.0) -> "ShardServer":
+        return self.launch().wait_ready(wait)
+
+    def launch(self) -> "ShardServer":
+        """Start the process without waiting for it (several shards start at once; then `wait_ready`)."""
+        command, env = self._command()
+        self._errors = tempfile.TemporaryFile()  # not a pipe: a server that logs would block once it is full
+        self.process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=self._errors,
+                                        start_new_session=True)
+        return self
+
+    def wait_ready(self, wait: float = 20.0) -> "ShardServer":
         deadline = time.monotonic() + wait
         while True:
             try:
                 xapian().remote_open(self.host, self.port, 1000, 1000).get_doccount()
+                if self.write_port:
+                    socket.create_connection((self.host, self.write_port), timeout=1).close()
                 return self
             except Exception:  # noqa: BLE001 - not listening yet
                 if self.process.poll() is not None or time.monotonic() > deadline:
-                    error = self.process.stderr.read().decode(errors="replace").strip() if self.process.poll() is not None else "timed out"
+                    self._errors.seek(0)
+                    error = self._errors.read().decode(errors="replace").strip() if self.process.poll() is not None else "timed out"
                     self.stop()
                     raise CorpusError(f"{TCPSRV} for {self.folder} did not start: {error[-300:]}") from None
                 time.sleep(0.05)
@@ -83,12 +115,15 @@ class ShardServer:
 
 
 @contextmanager
-def local_shards(out: Path, shards: int):
-    """Serve the `shards` shards of a build folder on 127.0.0.1 (free ports) while the block runs."""
+def local_shards(out: Path, shards: int, write_token: str | None = None):
+    """Serve the `shards` shards of a build folder on 127.0.0.1 (free ports) while the block runs: read-only,
+    or with `write_token` through `docqa shard serve` with its write endpoint."""
     servers = []
     try:
         for i in range(shards):
-            servers.append(ShardServer(out / shard_name(i)).start())
+            servers.append(ShardServer(out / shard_name(i), write_token=write_token).launch())
+        for server in servers:
+            server.wait_ready()
         yield servers
     finally:
         for server in servers:

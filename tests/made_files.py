@@ -94,3 +94,56 @@ def zip_bomb_docx() -> bytes:
             for _ in range(300):
                 part.write(block)
     return out.getvalue()
+
+
+def bloated_docx(paragraphs: int = 30_407) -> bytes:
+    """A small .docx that becomes a huge document: `paragraphs` paragraphs of six formatted runs each
+    (30,407 of them: 42 MB of XML in a 0.7 MB file, the upload of issue #35)."""
+    import docx
+
+    base = io.BytesIO()
+    docx.Document().save(base)
+    run = ('<w:r><w:rPr><w:rFonts w:ascii="Calibri" w:hAnsi="Calibri" w:cs="Calibri"/><w:b/><w:i/>'
+           '<w:color w:val="1F3864"/><w:sz w:val="22"/></w:rPr>'
+           '<w:t xml:space="preserve">{} </w:t></w:r>')
+    body = "".join(f'<w:p><w:pPr><w:spacing w:after="120" w:line="276" w:lineRule="auto"/><w:jc w:val="both"/></w:pPr>'
+                   + "".join(run.format(f"Clause {n} item {k} of the harbour dues") for k in range(6))
+                   + "</w:p>" for n in range(paragraphs))
+    xml = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:document xmlns:w="http://schemas.openxml'
+           f'formats.org/wordprocessingml/2006/main"><w:body>{body}</w:body></w:document>')
+    out = io.BytesIO()
+    with zipfile.ZipFile(base) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            target.writestr(item.filename, xml if item.filename == "word/document.xml" else source.read(item))
+    return out.getvalue()
+
+
+def long_pdf(pages: int = 40) -> bytes:
+    """A valid PDF of `pages` pages of dense text: slow to lay out (pdfminer), quick to make."""
+    from fpdf import FPDF
+
+    words = ("harbour pilots logged tide wind vessel basin quay dredger ferry trawler beacon channel buoy "
+             "cargo crane lock gate swell mooring").split()
+    pdf = FPDF()
+    pdf.set_font("Helvetica", size=9)
+    for page in range(pages):
+        pdf.add_page()
+        for block in range(12):
+            text = " ".join(words[(page * 7 + block * 3 + i) % len(words)] for i in range(60))
+            pdf.multi_cell(0, 4.5, f"{text.capitalize()}.", new_x="LMARGIN", new_y="NEXT")
+            pdf.ln(3)
+    return bytes(pdf.output())
+
+
+def looping_pdf() -> bytes:
+    """A tiny PDF whose page tree is an object that refers to another that refers back: pdfminer follows
+    the references for ever."""
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"3 0 R", b"2 0 R"]
+    out, offsets = b"%PDF-1.4\n", []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    return out + b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)

@@ -16,6 +16,7 @@ from index.sharded import ShardedIndex
 
 from ..shard_servers import local_shards
 from .bench import _percentile, _time_each
+from .bench_http import BENCH_TOKEN
 
 
 def _folder_mb(folder: Path) -> float:
@@ -45,7 +46,7 @@ def run_shard_bench(instance: Path, paragraphs: int, seed: int, shards: int, qs:
     started = time.perf_counter()
     report = build_shards(index, out, shards)
     export_s = time.perf_counter() - started
-    with local_shards(out, shards) as servers:
+    with local_shards(out, shards, write_token=BENCH_TOKEN if http is not None else None) as servers:
         shard_set = ShardSet([(s.host, s.port) for s in servers])
         remote = ShardedIndex(shard_set)
         for q in qs[:20]:
@@ -67,7 +68,7 @@ def run_shard_bench(instance: Path, paragraphs: int, seed: int, shards: int, qs:
         if http is not None:
             log("HTTP: a real docqa serve on the shards")
             served = http({"DOCQA_ENGINE": "xapian", "DOCQA_SHARDS": ",".join(s.address for s in servers),
-                           "DOCQA_SEMANTIC": "0"})
+                           "DOCQA_SHARD_WRITERS": ",".join(s.write_address for s in servers), "DOCQA_SEMANTIC": "0"})
             figures.update({"xapian_" + k: v for k, v in served.items()})
         figures["xapian_shard_servers_rss_mb"] = _group_rss_mb({s.process.pid for s in servers})
     return figures

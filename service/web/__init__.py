@@ -15,8 +15,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from ..qa.conversation import focus_weights
     from ..settings import SHARDED_ENGINE, load_settings
     from . import api, auth, middleware, pages, problems, writes
-    from .context import LIVE_INDEX, SETTINGS
+    from .context import LIVE_INDEX, PARSE_SLOTS, SETTINGS
     from .live import LiveIndex
+    from .parse_slots import ParseSlots
 
     app = Flask(__name__, instance_relative_config=True)
     config = dict(test_config or {})
@@ -26,10 +27,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     # Never debug mode (Flask would take it from FLASK_DEBUG): errors stay problem+json, never a debugger.
     app.config.update(MAX_CONTENT_LENGTH=settings.max_body_bytes, DEBUG=False, PROPAGATE_EXCEPTIONS=False)
     app.debug = False
+    if settings.proxy_hops:  # behind reverse proxies: the client is the address the nearest one saw
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops, x_proto=0, x_host=0, x_port=0, x_prefix=0)
     app.json.sort_keys = False
     app.json.ensure_ascii = False
     rerank_model(), sentence_model(), focus_weights()  # a bad model file fails here, at start-up, not on the first question
     app.extensions[SETTINGS] = settings
+    app.extensions[PARSE_SLOTS] = ParseSlots(settings.parse_workers, settings.threads)
     if settings.engine == SHARDED_ENGINE:
         from .shard_live import ShardLiveIndex
 

@@ -21,7 +21,7 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 
 @bp.post("/ask")
 def ask():
-    body = validation.json_body(request)
+    body = validation.json_body(request, validation.MAX_ASK_BODY_BYTES)
     question = validation.question(body.get("question"))
     k = validation.top_k(body.get("top_k"))
     history = validation.history(body.get("history"))
@@ -70,7 +70,9 @@ def document(document_id: str):
 @bp.get("/health")
 def health():
     """200 while answering (index state "ready", or "building" from the last good generation);
-    503 problem+json with Retry-After while the first index is built."""
+    503 problem+json with Retry-After while the first index is built. "degraded" while a shard is down
+    or holds unreadable data, or while documents are served from their last good version because
+    their files can no longer be read (`documents_unreadable`)."""
     live = live_index()
     state = {"state": "building", "reason": live.building} if live.building else {"state": "ready"}
     if live.current is None:
@@ -80,8 +82,11 @@ def health():
         return response
     index = live.current
     shards = live.shard_set.states() if hasattr(live, "shard_set") else None
-    status = "degraded" if shards and any(s["state"] != "up" for s in shards) else "ok"
-    return jsonify({"status": status, "documents": len(index.documents), "paragraphs": index.num_paragraphs,
+    unreadable = [{"id": kept["id"], "file": file, "reason": kept["reason"]}
+                  for file, kept in index.manifest.get("stale", {}).items()]
+    degraded = unreadable or (shards and any(s["state"] != "up" or "data_error" in s for s in shards))
+    return jsonify({"status": "degraded" if degraded else "ok", "documents": len(index.documents),
+                    "paragraphs": index.num_paragraphs, "documents_unreadable": unreadable,
                     "writes": settings().api_token is not None,
                     "index": {**state, "built_at": index.manifest["built_at"],
                               "engine": index.manifest["settings"]["engine"]},

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 LIVE_INDEX = "docqa.index"
 SETTINGS = "docqa.settings"
+PARSE_SLOTS = "docqa.parse_slots"
 
 
 def live_index() -> LiveIndex | ShardLiveIndex:
@@ -48,3 +49,8 @@ def partial_fields(index) -> dict:
 
 def settings() -> Settings:
     return current_app.extensions[SETTINGS]
+
+
+def parse_slots():
+    """The server's ParseSlots (PDF and Word uploads parsed at once)."""
+    return current_app.extensions[PARSE_SLOTS]

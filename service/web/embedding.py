@@ -27,6 +27,10 @@ class Stopped(Exception):
     """Raised between two batches when the pass is stopped."""
 
 
+class Superseded(Exception):
+    """Raised between two batches when the generation being embedded is no longer the one served."""
+
+
 def _stop_all() -> None:
     """At exit, stop every pass between two batches and wait for it: a thread killed inside ONNX
     Runtime would abort the process (exit 134) instead of letting it exit normally."""
@@ -87,6 +91,9 @@ class SemanticPass:
                 if self._embedder is None:
                     self._embedder = semantic.Embedder(threads=max(1, (os.cpu_count() or 1) - 1))
                 vectors = embed_generation(main, self._embedder, self._progress(main))
+            except Superseded:  # a delete or a rebuild replaced it: embed what is served instead
+                log.info("embedding of %s stopped: the generation is no longer served", main.directory.name)
+                continue
             except Stopped:
                 with self._lock:
                     self._thread = None
@@ -109,6 +116,8 @@ class SemanticPass:
         def report(done: int, total: int) -> None:
             if self._stop.is_set():
                 raise Stopped
+            if self._wanted is not main:
+                raise Superseded
             if self._wanted is main:  # "ready" only once the file is written and attached (in _run)
                 self.done = min(base + done, self.total - 1)
             if time.monotonic() - last[0] >= PROGRESS_LOG_SECONDS or done == total:

@@ -23,13 +23,15 @@ import threading
 from pathlib import Path
 from typing import Callable
 
-from index import Bm25Params, BuildReport, SearchIndex, build_index, load_index, open_index
-from index.documents import corpus_files, document_id_for
+from index import Bm25Params, BuildReport, Document, SearchIndex, build_index, load_index, open_index
+from index.binary_formats import ParsedFiles
+from index.documents import corpus_files, document_id_for, read_document
 from index.errors import CorpusError, IndexCorruptError
 from index.layered import LayeredIndex
 from index.layout import OVERLAY_PREFIX
 from index.store import changed_documents, damage, is_current
 
+from ..acknowledged import Acknowledged
 from ..settings import Settings
 from .embedding import SemanticPass
 
@@ -47,6 +49,11 @@ class LiveIndex:
     def __init__(self, settings: Settings, serve_at_once: bool = False):
         self.settings = settings
         self.params = Bm25Params(settings.k1, settings.b)
+        self.limits = settings.document_limits()
+        # what PDF and Word files gave when parsed: the overlay and the rebuilds read it instead of parsing again
+        self.parsed = ParsedFiles(max_chars=4 * settings.max_document_chars)
+        self.acknowledged = Acknowledged()  # uploads answered 201, until a main generation holds them
+        self.read = self.acknowledged.reader(lambda path: read_document(path, self.limits, self.parsed))
         self.write_lock = threading.Lock()     # one document write at a time
         self._rebuild_lock = threading.Lock()  # one main-index rebuild at a time
         self._pending: dict[str, int] = {}     # document id -> write number, since the main index was built
@@ -100,25 +107,38 @@ class LiveIndex:
         """Build in this process for a small corpus; in a child process for a large one, so the
         server's memory stays that of serving (a build of 1M paragraphs peaks at several GB). The
         child exits if this process dies, and waits for the index's build lock like any build."""
-        size = sum(p.stat().st_size for p in corpus_files(corpus))
+        size = _corpus_bytes(corpus)
         if size < self.settings.child_build_bytes:
-            return build_index(corpus, index_dir, engine, params, progress=progress, reason=reason)
+            return build_index(corpus, index_dir, engine, params, progress=progress, reason=reason, limits=self.limits,
+                               reader=self.read, last_good=self.acknowledged.snapshot())
         log.info("building the index in a child process (%d MB of documents)", size >> 20)
-        env = {**os.environ, "DOCQA_K1": repr(params.k1), "DOCQA_B": repr(params.b)}
+        limits = self.limits  # the same limits as this server's uploads
+        env = {**os.environ, "DOCQA_K1": repr(params.k1), "DOCQA_B": repr(params.b),
+               "DOCQA_MAX_DOCUMENT_CHARS": str(limits.max_chars),
+               "DOCQA_MAX_DOCUMENT_PARAGRAPHS": str(limits.max_paragraphs),
+               "DOCQA_PARSE_SECONDS": repr(limits.parse_seconds)}
+        self._overlay_dir.mkdir(parents=True, exist_ok=True)
+        acknowledged = self._overlay_dir / "acknowledged.json"
+        self.acknowledged.save(acknowledged)
         done = subprocess.run([sys.executable, "-m", "service", "index", "--corpus", str(corpus), "--index-dir",
-                               str(index_dir), "--engine", engine, "--parent-pid", str(os.getpid())],
-                              env=env, capture_output=True, text=True)
+                               str(index_dir), "--engine", engine, "--parent-pid", str(os.getpid()),
+                               "--acknowledged", str(acknowledged)], env=env, capture_output=True, text=True)
         if done.returncode != 0:
             raise CorpusError(f"building the index failed: {done.stderr.strip()[-300:]}")
         return None
 
     # -- writes -------------------------------------------------------------------------------
 
-    def document_written(self, document_id: str) -> None:
-        """Call, holding `write_lock`, after a document file was written or deleted: visible now, rebuilt later.
+    def document_written(self, document_id: str, document: Document | None = None) -> None:
+        """Call, holding `write_lock`, after a document file was written (`document`: what it was parsed
+        into, at `document.path`) or deleted: visible now, rebuilt later, never dropped by a rebuild.
 
         Rebuild threads queue on the rebuild lock; one that finds the index already current returns at
         once, so a burst of writes costs at most two rebuilds."""
+        if document is not None:
+            self.acknowledged.add(document, Path(document.path))
+        else:
+            self.acknowledged.forget(document_id)
         self._writes += 1
         self._pending[document_id] = self._writes
         self._install_overlay(self.current.main)
@@ -132,14 +152,22 @@ class LiveIndex:
             return
         folder = self._overlay_dir / f"corpus-{self._writes}"
         folder.mkdir(parents=True)
+        present = set()
         for doc_id in pending:
             for path in corpus_files_for(self.settings.corpus, doc_id):  # none when it was deleted
-                shutil.copy2(path, folder / path.name)
+                try:
+                    shutil.copy2(path, folder / path.name)
+                    present.add(doc_id)
+                except FileNotFoundError:  # deleted by other means since it was listed
+                    pass
         index_dir = self._overlay_dir / f"index-{self._writes}"
         build_index(folder, index_dir, self.settings.engine, self.params, reason="documents written",
-                    vocabulary=main.vocab_list)
+                    vocabulary=main.vocab_list, limits=self.limits, reader=self.read,
+                    last_good=self.acknowledged.snapshot())
         overlay = load_index(index_dir, verify=False)
-        self._serve(LayeredIndex(main, overlay if overlay.num_paragraphs else None, frozenset(pending)))
+        # a file that is there but could not be read now stays served from the main index (its last good version)
+        hidden = frozenset(pending) - (present - {d.id for d in overlay.documents})
+        self._serve(LayeredIndex(main, overlay if overlay.num_paragraphs else None, hidden))
         shutil.rmtree(folder, ignore_errors=True)  # the overlay index keeps its own copy of the text
         self._forget_overlay()
         self._overlay_index = index_dir
@@ -181,6 +209,8 @@ class LiveIndex:
             main, _ = self._open_main()
             with self.write_lock:
                 self._pending = {d: n for d, n in self._pending.items() if n > started_at}
+                self.parsed.discard({d.sha256 for d in main.documents if d.id not in self._pending})  # reused from main now
+                self.acknowledged.settled(main.manifest)
                 self._install_overlay(main)
             self.building = None
             return True
@@ -217,6 +247,16 @@ def start_poller(name: str, seconds: float, stop: threading.Event, refresh: Call
     thread = threading.Thread(target=loop, name=name, daemon=True)
     thread.start()
     return thread
+
+
+def _corpus_bytes(corpus: Path) -> int:
+    total = 0
+    for path in corpus_files(corpus):
+        try:
+            total += path.stat().st_size
+        except FileNotFoundError:  # deleted since the folder was listed
+            pass
+    return total
 
 
 def _sweep_overlays(index_dir: Path) -> None:

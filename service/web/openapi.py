@@ -29,10 +29,12 @@ def _json(schema: dict, description: str) -> dict:
 
 def _problems(*codes: int) -> dict:
     text = {400: "Malformed request", 401: "Missing or wrong token", 403: "Writes disabled", 404: "Not found",
-            409: "An upload's derived id is taken (send field id to replace)", 413: "Body too large",
+            409: "An upload's derived id is taken (send field id to replace)",
+            413: "Body too large, or a document over DOCQA_MAX_DOCUMENT_CHARS or DOCQA_MAX_DOCUMENT_PARAGRAPHS",
             415: "Wrong content type", 422: "Invalid input", 429: "Too many failed token attempts (see Retry-After)",
             500: "Server error",
-            503: "The first index is being built, or a shard did not answer (see Retry-After)"}
+            503: "The first index is being built, a shard did not answer or holds unreadable data, or every "
+                 "parse slot is busy (see Retry-After)"}
     return {str(c): {"description": text[c], "content": {"application/problem+json": {"schema": _ref("Problem")}}}
             for c in codes}
 
@@ -142,8 +144,14 @@ SCHEMAS = {
         "id": {"type": "string"}, "status": {"type": "string", "enum": ["created", "replaced", "deleted"]},
         "paragraphs": {"type": "integer"}, "took_ms": {"type": "number"}}},
     "Health": {"type": "object", "required": ["status", "documents", "paragraphs", "index"], "properties": {
-        "status": {"enum": ["ok", "degraded"], "description": "degraded: a shard is down (engine xapian)"},
+        "status": {"enum": ["ok", "degraded"], "description": "degraded: a shard is down or holds data that "
+                   "cannot be read (engine xapian), or documents_unreadable is not empty"},
         "documents": {"type": "integer"}, "paragraphs": {"type": "integer"},
+        "documents_unreadable": {"type": "array", "description": "documents whose files could not be read by the "
+                                 "last build: each is served from its last good version until its file reads again",
+                                 "items": {"type": "object", "required": ["id", "file", "reason"], "properties": {
+                                     "id": {"type": "string"}, "file": {"type": "string"},
+                                     "reason": {"type": "string"}}}},
         "writes": {"type": "boolean", "description": "whether documents can be added and removed (a token is set)"},
         "index": {"type": "object", "required": ["state", "built_at", "engine"], "properties": {
             "state": {"enum": ["ready", "building"]}, "reason": {"type": "string"},
@@ -157,7 +165,9 @@ SCHEMAS = {
                    "items": {"type": "object", "required": ["address", "state", "since"], "properties": {
                        "address": {"type": "string"}, "state": {"enum": ["up", "down"]},
                        "since": {"type": "number", "description": "Unix time of the last change"},
-                       "error": {"type": "string"}}}},
+                       "error": {"type": "string"},
+                       "data_error": {"type": "string", "description": "what of its data could not be read (the "
+                                      "shard answers 503 naming it until its data changes)"}}}},
         "took_ms": {"type": "number"}}},
 }
 

@@ -1,29 +1,44 @@
 """The index a server answers from when its engine is Xapian shards (DOCQA_ENGINE=xapian, DOCQA_SHARDS).
 
 The shards are the index: nothing is built here. A write through the API saves the file into the corpus
-folder (the source of truth, as with the embedded engine), then replaces the document in the shard its
-id hashes to, through that shard's writable xapian-tcpsrv, and commits; the next query re-reads the
-shard, so the new text is searchable when the client hears back. The document list is re-read when a
+folder (the source of truth, as with the embedded engine), then sends the analysed document to the
+shard its id hashes to, through that shard's write endpoint (`docqa shard serve`, with the shard token;
+its xapian-tcpsrv is read-only), which commits; the next query re-reads the shard, so the new text is
+searchable when the client hears back. The document list is re-read when a
 shard's version changes (a write by this server, another one, or `docqa index --engine xapian`).
 Files changed in the corpus folder by other means reach the shards through `docqa index --engine xapian`.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
+import urllib.error
+import urllib.request
+from pathlib import Path
 
-from index.documents import read_document
+from index.binary_formats import ParsedFiles
+from index.documents import Document
 from index.errors import ShardUnavailableError
-from index.shard_build import delete_document, from_document, write_document
+from index.shard_build import from_document
 from index.shard_client import ShardSet, parse_addresses
+from index.shard_wire import to_json
 from index.sharded import ShardedIndex
-from index.xapian_bindings import xapian
 
 from ..settings import Settings
-from .live import corpus_files_for, start_poller
+from ..shard_writer import WRITE_PORT_OFFSET
+from .live import start_poller
 
 log = logging.getLogger(__name__)
+WRITE_SECONDS = 30  # a write of a large document may take this long on its shard
+
+
+def _detail(error: urllib.error.HTTPError) -> str:
+    try:
+        return str(json.load(error)["detail"])[:300]
+    except (OSError, ValueError, KeyError, TypeError):
+        return error.reason
 
 
 class ShardSemantic:
@@ -42,7 +57,15 @@ class ShardLiveIndex:
 
     def __init__(self, settings: Settings):
         self.settings = settings
-        self.shard_set = ShardSet(parse_addresses(settings.shards), settings.shard_timeout, settings.shard_failure)
+        self.limits = settings.document_limits()
+        self.parsed = ParsedFiles(max_chars=4 * settings.max_document_chars)  # a file sent again is not parsed again
+        addresses = parse_addresses(settings.shards)
+        self.shard_set = ShardSet(addresses, settings.shard_timeout, settings.shard_failure)
+        # where each shard takes writes (`docqa shard serve`): DOCQA_SHARD_WRITERS, or each shard's port + 1000
+        self.writers = [f"{h}:{p}" for h, p in parse_addresses(settings.shard_writers)] if settings.shard_writers \
+            else [f"{h}:{p + WRITE_PORT_OFFSET}" for h, p in addresses]
+        self._token = settings.shard_token or settings.api_token
+        self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # shards directly, never via a proxy
         self.current = ShardedIndex(self.shard_set)
         self.write_lock = threading.Lock()
         self.building: str | None = None
@@ -50,30 +73,34 @@ class ShardLiveIndex:
         self._stop = threading.Event()
         self._watcher: threading.Thread | None = None
 
-    def document_written(self, document_id: str) -> None:
-        """Call holding `write_lock` after the document's file was written or deleted: its shard gets it now."""
-        files = corpus_files_for(self.settings.corpus, document_id)
+    def document_written(self, document_id: str, document: Document | None = None) -> None:
+        """Call holding `write_lock` after the document's file was written (`document`: what it was parsed
+        into, at `document.path`) or deleted: its shard gets it now, through the shard's write endpoint."""
         number = self.current.shard_for(document_id)
-        shard = self.shard_set.shards[number]
-        x = xapian()
-        entry = from_document(read_document(files[0]), files[0].name) if files else None
+        writer = self.writers[number]
+        entry = from_document(document, Path(document.path).name) if document is not None else None
+        if entry is not None:
+            request = urllib.request.Request(f"http://{writer}/documents", method="POST",
+                                             data=json.dumps(to_json(entry), ensure_ascii=False).encode("utf-8"))
+        else:
+            request = urllib.request.Request(f"http://{writer}/documents/{document_id}", method="DELETE")
+        request.add_header("Authorization", f"Bearer {self._token}")
+        request.add_header("Content-Type", "application/json")
         try:
-            db = shard.writable()
-            try:
-                if entry is not None:
-                    version = write_document(db, entry, self.current.stats)
-                else:
-                    version = delete_document(db, document_id)
-                db.commit()
-            finally:
-                db.close()
-        except (x.NetworkError, x.DatabaseError) as exc:
-            raise ShardUnavailableError(
-                f"shard {shard.address} did not take the write ({exc}); the file is saved in the corpus folder: "
-                "send it again when the shard is back (its xapian-tcpsrv must run with --writable)",
-                headers={"Retry-After": "1"}) from None
+            with self._opener.open(request, timeout=max(self.settings.shard_timeout, WRITE_SECONDS)) as response:
+                version = json.load(response)["version"]
+        except urllib.error.HTTPError as exc:
+            raise self._not_written(number, f"{exc.code}: {_detail(exc)}") from None
+        except (OSError, ValueError, KeyError) as exc:
+            raise self._not_written(number, str(exc)) from None
         self.shard_set.written()
         self.current.written(number, version, entry.entry if entry is not None else None, document_id)
+
+    def _not_written(self, number: int, why: str) -> ShardUnavailableError:
+        return ShardUnavailableError(
+            f"shard {self.shard_set.shards[number].address} did not take the write (its write endpoint "
+            f"{self.writers[number]}: {why}); the file is saved in the corpus folder: send it again when the "
+            "shard is back", headers={"Retry-After": "1"})
 
     def refresh(self) -> bool:
         return self.current.refresh()

@@ -11,13 +11,14 @@ from pathlib import Path
 
 from flask import Blueprint, jsonify, request
 
-from index.documents import SUFFIXES, document_id_for, parse_document, split_paragraphs
+from index.binary_formats import BINARY_SUFFIXES
+from index.documents import SUFFIXES, Document, document_id_for, parse_document, split_paragraphs
 from index.errors import ConflictError, DocumentNotFoundError, InvalidInputError, UnsupportedMediaTypeError
 from index.files import atomic_write
 
 from . import validation
 from .auth import require_token
-from .context import current_index, live_index, settings
+from .context import current_index, live_index, parse_slots, settings
 from .live import corpus_files_for
 from .middleware import took_ms
 
@@ -60,24 +61,36 @@ def _incoming() -> tuple[str, str, bytes]:
 def put_document():
     require_token()
     doc_id, name, data = _incoming()
-    document = parse_document(doc_id, name, data)  # 415/422 for unreadable files, before anything is written
-    paragraphs = len(split_paragraphs(document))
-    if not paragraphs:
-        raise InvalidInputError("the document has no text to index")
-    current_index()  # 503 while the first index is built: a write needs one to lay its overlay on
     live = live_index()
     corpus = live.settings.corpus
+    document, paragraphs = _parse(doc_id, name, data, corpus / name, live)  # 413/415/422 before anything is written
+    current_index()  # 503 while the first index is built: a write needs one to lay its overlay on
     with live.write_lock:
         existing = corpus_files_for(corpus, doc_id)
         atomic_write(corpus / name, data)
         for old in existing:
             if old.name != name:
                 old.unlink(missing_ok=True)
-        live.document_written(doc_id)
+        live.document_written(doc_id, document)
     log.info("document %s %s (%d bytes)", doc_id, "replaced" if existing else "created", len(data))
     status = "replaced" if existing else "created"
     return jsonify({"id": doc_id, "status": status, "paragraphs": paragraphs, "took_ms": took_ms()}), (
         200 if existing else 201)
+
+
+def _parse(doc_id: str, name: str, data: bytes, path: Path, live) -> tuple[Document, int]:
+    """The document (to be written at `path`) and its paragraph count, held to the limits every later
+    build applies; a PDF or Word file is parsed in a parse slot."""
+    if name.lower().endswith(BINARY_SUFFIXES):
+        with parse_slots().slot():
+            document = parse_document(doc_id, name, data, str(path), limits=live.limits, parsed=live.parsed)
+    else:
+        document = parse_document(doc_id, name, data, str(path), limits=live.limits)
+    paragraphs = len(split_paragraphs(document))
+    if not paragraphs:
+        raise InvalidInputError("the document has no text to index")
+    live.limits.check_paragraphs(name, paragraphs)
+    return document, paragraphs
 
 
 @bp.delete("/documents/<path:document_id>")

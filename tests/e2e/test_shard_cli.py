@@ -68,6 +68,8 @@ def test_shard_options_without_the_rest_are_one_line_errors(runner, corpus, tmp_
     ({"DOCQA_SHARDS": "a:1,b:99999"}, "DOCQA_SHARDS"),
     ({"DOCQA_SHARD_FAILURE": "sometimes"}, "DOCQA_SHARD_FAILURE"),
     ({"DOCQA_SHARD_TIMEOUT": "0"}, "DOCQA_SHARD_TIMEOUT"),
+    ({"DOCQA_SHARDS": "a:1,b:2", "DOCQA_SHARD_WRITERS": "a:1001"}, "DOCQA_SHARD_WRITERS"),
+    ({"DOCQA_SHARD_TOKEN": "short"}, "DOCQA_SHARD_TOKEN"),
 ])
 def test_bad_shard_settings_name_the_setting(tmp_path, environ, named):
     with pytest.raises(ConfigError, match=named):

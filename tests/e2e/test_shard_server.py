@@ -21,17 +21,22 @@ from tests.conftest import REPO, Server
 pytestmark = pytest.mark.server
 SHARDS = 3
 TOKEN = "shard-test-token-1234"
+SHARD_TOKEN = "shard-write-token-5678"
 TIMEOUT = 1.0  # DOCQA_SHARD_TIMEOUT in these tests
 QUESTION = {"question": "how many survivors were found?"}
 
 
 @pytest.fixture
-def shards(tmp_path):
-    """The seed corpus's shards, each served by its own xapian-tcpsrv; stopped after the test."""
+def shards(tmp_path, request):
+    """The seed corpus's shards, each served by its own read-only xapian-tcpsrv, or for a test marked
+    shard_writes by `docqa shard serve` (the same and the shard's write endpoint); stopped after the test."""
     shutil.copytree(REPO / "docs_corpus", tmp_path / "corpus")
     build_index(tmp_path / "corpus", tmp_path / "analysis")
     build_shards(load_index(tmp_path / "analysis"), tmp_path / "shards", SHARDS)
-    servers = [ShardServer(tmp_path / "shards" / shard_name(i)).start() for i in range(SHARDS)]
+    token = SHARD_TOKEN if request.node.get_closest_marker("shard_writes") else None
+    servers = [ShardServer(tmp_path / "shards" / shard_name(i), write_token=token).launch() for i in range(SHARDS)]
+    for s in servers:
+        s.wait_ready()
     yield servers
     for s in servers:
         s.stop()
@@ -42,7 +47,9 @@ def start(tmp_path, shards):
     started = []
 
     def run(failure: str = "error") -> Server:
-        env = {"DOCQA_ENGINE": "xapian", "DOCQA_SHARDS": ",".join(s.address for s in shards),
+        writers = {"DOCQA_SHARD_WRITERS": ",".join(s.write_address for s in shards)} if shards[0].write_port else {}
+        env = {"DOCQA_ENGINE": "xapian", "DOCQA_SHARDS": ",".join(s.address for s in shards), **writers,
+               "DOCQA_SHARD_TOKEN": SHARD_TOKEN,
                "DOCQA_SHARD_TIMEOUT": str(TIMEOUT), "DOCQA_SHARD_FAILURE": failure, "DOCQA_API_TOKEN": TOKEN}
         server = Server(tmp_path / "corpus", tmp_path / "index", env)
         started.append(server)
@@ -86,6 +93,7 @@ def test_answers_match_the_embedded_engine(start, shards, tmp_path):
     assert health["semantic"]["enabled"] is False and "xapian" in health["semantic"]["reason"]
 
 
+@pytest.mark.shard_writes
 def test_writes_go_to_the_documents_shard_and_are_visible_on_the_next_query(start, shards, tmp_path):
     s = start()
     auth = {"Authorization": f"Bearer {TOKEN}"}

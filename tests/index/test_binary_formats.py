@@ -8,6 +8,7 @@ from index import build_index, load_index
 from index.binary_formats import extract
 from index.documents import pages_of
 from index.errors import UnreadableDocumentError
+from index.limits import DocumentLimits
 from tests.made_files import HEADER, PAGE_3_FACT, image_only_pdf, minutes_docx, report_pdf, zip_bomb_docx
 
 
@@ -77,7 +78,7 @@ def test_each_bad_file_gets_a_clear_message(name, make, message):
 
 def test_parsing_is_bounded_in_time(report):
     with pytest.raises(UnreadableDocumentError, match="took longer than"):
-        extract("report.pdf", report, seconds=0.001)
+        extract("report.pdf", report, DocumentLimits(parse_seconds=0.001))
 
 
 def test_bad_files_in_the_folder_are_skipped_and_the_rest_indexed(tmp_path, report, caplog):
@@ -96,3 +97,28 @@ def test_unchanged_files_are_not_parsed_again(tmp_path, report):
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     build_index(corpus, tmp_path / "index")
     assert PAGE_3_FACT in load_index(tmp_path / "index").document("report").text
+
+
+def test_a_parse_is_the_same_in_a_process_with_a_large_address_space():
+    """A long-running server's address space grows (threads, arenas, mapped indexes); the parser's memory
+    limit must not count it, or a file accepted when the server was young is refused later."""
+    import mmap
+
+    from tests.made_files import bloated_docx
+
+    data = bloated_docx(2000)  # 2,000 paragraphs: tens of MB to parse
+    reserved = mmap.mmap(-1, 3 << 30)  # 3 GB of address space, never touched
+    try:
+        assert extract("big.docx", data).text.count("\n\n") == 1999
+    finally:
+        reserved.close()
+
+
+def test_text_over_the_limit_is_refused_saying_which_limit(report):
+    from index.errors import DocumentTooLargeError
+
+    with pytest.raises(DocumentTooLargeError) as caught:
+        extract("report.pdf", report, DocumentLimits(max_chars=100))
+    assert caught.value.status == 413
+    assert "report.pdf" in caught.value.detail and "the limit is 100" in caught.value.detail
+    assert "DOCQA_MAX_DOCUMENT_CHARS" in caught.value.detail

@@ -107,3 +107,75 @@ def test_killed_build_leaves_the_previous_index_loadable(tmp_path, corpus, index
         index = load_index(index_dir)  # the live generation is always complete
         hits = [(h.paragraph.document_id, h.paragraph.number) for h in index.search("survivors", 3)]
         assert hits == before or index.num_paragraphs > 45
+
+
+def test_a_document_whose_file_can_no_longer_be_read_keeps_its_last_good_version(corpus, index_dir, caplog):
+    from tests.made_files import minutes_docx
+
+    good = minutes_docx()
+    (corpus / "minutes.docx").write_bytes(good)
+    build_index(corpus, index_dir)
+    (corpus / "minutes.docx").write_bytes(good[:2000])  # damaged since: a later read fails
+    (corpus / "notes.txt").write_bytes(b"\xff\xfe not UTF-8")  # new and unreadable: skipped as before
+    with caplog.at_level(logging.WARNING):
+        build_index(corpus, index_dir)
+    index = load_index(index_dir)
+    assert "£3.2 million" in index.document("minutes").text  # still served, from the last good version
+    assert "notes" not in {d.id for d in index.documents}
+    stale = index.manifest["stale"]
+    assert list(stale) == ["minutes.docx"] and "damaged or truncated" in stale["minutes.docx"]["reason"]
+    errors = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(errors) == 1 and "minutes.docx" in errors[0].getMessage()
+    assert open_index(corpus, index_dir)[1] is None  # nothing changed since: no rebuild loop
+    (corpus / "minutes.docx").write_bytes(good.replace(b"word/", b"word/", 1))  # fixed: read again
+    (corpus / "minutes.docx").touch()
+    index, report = open_index(corpus, index_dir)
+    assert report is not None and index.manifest["stale"] == {} and index.info("minutes")
+
+
+def test_documents_over_a_limit_are_skipped_when_new_and_kept_when_indexed_before(corpus, index_dir, caplog):
+    from index.limits import DocumentLimits
+
+    (corpus / "short.txt").write_text("The ferry left at dawn.\n\nIt returned at dusk.")
+    build_index(corpus, index_dir)
+    (corpus / "short.txt").write_text("\n\n".join(f"Paragraph {n} of the log." for n in range(40)))
+    (corpus / "long.txt").write_text("\n\n".join(f"Line {n} of the list." for n in range(40)))
+    with caplog.at_level(logging.WARNING):
+        build_index(corpus, index_dir, limits=DocumentLimits(max_paragraphs=30))
+    index = load_index(index_dir)
+    assert "long" not in {d.id for d in index.documents}
+    assert "skipped long.txt: long.txt: 40 paragraphs; the limit is 30" in caplog.text
+    assert index.document("short").text.startswith("The ferry left at dawn.")
+    assert "40 paragraphs" in index.manifest["stale"]["short.txt"]["reason"]
+
+
+def test_files_deleted_while_the_corpus_is_read_are_left_out_without_an_error(corpus, index_dir):
+    """A delete racing the corpus listing: a file listed, then gone before its stat or its read."""
+    import threading
+
+    from index import Bm25Params
+    from index.store import changed_documents, is_current
+
+    build_index(corpus, index_dir)
+    index = load_index(index_dir)
+    stop = threading.Event()
+
+    def churn() -> None:
+        while not stop.is_set():
+            for n in range(30):
+                (corpus / f"churn-{n}.txt").write_text("Churned text.")
+            for n in range(30):
+                (corpus / f"churn-{n}.txt").unlink()
+
+    thread = threading.Thread(target=churn)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 2
+        while time.monotonic() < deadline:
+            for _ in range(20):
+                is_current(index, corpus, "bm25s", Bm25Params())
+                changed_documents(index, corpus)
+            build_index(corpus, index_dir)
+    finally:
+        stop.set()
+        thread.join()

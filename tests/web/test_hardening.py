@@ -133,3 +133,51 @@ def test_control_characters_cannot_forge_a_log_line():
     line = OneLineFormatter(FORMAT).format(record)
     assert "\n" not in line and "\r" not in line and "\x1b" not in line
     assert "evil\\n2026" in line and "\\x1b[31m" in line
+
+
+def test_the_largest_valid_ask_fits_under_the_ask_body_limit_and_a_bigger_one_is_refused(client):
+    from service.web.validation import MAX_ASK_BODY_BYTES
+
+    emoji = "\U0001f600"  # 12 bytes as JSON escapes, the most a character can take
+    turn = {"question": emoji * 1000, "answer": emoji * 5000,
+            "citations": [{"document": "d" * 100, "paragraph": 99999}] * 50}
+    body = json.dumps({"question": emoji * 1000, "top_k": 50, "history": [turn] * 20,
+                       "documents": ["d" * 100] * 1000})  # ensure_ascii: every emoji escaped
+    assert len(body) < MAX_ASK_BODY_BYTES
+    assert client.post("/api/ask", data=body, content_type="application/json").status_code == 422  # unknown ids
+    bigger = client.post("/api/ask", data=body + " " * MAX_ASK_BODY_BYTES, content_type="application/json")
+    assert bigger.status_code == 413 and bigger.mimetype == "application/problem+json"
+    assert f"at most {MAX_ASK_BODY_BYTES:,}" in bigger.get_json()["detail"]
+
+
+def test_unknown_document_ids_in_a_422_are_few_and_short(client):
+    ids = [f"{n}" + "x" * 190_000 for n in range(5)] + ["also-unknown"] * 3
+    response = client.post("/api/ask", json={"question": "how many survivors", "documents": ids})
+    assert response.status_code == 422 and len(response.data) < 2_000
+    detail = response.get_json()["detail"]
+    assert "8 document(s)" in detail and "'0" + "x" * 39 + "…'" in detail and detail.endswith(", …")
+
+
+@pytest.mark.parametrize("hops, spoofed_apart", [(0, False), (1, True)], ids=["direct", "behind-one-proxy"])
+def test_the_token_lockout_keys_on_the_client_a_configured_proxy_reports(corpus, index_dir, seed_index_template,
+                                                                          hops, spoofed_apart):
+    """Behind a reverse proxy every request comes from the proxy's address: with DOCQA_PROXY_HOPS=1 the
+    lockout keys on the address it forwards; without it, X-Forwarded-For is ignored (a client cannot
+    step out of its own lockout by sending one)."""
+    from service.web import create_app
+    from service.web.auth import MAX_FAILURES
+
+    prebuilt(index_dir, seed_index_template)
+    client = create_app({"corpus": corpus, "index_dir": index_dir, "api_token": TOKEN, "poll_seconds": 0,
+                         "proxy_hops": hops}).test_client()
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}
+    for n in range(MAX_FAILURES):
+        client.post("/api/documents", json={"id": "t", "text": "x"}, environ_base=proxy,
+                    headers={"Authorization": f"Bearer wrong-{n}", "X-Forwarded-For": "203.0.113.7"})
+    locked = client.post("/api/documents", json={"id": "t", "text": "x"}, environ_base=proxy,
+                         headers={**AUTH, "X-Forwarded-For": "203.0.113.7"})
+    other = client.post("/api/documents", json={"id": "t2", "text": "Other text."}, environ_base=proxy,
+                        headers={**AUTH, "X-Forwarded-For": "203.0.113.8"})
+    assert locked.status_code == 429
+    assert ("203.0.113.7" if hops else "10.0.0.2") in locked.get_json()["detail"]
+    assert other.status_code == (201 if spoofed_apart else 429)
