@@ -262,7 +262,7 @@ def test_read_as_is_shown_and_the_question_can_be_asked_without_the_conversation
         assert turn.locator(".read-as q").inner_text() == "What did Natacha Bouchart say?"
         assert turn.locator(".read-as").inner_text().startswith("Read as: ")
         with pg.expect_request("**/api/ask") as request_info:
-            turn.get_by_role("button", name="Ask “What did she say?” again without the conversation").click()
+            turn.get_by_role("button", name="Ask without the conversation: “What did she say?”").click()
             alone = pg.locator(".turn").nth(2)
             alone.locator(".answer").wait_for()
         sent = json.loads(request_info.value.post_data)

@@ -3,7 +3,7 @@
 import { renderAnswer } from "./answer.js";
 import { cancel, requestIn, send, waitingIn } from "./asking.js";
 import { clearProblem, putBack, refuse, showProblem, take } from "./composer.js";
-import { addTurn, conversationTitle, current, initConversations, open, setPending, startNew } from "./conversations.js";
+import { addTurn, conversationTitle, current, initConversations, isListed, open, setPending, startNew } from "./conversations.js";
 import { closeEvidence } from "./evidence.js";
 import { loadSources, scope, useAllDocuments } from "./sources.js";
 import { el } from "./text.js";
@@ -47,7 +47,7 @@ function readAs(turn) {
   const line = el("p", { class: "turn-note read-as" }, "Read as: ", el("q", {}, readAsText));
   if (turn.withHistory !== false && !turn.alone) {
     const again = el("button", { type: "button", class: "secondary small ask-alone",
-                                 "aria-label": `Ask “${turn.question}” again without the conversation` },
+                                 "aria-label": `Ask without the conversation: “${turn.question}”` },
                      "Ask without the conversation");
     again.addEventListener("click", () => ask(turn.question, { alone: true }));
     line.append(" ", again);
@@ -130,8 +130,12 @@ function historyFor(c) {
   return answered.slice(Math.max(from, 0)).slice(-HISTORY_TURNS).map(historyItem);
 }
 
-// "The answer to … is in …" when a conversation that is not open gets its answer (or its problem).
+// "The answer to … arrived in …" when a conversation that is not open gets its answer (or its problem).
 function tellElsewhere(id, text) {
+  if (!isListed(id)) {  // deleted meanwhile (Undo brings it back with its answer)
+    elsewhere.replaceChildren(`${text} That conversation was deleted.`);
+    return;
+  }
   const go = el("button", { type: "button", class: "secondary small" }, "Open it");
   go.addEventListener("click", () => {
     open(id);

@@ -64,6 +64,11 @@ function find(id) {
   return conversations.find((c) => c.id === id) || (deleted && deleted[0].id === id ? deleted[0] : undefined);
 }
 
+// Whether conversation `id` is in the list (not deleted).
+export function isListed(id) {
+  return conversations.some((c) => c.id === id);
+}
+
 export function conversationTitle(id) {
   const c = find(id);
   return c ? titleOf(c) : "a deleted conversation";
@@ -113,6 +118,7 @@ export function startNew() {
 }
 
 export function open(id) {
+  if (!isListed(id)) return;
   const leaving = current();  // undefined when it was just deleted
   if (leaving && id !== currentId) leaving.scroll = window.scrollY;
   currentId = id;
