@@ -6,6 +6,7 @@ const panel = document.getElementById("evidence");
 const body = document.getElementById("evidence-body");
 const heading = document.getElementById("evidence-title");
 const cache = new Map();
+let opener = null;  // the link that opened the panel: the focus goes back to it on close
 
 async function fetchDocument(id) {
   if (!cache.has(id)) {
@@ -32,8 +33,10 @@ function paragraphView(doc, p, ranges, cited) {
     el("p", { class: "meta" }, `¶${p.number}${where}`), el("p", {}, frag));
 }
 
-// Show passage `passage` (an /api/ask passage) with the answer `answer` when it came from it.
-export async function showEvidence(passage, answer, url) {
+// Show passage `passage` (an /api/ask passage) with `answer` ({text, highlight}: the answer, or another
+// quoted sentence) marked in it; `from` is the link that asked, where Escape or Close return the focus.
+export async function showEvidence(passage, answer, url, from = null) {
+  opener = from;
   heading.textContent = passage.title;
   body.replaceChildren(el("p", { class: "loading" }, "Loading the paragraph…"));
   panel.hidden = false;
@@ -74,12 +77,16 @@ function nest(ranges) {
   return out;
 }
 
-export function closeEvidence() {
+// Close the panel; `refocus`: give the focus back to the link that opened it (when the user closed it).
+export function closeEvidence(refocus = false) {
+  if (panel.hidden) return;
   panel.hidden = true;
   document.body.classList.remove("with-evidence");
+  if (refocus && opener && opener.isConnected) opener.focus();
+  opener = null;
 }
 
-document.getElementById("evidence-close").addEventListener("click", closeEvidence);
+document.getElementById("evidence-close").addEventListener("click", () => closeEvidence(true));
 document.addEventListener("keydown", (event) => {
-  if (event.key === "Escape" && !panel.hidden) closeEvidence();
+  if (event.key === "Escape" && !panel.hidden) closeEvidence(true);
 });

@@ -3,6 +3,7 @@
 import { el } from "./text.js";
 
 const STORE = "docqa.sources.v1";
+const NAMED_DOCUMENTS = 3;  // a scope of this many documents or fewer is said with their titles
 const TOKEN = "docqa.token";  // sessionStorage only: asked once per tab, never kept on disk
 const pane = document.getElementById("sources");
 const list = document.getElementById("source-list");
@@ -52,10 +53,18 @@ function count() {
   summary.textContent = `Sources (${used} of ${documents.length})`;
 }
 
-// The ids to send with a question: null when every document is in (the server's default).
-export function selectedDocuments() {
-  const used = documents.filter((d) => !excluded.has(d.id)).map((d) => d.id);
-  return used.length === documents.length ? null : used;
+// What a question will search: `documents`, the ids to send (null when every document is in, the
+// server's default; [] when none is ticked), how many of how many, and their titles when few.
+export function scope() {
+  const used = documents.filter((d) => !excluded.has(d.id));
+  return { documents: used.length === documents.length ? null : used.map((d) => d.id), searched: used.length,
+           total: documents.length, titles: used.length <= NAMED_DOCUMENTS ? used.map((d) => d.title) : [] };
+}
+
+export function useAllDocuments() {
+  excluded.clear();
+  save();
+  render();
 }
 
 export async function loadSources() {
@@ -74,11 +83,7 @@ export async function loadSources() {
 }
 
 filter.addEventListener("input", render);
-document.getElementById("sources-all").addEventListener("click", () => {
-  excluded.clear();
-  save();
-  render();
-});
+document.getElementById("sources-all").addEventListener("click", useAllDocuments);
 pane.hidden = false;
 if (window.matchMedia("(max-width: 1099px)").matches) pane.open = false;  // a sheet on small screens
 
@@ -87,25 +92,35 @@ if (window.matchMedia("(max-width: 1099px)").matches) pane.open = false;  // a s
 const status = document.getElementById("source-status");
 const progress = document.getElementById("source-progress");
 
-function token(again = false) {
+// The status line, in view (it sits at the top of the pane, but the pane may have been scrolled).
+function say(text) {
+  status.textContent = text;
+  status.scrollIntoView({ block: "nearest" });
+}
+
+function token(refused = false) {
   let value = sessionStorage.getItem(TOKEN);
-  if (!value || again) {
-    value = window.prompt("The server's API token (kept for this tab only):") || "";
+  if (!value || refused) {
+    value = window.prompt(refused ? "The server refused that token. Enter the API token again (kept for this tab only):"
+                                  : "The server's API token (kept for this tab only):") || "";
     if (value) sessionStorage.setItem(TOKEN, value);
   }
   return value;
 }
 
-// One write with the token; asks for it again once if the server refuses it.
+// One write with the token; when the server refuses it, says so and asks for it again, once.
 async function write(send) {
-  for (const again of [false, true]) {
-    const value = token(again);
-    if (!value) return { status: 0, body: { detail: "no token given" } };
+  let refused = false;
+  for (let attempt = 0; attempt < 2; attempt += 1) {
+    const value = token(refused);
+    if (!value) return { status: 0, body: { detail: refused ? "the token was refused, and no other was given" : "no token was given" } };
     const result = await send(value);
     if (result.status !== 401) return result;
     sessionStorage.removeItem(TOKEN);
+    refused = true;
+    say("The server refused the token.");
   }
-  return { status: 401, body: { detail: "the token was refused" } };
+  return { status: 401, body: { detail: "the token was refused again" } };
 }
 
 function upload(file, value, id) {
@@ -132,7 +147,7 @@ function upload(file, value, id) {
 async function addDocument(file) {
   progress.hidden = false;
   progress.value = 0;
-  status.textContent = `Adding ${file.name}…`;
+  say(`Adding ${file.name}…`);
   let result = await write((value) => upload(file, value));
   if (result.status === 409 && window.confirm(`${result.body.detail}\n\nReplace the existing document?`)) {
     const id = /id ['"]([^'"]+)['"]/.exec(result.body.detail);
@@ -140,12 +155,13 @@ async function addDocument(file) {
   }
   progress.hidden = true;
   if (result.status === 200 || result.status === 201) {
-    status.textContent = `${file.name} added: ${result.body.paragraphs} paragraphs, searchable now.`;
+    const n = result.body.paragraphs;
+    say(`${file.name} added: ${n} paragraph${n === 1 ? "" : "s"}, searchable now.`);
     excluded.delete(result.body.id);
     save();
     await loadSources();
   } else {
-    status.textContent = `${file.name} was not added: ${(result.body && result.body.detail) || `error ${result.status}`}`;
+    say(`${file.name} was not added: ${(result.body && result.body.detail) || `error ${result.status}`}`);
   }
 }
 
@@ -156,8 +172,8 @@ function removeButton(d) {
     const result = await write((value) => fetch(`/api/documents/${encodeURIComponent(d.id)}`, {
       method: "DELETE", headers: { Authorization: `Bearer ${value}` } })
       .then(async (r) => ({ status: r.status, body: await r.json().catch(() => null) })));
-    status.textContent = result.status === 200 ? `${d.title} removed.`
-      : `${d.title} was not removed: ${(result.body && result.body.detail) || `error ${result.status}`}`;
+    say(result.status === 200 ? `${d.title} removed.`
+      : `${d.title} was not removed: ${(result.body && result.body.detail) || `error ${result.status}`}`);
     await loadSources();
   });
   return button;
