@@ -105,7 +105,8 @@ def print_result(result, index) -> None:
     else:
         span = [(answer.highlight[0], answer.highlight[1])] if answer.highlight else []
         who = [(r["end"], f" [{r['refers_to']}]") for r in answer.resolved]  # He [Boris Johnson] said ...
-        speaker = f"{answer.speaker['name']}: " if answer.speaker else ""
+        named = answer.text + "".join(note for _, note in who)
+        speaker = f"{answer.speaker['name']}: " if answer.speaker and answer.speaker["name"] not in named else ""
         click.echo(speaker + _emphasise(answer.text, span, {"bold": True, "underline": True}, who)
                    + f"  [{answer.passage + 1}]")
         for note in result.disagreement_notes():
