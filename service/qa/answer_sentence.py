@@ -87,13 +87,13 @@ def best_sentence(q: Question, passages: tuple[Passage, ...], weights: dict[str,
     "What did she say?" asks for more). `prior(passage, sentence number)` adds where a sentence stands
     from the last answer; `last` (the last answer sentence, the span it marked, its question's terms) is
     never given again unless another span is marked in it or the question asks it something new; `spoken` maps the (passage, sentence) numbers the asked person
-    speaks to the terms of their name, and `others` holds (passage, sentence start) of sentences someone
-    else speaks, never the answer to "What did X say?"."""
+    speaks to the terms of their name, and `others` holds (passage, sentence start) of sentences that may
+    not answer: another's words for "What did X say?", figures of another measure for "How many ...?"."""
     weighted = list(zip(model().features, model().weights.tolist()))
     best = None
     for features, answer in sentence_candidates(q, passages, weights, spoken or {}):
         if (answer.passage, answer.start) in (others or ()):
-            continue  # someone else's words, for "What did X say?"
+            continue  # someone else's words, or another measure's figures
         if last is not None and answer.text.strip() == last[0] and not _other_span(answer, last[1]) \
                 and not (set(q.terms) - last[2]) & set(analyze(answer.text)):
             continue  # the sentence just given, again, with nothing new asked of it

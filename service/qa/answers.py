@@ -15,8 +15,9 @@ from index.analysis import analyze
 from .answer_sentence import Answer, best_sentence
 from .conversation import Context, answer_antecedents, context_for, focus_weights, speaking_pronoun
 from .disagreement import Disagreement, find_disagreement, subject_terms
+from .figures import off_measure
 from .passages import Passage, find_passages, term_weights
-from .questions import OPEN_VERBS, describe_query
+from .questions import OPEN_VERBS, asks_how_many, describe_query
 from .speakers import SpeakerCache, asked_person, asks_who_said, reports_speech, same_person
 from .thread import Thread, bucket, gives_reason, thread_of
 
@@ -85,7 +86,10 @@ def answer_question(index: Searchable, question: str, top_k: int = 5, history=()
             last = (thread.text, thread.span, frozenset(analyze(thread.question))) \
                 if thread is not None and leans and not restated else None
             asked = asked_person(result["read_as"], [p.hit.paragraph for p in passages], speakers)
-            spoken, others = spoken_by(asked, passages, speakers) if asked else (None, None)
+            spoken, others = spoken_by(asked, passages, speakers) if asked else (None, frozenset())
+            if asks_how_many(q.text):
+                others |= off_measure(q.text, {(pi, s): p.hit.paragraph.text[s:e] for pi, p in enumerate(passages)
+                                               for s, e in p.sentences})
             answer = best_sentence(q, passages, weights, context.given if leans and not restated else frozenset(),
                                    penalty, tuple(r.name for r in context.resolutions) if context else (), prior, last,
                                    spoken, others)

@@ -72,6 +72,31 @@ def measure_of_question(text: str) -> tuple[str | None, str | None]:
     return _read(m.group(1), "")
 
 
+def counted_measure(question: str) -> str | None:
+    """The known measure (MEASURES) a counting question asks for, or None."""
+    measure, _ = measure_of_question(question)
+    return measure if measure in MEASURES else None
+
+
+def counts(measure: str, texts) -> bool:
+    """Whether any of `texts` gives a figure of `measure`."""
+    return any(f.measure == measure for text in texts for f in figures_in(text))
+
+
+def off_measure(question: str, sentences: dict) -> frozenset:
+    """The keys of `sentences` (key -> text) whose figures all count something other than what a
+    counting question asks ("how many were on the boat?" is not answered by "27 people died"), when
+    another sentence counts what it asks; empty when the question's measure is not a known one."""
+    measure = counted_measure(question)
+    if measure is None:
+        return frozenset()
+    counted = {key: {f.measure for f in figures_in(text)} for key, text in sentences.items()}
+    if not any(measure in measures for measures in counted.values()):
+        return frozenset()
+    return frozenset(key for key, measures in counted.items()
+                     if measures and measure not in measures and measures <= MEASURES.keys())
+
+
 def figures_in(text: str) -> list[Figure]:
     """Every number of `text` with its measure (years, shares and amounts of money left out); a number
     whose own words name no measure takes the one another number of the sentence has ("revised to 27,

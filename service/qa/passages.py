@@ -14,6 +14,7 @@ from index.sentences import sentence_spans
 
 from .conversation import FOCUS_POOL, Context, focus_weights
 from . import topic
+from .figures import counted_measure, counts
 from .questions import Question, parse_question
 from .speakers import SpeakerCache, asked_person, asked_speaker
 from .thread import thread_of
@@ -106,7 +107,8 @@ def on_topic(index: Searchable, q: Question, alone: list[Hit], context: Context,
     the last answers cited, and the one the question finds with the conversation's recent words. The
     citation is weighed first, and agreeing with the question it settles it, when the last answer was
     quoted from it (or there was none); an answer not found in its citation (edited, or another's
-    words) makes the conversation's words count first. Kept, the document's paragraphs come first, in
+    words) makes the conversation's words count first. A counting question keeps it only when it counts
+    what is asked (its figures' measures) as the question's own document does. Kept, the document's paragraphs come first, in
     the order (and with the scores) the question's own words give them."""
     weighted = {**conversation_terms(context.turns), **q.search}
     together = index.search_terms(weighted, max(top_k, 1), phrase=q.terms, only=documents, vector=vector)
@@ -114,6 +116,7 @@ def on_topic(index: Searchable, q: Question, alone: list[Hit], context: Context,
     found = [h.paragraph.document_id for h in together[:1]]
     trusted = context.turns[-1].answer is None or thread_of(context.turns, index) is not None
     top = alone[0].paragraph.document_id
+    measure = counted_measure(q.text)
     for document in dict.fromkeys(cited + found if trusted else found + cited):
         if document == top:
             if document in cited or not trusted:
@@ -123,6 +126,9 @@ def on_topic(index: Searchable, q: Question, alone: list[Hit], context: Context,
             first = [h for h in alone if h.paragraph.document_id == document] or index.search_terms(
                 q.search, top_k, phrase=q.terms, only=frozenset({document}), vector=vector) or [
                 h for h in together if h.paragraph.document_id == document]
+            if measure and counts(measure, [h.paragraph.text for h in alone if h.paragraph.document_id == top]) \
+                    and not counts(measure, [h.paragraph.text for h in first]):
+                return alone  # the conversation's document does not count what the question asks
             return first + [h for h in alone if h.paragraph.document_id != document]
     return alone
 

@@ -162,7 +162,8 @@ def _elided(text: str, ellipsis: tuple[str, str], previous: str, answer: str | N
         return text
     if kind == "next":
         return f"What happened after “{excerpt}”?"
-    return f"{kind.capitalize()}: “{excerpt}”?"
+    verb = "is" if kind in ("why", "how") else "was"
+    return f"{kind.capitalize()} {verb} it that “{excerpt}”?"
 
 
 def _swap_like(frame: str, new: str) -> str | None:

@@ -42,6 +42,15 @@ def test_a_question_naming_its_own_subject_is_answered_exactly_as_if_asked_alone
     assert body["read_as"] == question
 
 
+def test_a_count_of_something_else_is_asked_alone_after_the_death_toll(client):
+    """The conversation's article counts the dead; the question counts those aboard, which only the
+    other article gives: the conversation may not keep its article for a figure of another measure."""
+    history = [_item(_ask(client, "How many people died?"))]
+    body = _ask(client, "How many people were on the boat?", history)
+    _same(body, _ask(client, "How many people were on the boat?"))
+    assert body["passages"][0]["document"] != history[0]["citations"][0]["document"]
+
+
 def test_the_death_toll_keeps_its_disagreement_after_a_conversation_about_someone_else(client):
     history = []
     for earlier in MAYOR:

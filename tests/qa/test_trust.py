@@ -37,6 +37,18 @@ def test_a_counting_question_knows_its_measure(question, measure):
     assert measure_of_question(question)[0] == measure
 
 
+def test_a_sentence_counting_another_measure_does_not_answer_a_count():
+    from service.qa.figures import off_measure
+
+    sentences = {"died": "The authority said 27 people had died when the boat capsized.",
+                 "aboard": "He said 34 people were believed to be on the boat.",
+                 "none": "The boat left from near Dunkirk."}
+    assert off_measure("How many people were on the boat?", sentences) == {"died"}
+    assert off_measure("How many people died?", sentences) == {"aboard"}
+    assert off_measure("How many boats?", sentences) == frozenset()  # not a known measure: nothing ruled out
+    assert off_measure("How many were injured?", sentences) == frozenset()  # no sentence counts it
+
+
 @pytest.mark.parametrize("sentence, earlier, later", [
     ("French officials had previously stated there were 31 deaths but the death toll was revised down.", "31", None),
     ("The death toll was revised to 27, down from 31.", "31", "27"),
