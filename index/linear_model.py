@@ -17,8 +17,8 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from .errors import ModelFileError
-from .files import atomic_write
+from index.errors import ModelFileError
+from index.files import atomic_write
 
 MODEL_FORMAT = 1
 

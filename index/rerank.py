@@ -12,8 +12,8 @@ from functools import cache
 
 import numpy as np
 
-from .engine import lucene_idf
-from .linear_model import LinearModel, load_model, model_path
+from index.lexical.engines import lucene_idf
+from index.linear_model import LinearModel, load_model, model_path
 
 CANDIDATES = 15
 WINDOW = 15
@@ -33,7 +33,7 @@ FEATURES = (
 )
 COLUMN = {name: i for i, name in enumerate(FEATURES)}
 MODEL_FILE = "rerank-v1.json"
-# with paragraph vectors (index/semantic.py), two more features over a wider pool of candidates
+# with paragraph vectors (index/semantic/model.py), two more features over a wider pool of candidates
 SEMANTIC_FEATURES = FEATURES + (
     "cosine",            # the question's cosine with the paragraph (title, heading, text), at least 0
     "cosine_near_best",  # 1 - (the best candidate's cosine - this one's), at least 0

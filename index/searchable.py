@@ -10,8 +10,8 @@ from typing import Mapping, Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
-from .documents import Document, Paragraph
-from .engine import Hit
+from index.documents import Document, Paragraph
+from index.lexical.engines import Hit
 
 
 @runtime_checkable

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-from index.engine import DEFAULT_ENGINE, ENGINES
+from index.lexical.engines import DEFAULT_ENGINE, ENGINES
 from index.errors import InvalidInputError
-from index.limits import MAX_DOCUMENT_CHARS, MAX_DOCUMENT_PARAGRAPHS, PARSE_SECONDS, DocumentLimits
-from index.shard_format import ENGINE_NAME as SHARDED_ENGINE
+from index.documents.limits import MAX_DOCUMENT_CHARS, MAX_DOCUMENT_PARAGRAPHS, PARSE_SECONDS, DocumentLimits
+from index.shards.format import ENGINE_NAME as SHARDED_ENGINE
 
 ENGINE_CHOICES = (*ENGINES, SHARDED_ENGINE)
 
@@ -33,7 +33,7 @@ class Settings:
     threads: int = 4
     poll_seconds: float = 2.0
     child_build_bytes: int = 20 * 2**20  # corpora above this are (re)built in a child process
-    semantic: bool = True  # the semantic re-ranking signal, when its model is installed (index/semantic.py)
+    semantic: bool = True  # the semantic re-ranking signal, when its model is installed (index/semantic/model.py)
     shards: str | None = None    # engine "xapian": the shards' xapian-tcpsrv addresses, host:port,host:port,...
     shard_timeout: float = 2.0   # seconds a shard may take per network operation before it counts as down
     shard_failure: str = "error"  # a shard down: "error" (503 naming it) or "partial" (answers flagged partial)
@@ -137,7 +137,7 @@ def _validate(s: Settings) -> None:
 
 
 def _addresses_ok(text: str) -> bool:
-    from index.shard_client import parse_addresses
+    from index.shards.client import parse_addresses
 
     try:
         parse_addresses(text)

@@ -19,8 +19,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from index.errors import CorpusError
-from index.shard_format import shard_name
-from index.xapian_bindings import INSTALL_HINT, XapianMissingError, xapian
+from index.shards.format import shard_name
+from index.shards.bindings import INSTALL_HINT, XapianMissingError, xapian
 
 TCPSRV = "xapian-tcpsrv"
 

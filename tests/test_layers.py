@@ -8,7 +8,8 @@ import pytest
 from tests.conftest import REPO
 
 BOUNDARIES = [
-    ("index", "import index, index.store, index.layered, index.search", ("flask", "service")),
+    ("index", "import index, index.store.build, index.lexical.layered, index.lexical.search, index.shards.sharded, "
+              "index.semantic.vectors", ("flask", "service")),
     ("service.qa", "import service.qa.answers, service.qa.responses", ("flask", "service.lab", "service.web")),
     ("service.web", "import service.web, service.web.api, service.web.writes, service.web.pages; "
                     "service.web.create_app", ("service.lab", "bm25s")),

@@ -18,8 +18,8 @@ import numpy as np
 
 from index import semantic
 from index.errors import EmptyQueryError
-from index.search import Ranking
-from index.vectors import ensure_vectors
+from index.lexical.search import Ranking
+from index.semantic.vectors import ensure_vectors
 
 from .evaluation import beir_figures, beir_index, load_beir, load_squad, retrieval_figures, squad_index, timed
 

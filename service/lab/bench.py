@@ -21,8 +21,8 @@ import numpy as np
 
 from index import analyze, build_index, load_index, semantic
 from index.documents import corpus_files, read_document
-from index.search import Ranking
-from index.vectors import write_vectors
+from index.lexical.search import Ranking
+from index.semantic.vectors import write_vectors
 
 PARAGRAPHS_PER_FILE = 1000
 VOCABULARY = 60_000

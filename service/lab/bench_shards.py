@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Callable
 
 from index import load_index
-from index.shard_build import build_shards
-from index.shard_client import ShardSet
-from index.sharded import ShardedIndex
+from index.shards.build import build_shards
+from index.shards.client import ShardSet
+from index.shards.sharded import ShardedIndex
 
 from ..shard_servers import local_shards
 from .bench import _percentile, _time_each

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from index import Bm25Params, build_index, load_index, semantic as semantic_model
-from index.vectors import embed_if_installed
+from index.semantic.vectors import embed_if_installed
 from index.errors import DocqaError, EmptyQueryError, InvalidInputError
 
 from ..qa.answers import answer_question

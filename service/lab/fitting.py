@@ -18,7 +18,7 @@ from index import analysis, rerank
 from index.errors import EmptyQueryError, InvalidInputError
 from index.files import sha256_of
 from index.linear_model import write_model
-from index.vectors import ensure_vectors
+from index.semantic.vectors import ensure_vectors
 
 from ..qa.answer_sentence import HAND_SET_FEATURES, SENTENCE_FEATURES, model, sentence_candidates
 from ..qa.passages import find_passages, question_vector, term_weights

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Callable
 
 from index import analysis
-from index.engine import top_k
-from index.shard_build import build_shards
-from index.shard_client import ShardSet
-from index.sharded import ShardedIndex
+from index.lexical.engines import top_k
+from index.shards.build import build_shards
+from index.shards.client import ShardSet
+from index.shards.sharded import ShardedIndex
 
 from ..shard_servers import local_shards
 from .evaluation import load_squad, squad_index, timed

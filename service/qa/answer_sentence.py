@@ -10,7 +10,7 @@ from functools import cache
 from typing import Callable
 
 from index.analysis import analyze
-from index.engine import Bm25Params
+from index.lexical.engines import Bm25Params
 from index.linear_model import LinearModel, load_model, model_path
 from index.rerank import NEAR_MISS_PREFIX
 

@@ -8,9 +8,9 @@ from functools import cached_property
 
 from index import analyze_spans, semantic
 from index.searchable import Searchable
-from index.engine import Hit, lucene_idf
+from index.lexical.engines import Hit, lucene_idf
 from index.errors import DocumentNotFoundError, EmptyQueryError
-from index.sentences import sentence_spans
+from index.analysis.sentences import sentence_spans
 
 from .conversation import FOCUS_POOL, Context, focus_weights
 from . import topic

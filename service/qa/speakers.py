@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from index.sentences import sentence_spans
+from index.analysis.sentences import sentence_spans
 
 from .references import antecedent, facts, names_in, people, role_holder
 

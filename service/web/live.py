@@ -24,12 +24,12 @@ from pathlib import Path
 from typing import Callable
 
 from index import Bm25Params, BuildReport, Document, SearchIndex, build_index, load_index, open_index
-from index.binary_formats import ParsedFiles
+from index.documents.formats import ParsedFiles
 from index.documents import corpus_files, document_id_for, read_document
 from index.errors import CorpusError, IndexCorruptError
-from index.layered import LayeredIndex
-from index.layout import OVERLAY_PREFIX
-from index.store import changed_documents, damage, is_current
+from index.lexical.layered import LayeredIndex
+from index.store.layout import OVERLAY_PREFIX
+from index.store.generations import changed_documents, damage, is_current
 
 from ..acknowledged import Acknowledged
 from ..settings import Settings

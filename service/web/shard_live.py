@@ -18,13 +18,13 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from index.binary_formats import ParsedFiles
+from index.documents.formats import ParsedFiles
 from index.documents import Document
 from index.errors import ShardUnavailableError
-from index.shard_build import from_document
-from index.shard_client import ShardSet, parse_addresses
-from index.shard_wire import to_json
-from index.sharded import ShardedIndex
+from index.shards.build import from_document
+from index.shards.client import ShardSet, parse_addresses
+from index.shards.wire import to_json
+from index.shards.sharded import ShardedIndex
 
 from ..settings import Settings
 from ..shard_writer import WRITE_PORT_OFFSET

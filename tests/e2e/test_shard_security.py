@@ -8,8 +8,8 @@ import json
 import pytest
 import requests
 
-from index.shard_format import TEXT_KEY, VERSION_KEY, shard_name
-from index.xapian_bindings import xapian
+from index.shards.format import TEXT_KEY, VERSION_KEY, shard_name
+from index.shards.bindings import xapian
 from tests.e2e.test_shard_server import QUESTION, SHARD_TOKEN, TOKEN, holder, shards, start  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.server

@@ -12,9 +12,9 @@ import pytest
 import requests
 
 from index import build_index, load_index
-from index.shard_build import build_shards
-from index.shard_format import DOCUMENT_KEY, shard_name, shard_of
-from index.xapian_bindings import xapian
+from index.shards.build import build_shards
+from index.shards.format import DOCUMENT_KEY, shard_name, shard_of
+from index.shards.bindings import xapian
 from service.shard_servers import ShardServer
 from tests.conftest import REPO, Server
 

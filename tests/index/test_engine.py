@@ -50,7 +50,7 @@ def test_question_without_terms_is_a_typed_error(seed_index):
 def test_vectorised_matrix_equals_the_one_bm25s_builds():
     import bm25s
 
-    from index.engine import Bm25Params, bm25_matrix
+    from index.lexical.engines import Bm25Params, bm25_matrix
 
     rng = np.random.default_rng(3)
     docs = [rng.integers(0, 300, size=rng.integers(0, 50)).tolist() for _ in range(400)]
@@ -67,7 +67,7 @@ def test_vectorised_matrix_equals_the_one_bm25s_builds():
 
 
 def test_phrase_pairs_stay_inside_paragraphs():
-    from index.fields import build_phrases, query_pair_ids
+    from index.lexical.fields import build_phrases, query_pair_ids
 
     flat = np.array([1, 2, 3, 2, 3, 9], np.int32)
     offsets = np.array([0, 3, 3, 6], np.int64)  # paragraphs [1 2 3], [], [2 3 9]

@@ -6,7 +6,7 @@ import pytest
 
 from index import open_index, rerank
 from index.analysis import analyze
-from index.search import Ranking
+from index.lexical.search import Ranking
 
 
 def test_prefix_groups_join_terms_by_their_first_five_letters():

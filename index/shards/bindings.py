@@ -15,7 +15,7 @@ import sysconfig
 from functools import cache
 from pathlib import Path
 
-from .errors import DocqaError
+from index.errors import DocqaError
 
 DEBIAN_FOLDERS = (Path("/usr/lib/python3/dist-packages"),)
 INSTALL_HINT = "install Debian's bindings: apt-get install xapian-tools python3-xapian"

@@ -6,9 +6,9 @@ Paragraph text is not sent twice: each paragraph is its offsets into the documen
 
 from __future__ import annotations
 
-from .documents import DOCUMENT_ID, Paragraph
-from .errors import InvalidInputError
-from .shard_build import ShardDocument
+from index.documents import DOCUMENT_ID, Paragraph
+from index.errors import InvalidInputError
+from index.shards.build import ShardDocument
 
 ENTRY_FIELDS = {"id": str, "title": str, "file": str, "sha256": str, "chars": int, "paragraphs": int, "pages": list}
 

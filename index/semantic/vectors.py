@@ -22,9 +22,9 @@ from typing import Callable
 
 import numpy as np
 
-from . import semantic
-from .files import atomic_write, sha256_of
-from .search import SearchIndex, load_array
+from index.semantic import model as semantic
+from index.files import atomic_write, sha256_of
+from index.lexical.search import SearchIndex, load_array
 
 log = logging.getLogger(__name__)
 

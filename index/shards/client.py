@@ -20,8 +20,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
-from .errors import InvalidInputError, ShardUnavailableError
-from .xapian_bindings import xapian
+from index.errors import InvalidInputError, ShardUnavailableError
+from index.shards.bindings import xapian
 
 log = logging.getLogger(__name__)
 RETRY_SECONDS = 1.0     # how often the prober tries a down shard

@@ -12,11 +12,11 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from .binary_formats import BINARY_SUFFIXES, ParsedFiles, extract
-from .errors import CorpusError, DocumentTooLargeError, UnreadableDocumentError, UnsupportedMediaTypeError
-from .html_text import VisibleText
-from .limits import DocumentLimits
-from .sentences import sentence_spans
+from index.documents.formats import BINARY_SUFFIXES, ParsedFiles, extract
+from index.errors import CorpusError, DocumentTooLargeError, UnreadableDocumentError, UnsupportedMediaTypeError
+from index.documents.html_text import VisibleText
+from index.documents.limits import DocumentLimits
+from index.analysis.sentences import sentence_spans
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 `docqa index --engine xapian --shards N --out DIR` first builds (or refreshes) the embedded index, which
 analyses only changed documents, then exports it: each document goes to the shard a stable hash of its
-id names, in the format of index/shard_format.py. A first build (or one with another shard count,
+id names, in the format of index/shards/format.py. A first build (or one with another shard count,
 analysis or BM25 setting) writes every shard afresh, compacts it and swaps it in through a symlink
 (`DIR/shard-00 -> shard-00.<stamp>`), so a server never opens half a shard. Later builds replace only
 the documents whose sha256 changed, and delete those gone, in place (Xapian commits are atomic).
@@ -25,16 +25,16 @@ from typing import Callable
 
 import numpy as np
 
-from . import analysis
-from .documents import Document, Paragraph, split_paragraphs
-from .engine import Bm25Params
-from .errors import CorpusError
-from .files import atomic_write
-from .search import SearchIndex
-from .shard_format import (BODY, DOCUMENT, DOCUMENT_KEY, SHARD_FORMAT, SHARDS_FILE, STATS_KEY, TEXT_KEY, TITLE, VERSION_KEY,
+from index import analysis
+from index.documents import Document, Paragraph, split_paragraphs
+from index.lexical.engines import Bm25Params
+from index.errors import CorpusError
+from index.files import atomic_write
+from index.lexical.search import SearchIndex
+from index.shards.format import (BODY, DOCUMENT, DOCUMENT_KEY, SHARD_FORMAT, SHARDS_FILE, STATS_KEY, TEXT_KEY, TITLE, VERSION_KEY,
                            impact, phrase, shard_name, shard_of, term)
-from .store import paragraph_search_text
-from .xapian_bindings import xapian
+from index.store.build import paragraph_search_text
+from index.shards.bindings import xapian
 
 COMMIT_EVERY = 20_000  # paragraphs per shard between two commits while building
 PARALLEL_FROM = 50_000  # paragraphs from which each shard is exported by a process of its own
@@ -93,7 +93,7 @@ def from_index(index: SearchIndex, document_id: str) -> ShardDocument:
 
 def build_stats(index: SearchIndex, shards: int) -> dict:
     """What every shard records: format, analysis, BM25 parameters and average field lengths, as the
-    embedded engine computes them (index/engine.py: the mean, or 1 for an empty field)."""
+    embedded engine computes them (index/lexical/engines.py: the mean, or 1 for an empty field)."""
     lengths = np.diff(index.token_offsets)
     counts = np.array([d.paragraphs for d in index.documents], dtype=np.int64)
     fields = {"body": lengths, "phrases": np.maximum(lengths - 1, 0),

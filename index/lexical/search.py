@@ -10,12 +10,12 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from . import analysis, rerank
-from .documents import Document, Paragraph
-from .engine import ENGINES, Bm25Params, Hit, lucene_idf, top_k
-from .errors import DocumentNotFoundError, EmptyQueryError
-from .fields import build_phrases, query_pair_ids, title_field
-from .layout import (BYTE_END, BYTE_START, DOC, FIELD_PREFIXES, HEADING, HEADINGS, NUMBER, PARAGRAPH_COLUMNS,
+from index import analysis, rerank
+from index.documents import Document, Paragraph
+from index.lexical.engines import ENGINES, Bm25Params, Hit, lucene_idf, top_k
+from index.errors import DocumentNotFoundError, EmptyQueryError
+from index.lexical.fields import build_phrases, query_pair_ids, title_field
+from index.store.layout import (BYTE_END, BYTE_START, DOC, FIELD_PREFIXES, HEADING, HEADINGS, NUMBER, PARAGRAPH_COLUMNS,
                      PARAGRAPHS, PHRASE_TABLE, START, END, TEXT, TITLE_OFFSETS, TITLE_TOKENS, TOKEN_OFFSETS, TOKENS,
                      VOCABULARY)
 

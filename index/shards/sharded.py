@@ -3,7 +3,7 @@ re-rank (as Elasticsearch's rescore runs on a shard's hits); the same search int
 
 A search makes two calls to every shard at once: document frequencies of the query's terms (Xapian's
 `get_mset(0, 0)`; summed, they give the Lucene idf over the whole collection), then the best paragraphs
-with each term weighted by query weight x idf / IMPACT_SCALE (index/shard_format.py). The candidates of
+with each term weighted by query weight x idf / IMPACT_SCALE (index/shards/format.py). The candidates of
 all shards are merged by score; their text, offsets and terms come from the shards' stored data.
 """
 
@@ -16,15 +16,15 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from . import analysis, rerank
-from .documents import Document, Paragraph, split_paragraphs
-from .engine import Hit, lucene_idf
-from .errors import DocumentNotFoundError, EmptyQueryError, InvalidInputError
-from .search import DocumentInfo, Ranking
-from .shard_client import MISSING, ShardDown, ShardSet
-from .shard_format import (BODY, DOCUMENT, DOCUMENT_KEY, IMPACT_SCALE, NNN, STATS_KEY, TEXT_KEY, TITLE, VERSION_KEY, phrase,
+from index import analysis, rerank
+from index.documents import Document, Paragraph, split_paragraphs
+from index.lexical.engines import Hit, lucene_idf
+from index.errors import DocumentNotFoundError, EmptyQueryError, InvalidInputError
+from index.lexical.search import DocumentInfo, Ranking
+from index.shards.client import MISSING, ShardDown, ShardSet
+from index.shards.format import (BODY, DOCUMENT, DOCUMENT_KEY, IMPACT_SCALE, NNN, STATS_KEY, TEXT_KEY, TITLE, VERSION_KEY, phrase,
                            shard_of, term)
-from .xapian_bindings import xapian
+from index.shards.bindings import xapian
 
 
 def _info(entry: dict) -> DocumentInfo:

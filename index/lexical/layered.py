@@ -18,12 +18,12 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from . import rerank
-from .documents import Document, Paragraph
-from .engine import Bm25Params, Hit, lucene_idf, top_k
-from .errors import DocumentNotFoundError
-from .fields import pair_keys
-from .search import SearchIndex
+from index import rerank
+from index.documents import Document, Paragraph
+from index.lexical.engines import Bm25Params, Hit, lucene_idf, top_k
+from index.errors import DocumentNotFoundError
+from index.lexical.fields import pair_keys
+from index.lexical.search import SearchIndex
 
 FIELDS = ("body", "phrases", "titles")
 

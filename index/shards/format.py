@@ -1,4 +1,4 @@
-"""What a Xapian shard holds, named once for the writer (index/shard_build.py) and the reader (index/sharded.py).
+"""What a Xapian shard holds, named once for the writer (index/shards/build.py) and the reader (index/shards/sharded.py).
 
 One Xapian document per paragraph, no positions. Its terms, each with an integer *impact* as its wdf:
     B<term>         a body term (heading + text, docqa's analysis)
@@ -9,7 +9,7 @@ A term's impact is its BM25 term-frequency part, tf / (tf + k1 x (1 - b + b x |f
 times IMPACT_SCALE and rounded: each field normalised by its own length, which Xapian's one document
 length cannot do. Searches weight each term with TfIdfWeight("nnn") (the wdf as it is) scaled by
 query weight x Lucene idf / IMPACT_SCALE, the idf from document frequencies summed over the shards, so
-a score is the embedded engine's Lucene BM25 (index/engine.py) to within 1e-6 per term.
+a score is the embedded engine's Lucene BM25 (index/lexical/engines.py) to within 1e-6 per term.
 Data: the paragraph as JSON (document id, number, offsets, heading, text, its terms and the previous
 paragraph's, the title's), so a serving node needs no copy of the corpus. Metadata: STATS_KEY (format,
 analysis, BM25 parameters, average field lengths), per document its entry and its text, and a version.

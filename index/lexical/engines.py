@@ -16,7 +16,7 @@ from typing import ClassVar, Protocol
 
 import numpy as np
 
-from .documents import Paragraph
+from index.documents import Paragraph
 
 
 @dataclass(frozen=True)
