@@ -34,14 +34,6 @@ class LinearModel:
     def weight(self, feature: str) -> float:
         return float(self.weights[self.features.index(feature)])
 
-    def vector(self, values: Mapping[str, float]) -> np.ndarray:
-        """Feature values given by name, as a vector in the model's order."""
-        return np.array([values[name] for name in self.features], dtype=float)
-
-    def explain(self, values: Mapping[str, float]) -> dict[str, float]:
-        """Each feature's part of the score (value x weight), by name."""
-        return {name: float(values[name]) * float(w) for name, w in zip(self.features, self.weights)}
-
 
 def model_path(package: str, filename: str) -> Path:
     """Where a model file ships inside a package (read at start-up, never at import)."""

@@ -8,10 +8,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
+from index.lexical.bm25 import Bm25Params
 from index.lexical.engines import DEFAULT_ENGINE, ENGINES
 from index.errors import InvalidInputError
 from index.documents.limits import MAX_DOCUMENT_CHARS, MAX_DOCUMENT_PARAGRAPHS, PARSE_SECONDS, DocumentLimits
 from index.shards.format import ENGINE_NAME as SHARDED_ENGINE
+
+from .qa.answers import ANSWER_THRESHOLD
 
 ENGINE_CHOICES = (*ENGINES, SHARDED_ENGINE)
 
@@ -25,11 +28,11 @@ class Settings:
     corpus: Path
     index_dir: Path
     engine: str = DEFAULT_ENGINE
-    k1: float = 1.2
-    b: float = 0.75
+    k1: float = Bm25Params.k1  # the BM25 parameters' one default: index/lexical/bm25.py
+    b: float = Bm25Params.b
     api_token: str | None = None
     max_body_bytes: int = 10 * 1024 * 1024
-    answer_threshold: float = 0.3
+    answer_threshold: float = ANSWER_THRESHOLD
     threads: int = 4
     poll_seconds: float = 2.0
     child_build_bytes: int = 20 * 2**20  # corpora above this are (re)built in a child process

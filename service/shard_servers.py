@@ -128,3 +128,19 @@ def local_shards(out: Path, shards: int, write_token: str | None = None):
     finally:
         for server in servers:
             server.stop()
+
+
+@contextmanager
+def served_shards(index, folder: Path, shards: int):
+    """`index` exported into `shards` shards under `folder`, served on 127.0.0.1 while the block runs."""
+    from index.shards.build import build_shards
+    from index.shards.client import ShardSet
+    from index.shards.sharded import ShardedIndex
+
+    build_shards(index, folder / "shards", shards)
+    with local_shards(folder / "shards", shards) as servers:
+        shard_set = ShardSet([(s.host, s.port) for s in servers])
+        try:
+            yield ShardedIndex(shard_set)
+        finally:
+            shard_set.close()

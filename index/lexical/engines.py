@@ -1,8 +1,6 @@
 """BM25 engines over analysed paragraphs: scoring only; terms and paragraphs live in `index.store`.
 
-Both engines use the Lucene variant of BM25 (DESIGN.md):
-    idf(t)     = ln(1 + (N - df + 0.5) / (df + 0.5))
-    score(t,d) = idf(t) * tf / (tf + k1 * (1 - b + b * |d| / avgdl))
+Both engines score with the Lucene variant of BM25 (index/lexical/bm25.py, the formula's one home).
 `Bm25sEngine` keeps bm25s's eager sparse index (the precomputed term->paragraph score matrix, CSC)
 and scores a query by adding the matrix columns of its terms; `RankBm25Engine` is the reference (rank-bm25, a Python loop over
 every paragraph), kept as the test oracle and selectable with `--engine rank-bm25`.
@@ -10,49 +8,12 @@ every paragraph), kept as the test oracle and selectable with `--engine rank-bm2
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar, Protocol
+from typing import ClassVar
 
 import numpy as np
 
-from index.documents import Paragraph
-
-
-@dataclass(frozen=True)
-class Bm25Params:
-    k1: float = 1.2
-    b: float = 0.75
-
-    def as_dict(self) -> dict:
-        return {"variant": "lucene", "k1": self.k1, "b": self.b}
-
-    def length_norm(self, length, average):
-        """BM25's k1 x (1 - b + b x |d| / avgdl): with it, a term's part is idf x tf / (tf + norm)."""
-        return self.k1 * (1 - self.b + self.b * length / average)
-
-
-@dataclass(frozen=True)
-class Hit:
-    paragraph: Paragraph
-    score: float
-    matched_terms: tuple[str, ...]
-    semantic: float = 0.0  # the part of `score` the semantic signal added (0 when it was not used)
-
-
-class Engine(Protocol):
-    name: ClassVar[str]
-
-    def scores(self, term_ids: np.ndarray, weights: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-        """Dense float32 scores, one per paragraph, for weighted query term ids (added into `out` if given)."""
-
-    def doc_freq(self, term_ids: np.ndarray) -> np.ndarray:
-        """How many paragraphs contain each term."""
-
-
-def lucene_idf(df, n):
-    """Lucene's idf, ln(1 + (N - df + 0.5) / (df + 0.5)), for a document frequency (or an array of them)."""
-    return np.log1p((n - df + 0.5) / (df + 0.5))
+from index.lexical.bm25 import Bm25Params, average_length, lucene_idf, saturation
 
 
 def bm25_matrix(flat: np.ndarray, offsets: np.ndarray, vocab_size: int, params: Bm25Params):
@@ -68,8 +29,8 @@ def bm25_matrix(flat: np.ndarray, offsets: np.ndarray, vocab_size: int, params: 
     term, paragraph = np.divmod(pairs, max(n, 1))
     df = np.bincount(term, minlength=vocab_size)
     idf = lucene_idf(df, n)
-    norm = params.length_norm(lengths, lengths.mean() if n and lengths.any() else 1.0)
-    data = (idf[term] * tf / (tf + norm[paragraph])).astype(np.float32)
+    norm = params.length_norm(lengths, average_length(float(lengths.sum()), n))
+    data = (idf[term] * saturation(tf, norm[paragraph])).astype(np.float32)
     indptr = np.zeros(vocab_size + 1, dtype=np.int64)
     np.cumsum(df, out=indptr[1:])
     return data, paragraph.astype(np.int32), indptr

@@ -43,12 +43,12 @@ class Vectors:
     def done(self) -> int:
         return int(np.count_nonzero(self.row_of >= 0))
 
-    def cosines(self, paragraphs: np.ndarray, question: np.ndarray) -> np.ndarray | None:
-        """Each paragraph's cosine with the question vector; None if any of them has no vector yet."""
+    def rows(self, paragraphs: np.ndarray) -> np.ndarray | None:
+        """The paragraphs' unit vectors; None if any of them has no vector yet."""
         rows = self.row_of[paragraphs]
         if (rows < 0).any():
             return None
-        return self.matrix[rows] @ question
+        return self.matrix[rows]
 
 
 def _document_keys(index: SearchIndex) -> list[tuple[str, str, int]]:

@@ -23,11 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-import numpy as np
 
 from index import analysis
 from index.documents import Document, Paragraph, split_paragraphs
-from index.lexical.engines import Bm25Params
+from index.lexical.bm25 import Bm25Params, average_length, phrase_lengths
 from index.errors import CorpusError
 from index.files import atomic_write
 from index.lexical.search import SearchIndex
@@ -93,12 +92,8 @@ def from_index(index: SearchIndex, document_id: str) -> ShardDocument:
 
 def build_stats(index: SearchIndex, shards: int) -> dict:
     """What every shard records: format, analysis, BM25 parameters and average field lengths, as the
-    embedded engine computes them (index/lexical/engines.py: the mean, or 1 for an empty field)."""
-    lengths = np.diff(index.token_offsets)
-    counts = np.array([d.paragraphs for d in index.documents], dtype=np.int64)
-    fields = {"body": lengths, "phrases": np.maximum(lengths - 1, 0),
-              "titles": np.repeat(np.diff(index.title_terms[1]), counts)}
-    averages = {name: float(v.mean()) if len(v) and v.any() else 1.0 for name, v in fields.items()}
+    embedded engine computes them (index/lexical/bm25.py)."""
+    averages = {name: average_length(float(v.sum()), len(v)) for name, v in index.field_lengths().items()}
     return {"format": SHARD_FORMAT, "shards": shards, "analysis": analysis.settings(),
             "bm25": index.manifest["settings"]["bm25"], "averages": averages,
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
@@ -113,7 +108,7 @@ def paragraph_document(document: ShardDocument, at: int, stats: dict):
     out = x.Document()
     out.add_boolean_term(term(DOCUMENT, document.id))
     fields = ((lambda t: term(BODY, t), Counter(terms), len(terms), "body"),
-              (lambda pair: phrase(*pair), Counter(zip(terms, terms[1:])), max(len(terms) - 1, 0), "phrases"),
+              (lambda pair: phrase(*pair), Counter(zip(terms, terms[1:])), int(phrase_lengths(len(terms))), "phrases"),
               (lambda t: term(TITLE, t), Counter(document.title_terms), len(document.title_terms), "titles"))
     for name, counts, length, field in fields:
         norm = params.length_norm(length, average[field])

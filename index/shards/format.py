@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import hashlib
 
+from index.lexical.bm25 import saturation
+
 ENGINE_NAME = "xapian"          # DOCQA_ENGINE / --engine for the sharded engine
 SHARD_FORMAT = 1
 IMPACT_SCALE = 2 ** 20          # a paragraph of 1,000 distinct terms in three fields stays under 2^32
@@ -55,4 +57,4 @@ def shard_of(document_id: str, shards: int) -> int:
 
 def impact(tf: int, norm: float) -> int:
     """A term's BM25 term-frequency part as an integer wdf (at least 1: the term is there)."""
-    return max(1, round(tf / (tf + norm) * IMPACT_SCALE))
+    return max(1, round(saturation(tf, norm) * IMPACT_SCALE))

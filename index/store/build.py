@@ -22,7 +22,8 @@ import numpy as np
 from index import analysis
 from index.documents.formats import BINARY_SUFFIXES
 from index.documents import Document, Paragraph, corpus_files, read_document, split_paragraphs
-from index.lexical.engines import DEFAULT_ENGINE, ENGINES, Bm25Params
+from index.lexical.engines import DEFAULT_ENGINE, ENGINES
+from index.lexical.bm25 import Bm25Params
 from index.errors import (CorpusError, DocumentTooLargeError, IndexCorruptError, InvalidInputError, UnreadableDocumentError,
                      UnsupportedMediaTypeError)
 from index.lexical.fields import build_phrases, title_field
@@ -228,10 +229,10 @@ def _write_generation(index_dir, documents, paragraphs, headings, vocab, terms, 
     tmp = index_dir / f"{TEMPORARY_PREFIX}{stamp}"
     tmp.mkdir(parents=True)
     rows, doc_entries, blob_parts, byte_pos = [], [], [], 0
-    for d, ((doc, file, file_stamp), paras) in enumerate(zip(documents, paragraphs)):
+    for d, ((doc, file, stamp_of_file), paras) in enumerate(zip(documents, paragraphs)):
         encoded = doc.text.encode("utf-8")
         doc_entries.append({"id": doc.id, "title": doc.title, "file": file, "sha256": doc.sha256,
-                            "stamp": list(file_stamp), "chars": len(doc.text), **({"pages": list(doc.pages)} if doc.pages else {}),
+                            "stamp": list(stamp_of_file), "chars": len(doc.text), **({"pages": list(doc.pages)} if doc.pages else {}),
                             "paragraphs": len(paras), "first_paragraph": len(rows),
                             "bytes": [byte_pos, byte_pos + len(encoded)]})
         char_pos, local = 0, 0

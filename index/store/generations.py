@@ -13,7 +13,7 @@ from index import analysis
 from index.documents import corpus_files, document_id_for
 from index.errors import IndexCorruptError
 from index.files import sha256_of
-from index.lexical.engines import Bm25Params
+from index.lexical.bm25 import Bm25Params
 from index.lexical.search import SearchIndex
 from index.store.layout import CURRENT, FORMAT_VERSION, GENERATION_PREFIX, MANIFEST
 

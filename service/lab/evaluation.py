@@ -195,9 +195,9 @@ def evaluate_squad(path: Path, params: Bm25Params = Bm25Params(), subset: str = 
     with tempfile.TemporaryDirectory(prefix="docqa-squad-") as tmp, contextlib.ExitStack() as stack:
         index, context_of = squad_index(articles, Path(tmp), params)
         if shards:
-            from .shard_eval import sharded
+            from ..shard_servers import served_shards
 
-            index, ranking = stack.enter_context(sharded(index, Path(tmp), shards)), {"engine": "xapian",
+            index, ranking = stack.enter_context(served_shards(index, Path(tmp), shards)), {"engine": "xapian",
                                                                                        "shards": shards, "semantic": False}
         else:
             ranking = with_semantic(index, semantic, embedding)

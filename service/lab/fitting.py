@@ -15,6 +15,7 @@ from typing import Callable
 import numpy as np
 
 from index import analysis, rerank
+from index.hits import features, wanted
 from index.errors import EmptyQueryError, InvalidInputError
 from index.files import sha256_of
 from index.linear_model import write_model
@@ -100,10 +101,14 @@ def ranking_groups(index, questions, context_of, progress: Callable[[int, int], 
     for i, q in enumerate(questions, 1):
         parsed = parse_question(q.question, idf=lambda terms: index.idf(terms).tolist())
         vector = question_vector(index, q.question) if parsed.search else None
-        found = index.rerank_candidates(parsed.search, parsed.terms, vector) if parsed.search else None
-        if found is not None:
-            order, features = found
-            groups.append((features, np.array([context_of(index.paragraph(p)) == q.context for p in order.tolist()])))
+        pool = wanted(0, vector is not None and index.vectors is not None)
+        found = index.candidates(parsed.search, pool, parsed.terms) if parsed.search else None
+        values = features(found, vector if index.vectors is not None else None) if found is not None else None
+        if values is None and found is not None and vector is not None and index.vectors is not None:
+            raise ValueError("some paragraphs have no vector; run the embedding pass first")
+        if values is not None:
+            gold = [context_of(found.paragraph(i)) == q.context for i in range(len(found.scores))]
+            groups.append((values, np.array(gold)))
         if progress:
             progress(i, len(questions))
     return groups

@@ -9,32 +9,17 @@ from __future__ import annotations
 import statistics
 import tempfile
 import time
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable
 
 from index import analysis
 from index.lexical.engines import top_k
-from index.shards.build import build_shards
-from index.shards.client import ShardSet
 from index.shards.sharded import ShardedIndex
 
-from ..shard_servers import local_shards
+from ..shard_servers import served_shards
 from .evaluation import load_squad, squad_index, timed
 
 CUTOFF = 5
-
-
-@contextmanager
-def sharded(index, folder: Path, shards: int):
-    """`index` exported into `shards` shards under `folder`, served on 127.0.0.1 while the block runs."""
-    build_shards(index, folder / "shards", shards)
-    with local_shards(folder / "shards", shards) as servers:
-        shard_set = ShardSet([(s.host, s.port) for s in servers])
-        try:
-            yield ShardedIndex(shard_set)
-        finally:
-            shard_set.close()
 
 
 def embedded_first_stage(index, terms: list[str], k: int) -> list[tuple[tuple[str, int], float]]:
@@ -58,7 +43,7 @@ def evaluate_shard_agreement(path: Path, shards: int = 3, limit: int | None = No
     questions = questions[:limit] if limit else questions
     with tempfile.TemporaryDirectory(prefix="docqa-shards-") as tmp:
         index, _ = squad_index(articles, Path(tmp))
-        with sharded(index, Path(tmp), shards) as remote:
+        with served_shards(index, Path(tmp), shards) as remote:
             figures = first_stage_agreement(index, remote, [q.question for q in questions], progress)
     return {**figures, "shards": shards, "paragraphs": index.num_paragraphs,
             "seconds": round(time.perf_counter() - started, 1)}

@@ -9,19 +9,21 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from index.lexical.search import DEFAULT_K
 from index.searchable import Searchable
 from index.analysis import analyze
 
 from .answer_sentence import Answer, best_sentence
 from .conversation import Context, answer_antecedents, context_for, focus_weights, speaking_pronoun
 from .disagreement import Disagreement, find_disagreement, subject_terms
+from .parameters import parameter
 from .passages import Passage, find_passages, term_weights
 from .questions import OPEN_VERBS, describe_query
 from .speakers import SpeakerCache, asked_person, asks_who_said, reports_speech, same_person
 from .thread import Thread, bucket, gives_reason, thread_of
 
-DEFAULT_TOP_K, MAX_TOP_K = 5, 50  # passages returned: by default, and at most
-FOLLOW_ON_CONFIDENCE = 0.5  # "What else?" answered by the next sentence: a guess from position, said as such
+DEFAULT_TOP_K, MAX_TOP_K = DEFAULT_K, 50  # passages returned: by default (a search's), and at most
+ANSWER_THRESHOLD = 0.3  # below this confidence the answer is null (DOCQA_ANSWER_THRESHOLD's default)
 REASON_REACH = 2  # "Why?" looks this many sentences on from the last answer for the reason
 OPEN_TERMS = frozenset(analyze(OPEN_VERBS))
 
@@ -51,7 +53,7 @@ class AskResult:
 NO_REASON = {"why": "The documents give no reason for that.", "how": "The documents don't say how."}
 
 
-def answer_question(index: Searchable, question: str, top_k: int = 5, history=(), threshold: float = 0.3,
+def answer_question(index: Searchable, question: str, top_k: int = DEFAULT_TOP_K, history=(), threshold: float = ANSWER_THRESHOLD,
                     documents: frozenset[str] | None = None) -> AskResult:
     """Search, then pick the answer sentence and span; `answer` is None below `threshold` confidence.
 
@@ -181,7 +183,7 @@ def reason_sentence(thread: Thread | None, passages: tuple[Passage, ...], kind: 
             if found is None:
                 continue
             highlight = (found.start(), len(sentence.rstrip(" .!?\"”’"))) if own and n == thread.sentence else None
-            return Answer(sentence, highlight, passages.index(passage), FOLLOW_ON_CONFIDENCE, start)
+            return Answer(sentence, highlight, passages.index(passage), parameter("follow_on_confidence"), start)
     return None
 
 
@@ -237,4 +239,4 @@ def follow_on_sentence(context: Context, passages: tuple[Passage, ...]) -> Answe
     if not fresh:
         return None
     passage, start, text = fresh[0]
-    return Answer(text, None, passages.index(passage), FOLLOW_ON_CONFIDENCE, start)
+    return Answer(text, None, passages.index(passage), parameter("follow_on_confidence"), start)

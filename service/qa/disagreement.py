@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from . import spans as typed
 from .answer_span import distance, is_year
 from .figures import MEASURES, Figure, figures_in, measure_of_question, revision_in
+from .parameters import parameter
 from .passages import Passage
 from .questions import GENERIC_COUNTS, Question, asks_how_many, family_of
 
@@ -143,7 +144,7 @@ def _by_nearest(q: Question, passages: tuple[Passage, ...], weights: dict[str, f
 def _stated_value(passage: Passage, concepts: list[tuple[str, ...]], concept_weight: list[float]) -> str | None:
     """The number a passage gives for the question's focus: the number beside the best-matching words."""
     text = passage.hit.paragraph.text
-    needed = 0.5 * sum(concept_weight)  # the sentence must be about most of what was asked
+    needed = parameter("disagreement_coverage") * sum(concept_weight)  # about most of what was asked
     rarest = max(range(len(concepts)), key=lambda i: concept_weight[i]) if concepts else None
     best = None
     for (start, end), inside in zip(passage.sentences, passage.sentence_terms):
@@ -156,7 +157,7 @@ def _stated_value(passage: Passage, concepts: list[tuple[str, ...]], concept_wei
             s, e = s + start, e + start
             value = typed.parse_number(text[s:e])
             gap = distance((s, e), anchors, "quantity")
-            if value is None or is_year(text[s:e]) or gap > 40 or PARTITIVE.match(text, e) \
+            if value is None or is_year(text[s:e]) or gap > parameter("disagreement_reach") or PARTITIVE.match(text, e) \
                     or LISTING.search(text, max(0, s - 20), s):
                 continue
             key = (strength - gap / 100, -s)

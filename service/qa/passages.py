@@ -7,13 +7,16 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 
 from index import analyze_spans, semantic
+from index.lexical.search import DEFAULT_K
 from index.searchable import Searchable
-from index.lexical.engines import Hit, lucene_idf
+from index.hits import Hit
+from index.lexical.bm25 import lucene_idf
 from index.errors import DocumentNotFoundError, EmptyQueryError
 from index.analysis.sentences import sentence_spans
 
-from .conversation import FOCUS_POOL, Context, focus_weights
+from .conversation import Context, focus_weights
 from . import topic
+from .parameters import count
 from .questions import Question, parse_question
 from .speakers import SpeakerCache, asked_person, asked_speaker
 from .thread import thread_of
@@ -52,7 +55,7 @@ class Passage:
 
 
 
-def find_passages(index: Searchable, question: str, top_k: int = 5, history=(), context: Context | None = None,
+def find_passages(index: Searchable, question: str, top_k: int = DEFAULT_K, history=(), context: Context | None = None,
                   documents: frozenset[str] | None = None, speakers: SpeakerCache | None = None,
                   ) -> tuple[Question, list[Hit], tuple[Passage, ...]]:
     """Parse the question (as it is read in its conversation), search, and mark the matched words.
@@ -72,7 +75,8 @@ def find_passages(index: Searchable, question: str, top_k: int = 5, history=(), 
     if not q.search and not focused:
         raise EmptyQueryError("the question has no searchable words (only stopwords or punctuation)")
     asks_speech = asked_speaker(reading.text if leans else question) is not None
-    k = max(top_k, FOCUS_POOL) if context is not None and context.focus or asks_speech else top_k
+    pool = count("focus_pool")
+    k = max(top_k, pool) if context is not None and context.focus or asks_speech else top_k
     vector = None
     if q.search and not (leans and reading.ellipsis in ("next", "why", "how")):  # "Why?" has nothing to embed
         vector = question_vector(index, reading.text if leans else question)
@@ -85,7 +89,7 @@ def find_passages(index: Searchable, question: str, top_k: int = 5, history=(), 
     if asks_speech:
         speakers = speakers or SpeakerCache(index)
         asked = asked_person(reading.text if leans else question, [h.paragraph for h in hits[:top_k]], speakers)
-        hits = sorted(hits[:FOCUS_POOL], key=lambda h: not speakers.speaks(h.paragraph.document_id, h.paragraph.number,
+        hits = sorted(hits[:pool], key=lambda h: not speakers.speaks(h.paragraph.document_id, h.paragraph.number,
                                                                           asked))
     hits = hits[:top_k]
     searched = frozenset(q.search)
@@ -130,7 +134,7 @@ def on_topic(index: Searchable, q: Question, alone: list[Hit], context: Context,
 def question_vector(index, text: str):
     """The question's embedding when the index has paragraph vectors to compare it with, else None
     (also over a live overlay, which ranks lexically: the embedding would be wasted)."""
-    if getattr(index, "main", index).vectors is None or getattr(index, "layered", False):
+    if not index.uses_vectors():
         return None
     return semantic.query_embedder().question(text)
 

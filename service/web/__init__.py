@@ -10,9 +10,12 @@ from flask import Flask
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: settings from defaults -> DOCQA_* environment -> test_config, index loaded once."""
     from index.rerank import model as rerank_model
+    from index.rerank import ranking
 
     from ..qa.answer_sentence import model as sentence_model
     from ..qa.conversation import focus_weights
+    from ..qa.parameters import parameters
+    from ..qa.topic import model as continuation_model
     from ..settings import SHARDED_ENGINE, load_settings
     from . import api, auth, middleware, pages, problems, writes
     from .context import LIVE_INDEX, PARSE_SLOTS, SETTINGS
@@ -33,7 +36,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops, x_proto=0, x_host=0, x_port=0, x_prefix=0)
     app.json.sort_keys = False
     app.json.ensure_ascii = False
-    rerank_model(), sentence_model(), focus_weights()  # a bad model file fails here, at start-up, not on the first question
+    for load in (ranking, rerank_model, sentence_model, focus_weights, parameters, continuation_model):
+        load()  # a bad model file fails here, at start-up, not on the first question
     app.extensions[SETTINGS] = settings
     app.extensions[PARSE_SLOTS] = ParseSlots(settings.parse_workers, settings.threads)
     if settings.engine == SHARDED_ENGINE:

@@ -223,6 +223,9 @@ class LiveIndex:
                 lambda: f"corpus changed; now serving {self.current.num_paragraphs} paragraphs",
                 "refreshing the index failed; still serving the previous one")
 
+    def shard_states(self) -> list[dict] | None:
+        return None
+
     def stop(self) -> None:
         self._stop.set()
         self.semantic.stop()

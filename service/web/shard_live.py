@@ -53,7 +53,7 @@ class ShardSemantic:
 
 
 class ShardLiveIndex:
-    """LiveIndex's interface (current, write_lock, document_written, refresh, watch, stop) over shards."""
+    """A LiveSource (service/web/live_source.py) over shards."""
 
     def __init__(self, settings: Settings):
         self.settings = settings
@@ -101,6 +101,9 @@ class ShardLiveIndex:
             f"shard {self.shard_set.shards[number].address} did not take the write (its write endpoint "
             f"{self.writers[number]}: {why}); the file is saved in the corpus folder: send it again when the "
             "shard is back", headers={"Retry-After": "1"})
+
+    def shard_states(self) -> list[dict] | None:
+        return self.shard_set.states()
 
     def refresh(self) -> bool:
         return self.current.refresh()
