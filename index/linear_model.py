@@ -59,7 +59,7 @@ def load_model(path: Path, features: Sequence[str], non_negative: bool = False) 
         raise ModelFileError(f"model file {path}: every weight must be a finite number")
     if non_negative and min(values) < 0:
         raise ModelFileError(f"model file {path}: weights must not be negative, "
-                             f"{min(weights, key=weights.get)} is {min(values)}")
+                             f"{min(weights, key=lambda name: weights[name])} is {min(values)}")
     return LinearModel(str(document.get("name", "")), int(document.get("version", 0)), tuple(features),
                        np.array(values, dtype=float), dict(document.get("made_by", {})))
 

@@ -62,8 +62,9 @@ class Ranking:
 def ranking() -> Ranking:
     m = load_model(model_path("index", RANKING_FILE), RANKING, non_negative=True)
     values = dict(zip(m.features, m.weights.tolist()))
-    return Ranking(values["phrase_weight"], values["title_weight"],
-                   *(int(values[name]) for name in RANKING[2:]))
+    return Ranking(values["phrase_weight"], values["title_weight"], int(values["candidates"]),
+                   int(values["semantic_candidates"]), int(values["window"]), int(values["near_miss_prefix"]),
+                   int(values["same_document_of"]))
 
 
 @cache

@@ -18,7 +18,9 @@ from index.lexical.search import DEFAULT_K
 
 @runtime_checkable
 class Searchable(Protocol):
-    manifest: dict          # "built_at" and "settings" (engine, bm25, analysis)
+    @property
+    def manifest(self) -> dict: ...
+    # "built_at" and "settings" (engine, bm25, analysis)
 
     @property
     def num_paragraphs(self) -> int: ...
@@ -30,9 +32,10 @@ class Searchable(Protocol):
     def documents(self) -> list: ...
     # DocumentInfo of every document, in corpus order
 
-    def search_terms(self, weighted: Mapping[str, float], k: int = DEFAULT_K, phrase: Sequence[str] = (),
+    def search_terms(self, weighted: Mapping[str, float], k: int = DEFAULT_K, phrase: Sequence[str] = (), *,
                      only: frozenset[str] | None = None, vector: np.ndarray | None = None) -> list[Hit]:
-        """The k best paragraphs for analysed terms with weights, first stage then docqa's re-rank."""
+        """The k best paragraphs for analysed terms with weights, first stage then docqa's re-rank
+        (`only` and `vector` by name: SearchIndex takes `exclude` before them)."""
 
     def idf(self, terms: list[str]) -> np.ndarray:
         """Lucene idf of analysed terms over the whole collection (0 for unknown terms)."""

@@ -193,7 +193,8 @@ def bench_command(paragraphs, queries, seed, with_http, as_json, corpus, cache_d
     s = settings_from(corpus=corpus)
     instance = cache_dir or default_instance_path()
     texts = seed_texts_from(s.corpus)
-    say = (lambda m: click.echo(m, err=True))
+    def say(message: str) -> None:
+        click.echo(message, err=True)
     figures = run_bench(instance, paragraphs, queries, seed, texts, with_semantic=semantic,
                         embed_sample=embed_sample, log=say)
     if with_http:

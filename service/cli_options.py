@@ -75,6 +75,7 @@ def open_settings_index(settings: Settings):
         from index.shards.client import ShardSet, parse_addresses
         from index.shards.sharded import ShardedIndex
 
+        assert settings.shards is not None  # load_settings requires them with engine xapian
         shards = ShardSet(parse_addresses(settings.shards), settings.shard_timeout, settings.shard_failure)
         return ShardedIndex(shards), None
     index, report = open_index(settings.corpus, settings.index_dir, settings.engine, Bm25Params(settings.k1, settings.b),

@@ -75,7 +75,7 @@ def load_settings(instance_path: str | Path, environ: Mapping[str, str] = {},
             raise ConfigError(f"unknown setting {name!r}")
         if value is not None:
             values[name] = value
-    kinds = {f.name: f.type for f in dataclasses.fields(Settings)}
+    kinds = {f.name: str(f.type) for f in dataclasses.fields(Settings)}  # strings: postponed annotations
     parsed = {}
     for name, value in values.items():
         try:

@@ -83,6 +83,8 @@ class ShardServer:
         return self
 
     def wait_ready(self, wait: float = 20.0) -> "ShardServer":
+        process = self.process
+        assert process is not None, "launch() first"
         deadline = time.monotonic() + wait
         while True:
             try:
@@ -91,9 +93,10 @@ class ShardServer:
                     socket.create_connection((self.host, self.write_port), timeout=1).close()
                 return self
             except Exception:  # noqa: BLE001 - not listening yet
-                if self.process.poll() is not None or time.monotonic() > deadline:
+                if process.poll() is not None or time.monotonic() > deadline:
                     self._errors.seek(0)
-                    error = self._errors.read().decode(errors="replace").strip() if self.process.poll() is not None else "timed out"
+                    error = "timed out" if process.poll() is None else \
+                        self._errors.read().decode(errors="replace").strip()
                     self.stop()
                     raise CorpusError(f"{TCPSRV} for {self.folder} did not start: {error[-300:]}") from None
                 time.sleep(0.05)

@@ -25,7 +25,7 @@ from waitress import create_server
 from index.documents import DOCUMENT_ID
 from index.errors import (ConflictError, DocqaError, DocumentNotFoundError, InvalidInputError, PayloadTooLargeError,
                           ServiceUnavailableError, UnauthorizedError)
-from index.shards.build import delete_document, write_document
+from index.shards.build import ShardDocument, delete_document, write_document
 from index.shards.format import STATS_KEY, shard_of
 from index.shards.wire import from_json
 from index.shards.bindings import xapian
@@ -81,9 +81,10 @@ class ShardWriter:
         except (ValueError, RecursionError):
             raise InvalidInputError("the body is not a JSON document") from None
 
-    def _write(self, document, document_id: str | None = None) -> dict:
+    def _write(self, document: ShardDocument | None, document_id: str | None = None) -> dict:
         x = xapian()
         document_id = document.id if document is not None else document_id
+        assert document_id is not None, "a write sends its document, a delete the document's id"
         with self._lock:
             try:
                 db = x.WritableDatabase(str(self.folder), x.DB_OPEN)

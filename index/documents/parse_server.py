@@ -89,7 +89,8 @@ def _connect() -> socket.socket:
 def _start() -> tuple[int, subprocess.Popen, socket.socket]:
     control, remote = socket.socketpair()
     package_root = str(Path(__file__).resolve().parents[2])
-    code = f"import sys; sys.path.insert(0, {package_root!r}); from index.documents.parse_server import serve; serve({remote.fileno()})"
+    code = (f"import sys; sys.path.insert(0, {package_root!r}); "
+            f"from index.documents.parse_server import serve; serve({remote.fileno()})")
     process = subprocess.Popen([sys.executable, "-P", "-c", code], pass_fds=[remote.fileno()], stdin=subprocess.DEVNULL,
                                stdout=subprocess.DEVNULL, cwd="/")
     remote.close()

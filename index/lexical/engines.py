@@ -9,7 +9,7 @@ every paragraph), kept as the test oracle and selectable with `--engine rank-bm2
 from __future__ import annotations
 
 from pathlib import Path
-from typing import ClassVar
+from typing import Callable, ClassVar, Protocol
 
 import numpy as np
 
@@ -47,6 +47,30 @@ def top_k(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     return candidates[order], best[order]
 
 
+FieldTerms = Callable[[], tuple[np.ndarray, np.ndarray]]  # (term ids, paragraph offsets) of one field, on demand
+
+
+class Engine(Protocol):
+    """What the index needs of a BM25 engine: build or load one field's scorer, save it, score with it."""
+
+    name: ClassVar[str]
+    FILES: ClassVar[tuple[str, ...]]
+    num_paragraphs: int
+
+    @classmethod
+    def build(cls, flat: np.ndarray, offsets: np.ndarray, vocab_size: int, params: Bm25Params) -> "Engine": ...
+
+    @classmethod
+    def load(cls, directory: Path, num_paragraphs: int, prefix: str, terms: FieldTerms,
+             params: Bm25Params) -> "Engine": ...
+
+    def save(self, directory: Path, prefix: str = "") -> None: ...
+
+    def doc_freq(self, term_ids: np.ndarray) -> np.ndarray: ...
+
+    def scores(self, term_ids: np.ndarray, weights: np.ndarray, out: np.ndarray | None = None) -> np.ndarray: ...
+
+
 class Bm25sEngine:
     """Sparse BM25: bm25s's precomputed score matrix (CSC by term), memory-mapped from disk."""
 
@@ -59,14 +83,16 @@ class Bm25sEngine:
 
     @classmethod
     def build(cls, flat: np.ndarray, offsets: np.ndarray, vocab_size: int, params: Bm25Params) -> "Bm25sEngine":
-        return cls(*bm25_matrix(flat, offsets, vocab_size, params), len(offsets) - 1)
+        data, indices, indptr = bm25_matrix(flat, offsets, vocab_size, params)
+        return cls(data, indices, indptr, len(offsets) - 1)
 
     def save(self, directory: Path, prefix: str = "") -> None:
         for name, array in zip(self.FILES, (self.data, self.indices, self.indptr)):
             np.save(directory / (prefix + name), array, allow_pickle=False)
 
     @classmethod
-    def load(cls, directory: Path, num_paragraphs: int, prefix: str = "", **_) -> "Bm25sEngine":
+    def load(cls, directory: Path, num_paragraphs: int, prefix: str, terms: FieldTerms,
+             params: Bm25Params) -> "Bm25sEngine":
         data, indices, indptr = (np.load(directory / (prefix + n), mmap_mode="r", allow_pickle=False).view(np.ndarray)
                                  for n in cls.FILES)
         return cls(data, indices, indptr, num_paragraphs)
@@ -106,16 +132,17 @@ class RankBm25Engine:
         self.num_paragraphs = len(offsets) - 1
 
     @classmethod
-    def build(cls, flat, offsets, vocab_size, params) -> "RankBm25Engine":
+    def build(cls, flat: np.ndarray, offsets: np.ndarray, vocab_size: int, params: Bm25Params) -> "RankBm25Engine":
         return cls(flat, offsets, params)
 
     def save(self, directory: Path, prefix: str = "") -> None:
         """Nothing to save: rebuilt from the stored term ids at load."""
 
     @classmethod
-    def load(cls, directory: Path, num_paragraphs: int, prefix: str = "", terms=None,
-             params=Bm25Params()) -> "RankBm25Engine":
-        return cls(*terms(), params)
+    def load(cls, directory: Path, num_paragraphs: int, prefix: str, terms: FieldTerms,
+             params: Bm25Params) -> "RankBm25Engine":
+        flat, offsets = terms()
+        return cls(flat, offsets, params)
 
     def doc_freq(self, term_ids: np.ndarray) -> np.ndarray:
         return np.array([self.model.nd.get(str(t), 0) for t in term_ids.tolist()], dtype=np.int64)
@@ -132,5 +159,5 @@ class RankBm25Engine:
         return scores
 
 
-ENGINES: dict[str, type] = {Bm25sEngine.name: Bm25sEngine, RankBm25Engine.name: RankBm25Engine}
+ENGINES: dict[str, type[Engine]] = {Bm25sEngine.name: Bm25sEngine, RankBm25Engine.name: RankBm25Engine}
 DEFAULT_ENGINE = Bm25sEngine.name

@@ -257,7 +257,9 @@ class LayeredIndex:
     def _candidates(self, found, ids, idf, owner: SearchIndex) -> Candidates:
         """Both segments' leading candidates as one list for index/hits.py (the overlay after the main
         generation in corpus order)."""
-        titles, numbers, terms, previous, order = [], {}, [], [], []
+        titles: list[np.ndarray] = []               # each document number's title terms
+        numbers: dict[tuple[int, int], int] = {}    # (segment, document) -> its number among these candidates
+        terms, previous, order = [], [], []
         for segment, i, _ in found:
             d = int(segment.document_of[i])
             local = numbers.setdefault((id(segment), d), len(numbers))

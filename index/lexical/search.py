@@ -6,7 +6,7 @@ import json
 import mmap
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import TYPE_CHECKING, Mapping, Sequence
 
 import numpy as np
 
@@ -21,6 +21,8 @@ from index.store.layout import (BYTE_END, BYTE_START, DOC, FIELD_PREFIXES, HEADI
                      PARAGRAPHS, PHRASE_TABLE, START, END, TEXT, TITLE_OFFSETS, TITLE_TOKENS, TOKEN_OFFSETS, TOKENS,
                      VOCABULARY)
 
+if TYPE_CHECKING:  # index.semantic.vectors imports this module
+    from index.semantic.vectors import Vectors
 
 
 DEFAULT_K = 5  # hits a search returns unless asked for another number (the API's default top_k)
@@ -55,7 +57,7 @@ class SearchIndex:
         self.engine, self.phrases, self.titles = engines["body"], engines["phrases"], engines["titles"]
         self.phrase_table = phrase_table
         self.ranking = rerank.ranking()
-        self.vectors = None  # index.vectors.Vectors once attached: the semantic signal is then used
+        self.vectors: Vectors | None = None  # once attached, the semantic signal is used
         self.vocab_list = vocab_list
         self.vocab = {term: i for i, term in enumerate(vocab_list)}
         self.rows, self.headings, self.text = rows, headings, text

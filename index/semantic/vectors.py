@@ -23,6 +23,7 @@ from typing import Callable
 import numpy as np
 
 from index.semantic import model as semantic
+from index.errors import ConflictError
 from index.files import atomic_write, sha256_of
 from index.lexical.search import SearchIndex, load_array
 
@@ -134,7 +135,10 @@ def write_vectors(index: SearchIndex, matrix: np.ndarray, embedded: int) -> Vect
         if not old.name.startswith(name + "."):
             old.unlink(missing_ok=True)  # readers mapping the old file keep a valid mapping
     log.info("paragraph vectors: %d embedded, %d reused", embedded, len(matrix) - embedded)
-    return attach(index)
+    vectors = attach(index)
+    if vectors is None:  # another process removed every vector file since (its own write's clean-up)
+        raise ConflictError(f"{target.name} was removed as it was written; embed again")
+    return vectors
 
 
 def ensure_vectors(index: SearchIndex, progress: Callable[[int, int], None] | None = None,

@@ -42,6 +42,8 @@ def load_from(folder: Path):
                                  "for this Python, or run docqa on the system's python3")
     spec = importlib.util.spec_from_file_location("xapian", package / "__init__.py",
                                                   submodule_search_locations=[str(package)])
+    if spec is None or spec.loader is None:  # not for a .py file; checked for the type checker
+        raise XapianMissingError(f"cannot load the Xapian bindings in {package}; {INSTALL_HINT}")
     module = importlib.util.module_from_spec(spec)
     sys.modules["xapian"] = module
     try:

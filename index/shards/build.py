@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
 
 from index import analysis
 from index.documents import Document, Paragraph, split_paragraphs
@@ -108,7 +109,8 @@ def paragraph_document(document: ShardDocument, at: int, stats: dict):
     out = x.Document()
     out.add_boolean_term(term(DOCUMENT, document.id))
     fields = ((lambda t: term(BODY, t), Counter(terms), len(terms), "body"),
-              (lambda pair: phrase(*pair), Counter(zip(terms, terms[1:])), int(phrase_lengths(len(terms))), "phrases"),
+              (lambda pair: phrase(*pair), Counter(zip(terms, terms[1:])), int(phrase_lengths(np.asarray(len(terms)))),
+               "phrases"),
               (lambda t: term(TITLE, t), Counter(document.title_terms), len(document.title_terms), "titles"))
     for name, counts, length, field in fields:
         norm = params.length_norm(length, average[field])
@@ -257,7 +259,7 @@ def _update(index: SearchIndex, out: Path, stats: dict, progress) -> tuple[int, 
     """Replace changed documents and delete removed ones, shard by shard."""
     x = xapian()
     n = stats["shards"]
-    wanted = {i: {} for i in range(n)}
+    wanted: dict[int, dict[str, str]] = {i: {} for i in range(n)}  # shard -> document id -> sha256
     for info in index.documents:
         wanted[shard_of(info.id, n)][info.id] = info.sha256
     written = deleted = done = 0

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
+from functools import partial
 from typing import Mapping, Sequence
 
 import numpy as np
@@ -72,7 +73,7 @@ class ShardedIndex:
             if not shard.up:
                 continue
             try:
-                version, read_now = shard.call(lambda db: read(db, number))
+                version, read_now = shard.call(partial(read, number=number))
             except ShardDown:
                 continue
             if read_now is None:
@@ -299,7 +300,8 @@ class ShardedIndex:
             return i
 
         ids = lambda words: np.fromiter(map(local_id, words), np.int64, len(words))  # noqa: E731
-        titles, numbers = [], {}
+        titles: list[np.ndarray] = []   # each document number's title terms
+        numbers: dict[str, int] = {}    # document id -> its number among these candidates
         for _, data in found:
             if numbers.setdefault(data["d"], len(numbers)) == len(titles):
                 titles.append(ids(data["tt"]))

@@ -6,6 +6,8 @@ Paragraph text is not sent twice: each paragraph is its offsets into the documen
 
 from __future__ import annotations
 
+from typing import TypeGuard
+
 from index.documents import DOCUMENT_ID, Paragraph
 from index.errors import InvalidInputError
 from index.shards.build import ShardDocument
@@ -43,5 +45,5 @@ def from_json(data) -> ShardDocument:
     return ShardDocument({name: entry[name] for name in ENTRY_FIELDS}, text, out, title_terms)
 
 
-def _strings(value) -> bool:
+def _strings(value: object) -> TypeGuard[list[str]]:
     return isinstance(value, list) and all(isinstance(v, str) for v in value)

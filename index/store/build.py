@@ -1,6 +1,7 @@
 """Building the index on disk: analyse (incrementally), write a generation atomically, swap it in.
 
-The directory's files are named in `index.store.layout`; reading them back is index/store/generations.py. A build writes a new generation under a temporary name, renames it into place, then points CURRENT
+The directory's files are named in `index.store.layout`; reading them back is index/store/generations.py.
+A build writes a new generation under a temporary name, renames it into place, then points CURRENT
 at it; a crash at any point leaves the previous generation live. No pickle: JSON and .npy only.
 """
 
@@ -100,7 +101,8 @@ def build_index(corpus_dir: Path, index_dir: Path, engine: str = DEFAULT_ENGINE,
         last = _previous(index_dir)
         vocab = {term: i for i, term in enumerate(last.vocabulary or vocabulary or [])}
         files = corpus_files(corpus_dir, warn=True)
-        documents, paragraphs, headings, terms, skipped, stale, seen = [], [], {}, [], {}, {}, set()
+        documents, paragraphs, terms, skipped, stale, seen = [], [], [], {}, {}, set()
+        headings: dict[str, int] = {}  # heading -> its number
         analysed = reused = 0
         for n, path in enumerate(files, 1):
             stamp = file_stamp(path)
@@ -122,6 +124,7 @@ def build_index(corpus_dir: Path, index_dir: Path, engine: str = DEFAULT_ENGINE,
                 (doc, stamp), paras = kept, split_paragraphs(kept[0])
                 log.error("%s cannot be read now (%s); still serving its last good version, and reading it "
                           "again at the next build", path.name, problem)
+            assert doc is not None  # _checked gives a document whenever it gives no problem
             if doc.id in seen:
                 log.warning("skipped %s: id %r is already used", path.name, doc.id)
                 skipped[path.name] = list(stamp)
@@ -191,12 +194,14 @@ class _Previous(NamedTuple):
     terms: dict          # (document id, sha256) -> (term ids, paragraph lengths)
     extracted: dict      # (file name, stamp) of an unchanged PDF or Word file -> its Document as extracted then
     by_file: dict        # file name -> its manifest entry (id, stamp, ...): the last good version of each file
-    index: SearchIndex | None
+    live: SearchIndex | None  # the live generation (None when there is none); not `index`: tuple.index
 
     def version_of(self, file: str) -> tuple[Document, tuple[int, int]] | None:
         """The document the live generation holds for `file`, and the stamp of the file it was read from."""
         entry = self.by_file.get(file)
-        return None if entry is None else (self.index.document(entry["id"]), tuple(entry["stamp"]))
+        if entry is None or self.live is None:  # by_file is empty without a live generation
+            return None
+        return self.live.document(entry["id"]), tuple(entry["stamp"])
 
 
 def _previous(index_dir: Path) -> _Previous:
@@ -232,7 +237,8 @@ def _write_generation(index_dir, documents, paragraphs, headings, vocab, terms, 
     for d, ((doc, file, stamp_of_file), paras) in enumerate(zip(documents, paragraphs)):
         encoded = doc.text.encode("utf-8")
         doc_entries.append({"id": doc.id, "title": doc.title, "file": file, "sha256": doc.sha256,
-                            "stamp": list(stamp_of_file), "chars": len(doc.text), **({"pages": list(doc.pages)} if doc.pages else {}),
+                            "stamp": list(stamp_of_file), "chars": len(doc.text),
+                            **({"pages": list(doc.pages)} if doc.pages else {}),
                             "paragraphs": len(paras), "first_paragraph": len(rows),
                             "bytes": [byte_pos, byte_pos + len(encoded)]})
         char_pos, local = 0, 0

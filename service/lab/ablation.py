@@ -39,9 +39,10 @@ SEMANTIC_STEP = "+ semantic: the top 30 re-ranked with MiniLM cosines as two mor
 
 
 def _squad_rows(ranked_contexts: Callable[[str], list[int]], questions) -> tuple[dict, float]:
-    ranks, latencies = [], []
+    ranks: list[int | None] = []
+    latencies: list[float] = []
     for q in questions:
-        contexts = timed(lambda: ranked_contexts(q.question), latencies)
+        contexts = timed(lambda q=q: ranked_contexts(q.question), latencies)
         ranks.append(contexts.index(q.context) + 1 if q.context in contexts else None)
     return retrieval_figures(ranks), statistics.median(latencies)
 

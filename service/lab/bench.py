@@ -149,7 +149,8 @@ def run_bench(instance: Path, paragraphs: int, queries: int, seed: int, seed_tex
     # The ranking's own cost: the same questions again, each timed with the full ranking and with body BM25
     # only, in alternating order. (Whichever runs first for a question pays its first-time costs, the
     # stemmer cache and cold index pages; timing the full ranking always first made it look 2.0x, not 1.6x.)
-    full, plain = [], []
+    full: list[float] = []
+    plain: list[float] = []
     rankings = [(ranking(), full), (replace(ranking(), phrase_weight=0.0, title_weight=0.0, rerank=False), plain)]
     for i, q in enumerate(qs):
         for settings, times in rankings if i % 2 == 0 else rankings[::-1]:
@@ -224,7 +225,8 @@ def run_semantic_bench(index, qs: list[str], sample: int = 1000, seed: int = 7,
         terms = analyze(q)
         return index.search_terms(dict.fromkeys(terms, 1.0), 10, phrase=terms)
 
-    on, off = [], []
+    on: list[float] = []
+    off: list[float] = []
     for i, q in enumerate(qs):
         for fn, times in ((with_semantic, on), (lexical, off)) if i % 2 == 0 else ((lexical, off), (with_semantic, on)):
             times += _time_each(fn, [q])

@@ -210,10 +210,12 @@ def answer_figures(index, questions: list[SquadQuestion], context_of,
                    progress: Callable[[int, int], None] | None = None) -> dict:
     """Ask each question of `index` (any engine): where the gold context ranks, whether the answer sentence
     holds an answer, whether a how-many answer marks it exactly, and the median time per question."""
-    ranks, sentence_hits, how_many, how_many_hits, latencies = [], 0, 0, 0, []
+    ranks: list[int | None] = []
+    latencies: list[float] = []
+    sentence_hits = how_many = how_many_hits = 0
     for i, q in enumerate(questions, 1):
         try:
-            result = timed(lambda: answer_question(index, q.question, top_k=20, threshold=0.0), latencies)
+            result = timed(lambda q=q: answer_question(index, q.question, top_k=20, threshold=0.0), latencies)
         except EmptyQueryError:
             ranks.append(None)
             continue
@@ -270,10 +272,11 @@ def evaluate_beir(directory: Path, split: str = "test", params: Bm25Params = Bm2
     with tempfile.TemporaryDirectory(prefix="docqa-beir-") as tmp:
         index, file_ids = beir_index(corpus, Path(tmp), params)
         ranking = with_semantic(index, semantic, embedding)
-        rankings, latencies = {}, []
+        rankings = {}
+        latencies: list[float] = []
         for i, qid in enumerate(sorted(qrels), 1):
             try:
-                _, hits, _ = timed(lambda: find_passages(index, queries[qid], top_k=300), latencies)
+                _, hits, _ = timed(lambda qid=qid: find_passages(index, queries[qid], top_k=300), latencies)
             except DocqaError:
                 hits = []
             rankings[qid] = list(dict.fromkeys(file_ids[h.paragraph.document_id] for h in hits))

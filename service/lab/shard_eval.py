@@ -57,8 +57,8 @@ def first_stage_agreement(index, remote: ShardedIndex, questions: list[str],
     for i, question in enumerate(questions, 1):
         terms = analysis.analyze(question)
         if terms:
-            mine = timed(lambda: embedded_first_stage(index, terms, CUTOFF), latencies["embedded"])
-            theirs = timed(lambda: sharded_first_stage(remote, terms, CUTOFF), latencies["sharded"])
+            mine = timed(lambda terms=terms: embedded_first_stage(index, terms, CUTOFF), latencies["embedded"])
+            theirs = timed(lambda terms=terms: sharded_first_stage(remote, terms, CUTOFF), latencies["sharded"])
             asked += 1
             same_top += bool(mine) == bool(theirs) and (not mine or mine[0][0] == theirs[0][0])
             overlap += len({p for p, _ in mine} & {p for p, _ in theirs}) / max(len(mine), 1)

@@ -81,7 +81,8 @@ def best_sentence(q: Question, passages: tuple[Passage, ...], weights: dict[str,
     penalty by what the question asks (SQuAD's follow-ups are often answered by the same sentence;
     "What did she say?" asks for more). `prior(passage, sentence number)` adds where a sentence stands
     from the last answer; `last` (the last answer sentence, the span it marked, its question's terms) is
-    never given again unless another span is marked in it or the question asks it something new; `spoken` maps the (passage, sentence) numbers the asked person
+    never given again unless another span is marked in it or the question asks it something new; `spoken`
+    maps the (passage, sentence) numbers the asked person
     speaks to the terms of their name, and `others` holds (passage, sentence start) of sentences someone
     else speaks, never the answer to "What did X say?"."""
     weighted = list(zip(model().features, model().weights.tolist()))

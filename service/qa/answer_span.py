@@ -43,7 +43,8 @@ def answer_span(q: Question, sentence: str, matched: list[tuple[str, int]]) -> t
     possessive = lambda c: " " not in sentence[c[0]:c[1]] and (  # noqa: E731
         sentence[c[0]:c[1]].endswith(("’s", "'s")) or sentence[c[1]:c[1] + 2] in ("’s", "'s"))
     return min(candidates, key=lambda c: (is_year(sentence[c[0]:c[1]]), q.kind == "who" and possessive(c),
-                                          distance(c, anchors, q.kind) + parameter("span_other_words") * distance(c, others, q.kind),
+                                          distance(c, anchors, q.kind)
+                                          + parameter("span_other_words") * distance(c, others, q.kind),
                                           c[0]))
 
 

@@ -70,25 +70,27 @@ def answer_question(index: Searchable, question: str, top_k: int = DEFAULT_TOP_K
         return AskResult(**result, answer=None, disagreement=(), passages=passages)
     weights = term_weights(index, q)
     thread = thread_of(context.turns, index) if context is not None else None
-    bare = context is not None and not context.resolutions and not q.terms
-    if bare and context.ellipsis in NO_REASON:
-        answer = reason_sentence(thread, passages, context.ellipsis)
+    # the context of a bare follow-up ("Why?", "What happened next?"): no name put back, no words of its own
+    bare = context if context is not None and not context.resolutions and not q.terms else None
+    if bare is not None and bare.ellipsis in NO_REASON:
+        answer = reason_sentence(thread, passages, bare.ellipsis)
         if answer is None:
             return AskResult(**result, answer=None, disagreement=(), passages=passages,
-                             message=NO_REASON[context.ellipsis])
+                             message=NO_REASON[bare.ellipsis])
     else:
-        answer = follow_on_sentence(context, passages) if bare and context.ellipsis == "next" else None
+        answer = follow_on_sentence(bare, passages) if bare is not None and bare.ellipsis == "next" else None
         if answer is None:
             # a question that leans on nothing is answered as if asked alone: no thread, nothing held back
-            leans = context is not None and context.reading.leans
-            restated = leans and any(set(analyze(t.question)) == set(q.terms) for t in context.turns)
+            leaning = context if context is not None and context.reading.leans else None
+            leans = leaning is not None
+            restated = leaning is not None and any(set(analyze(t.question)) == set(q.terms) for t in leaning.turns)
             penalty = focus_weights()["repeat_open" if asks_for_more(q) else "repeat"]
             prior = thread_prior(thread) if thread is not None and leans else None
             last = (thread.text, thread.span, frozenset(analyze(thread.question))) \
                 if thread is not None and leans and not restated else None
             asked = asked_person(result["read_as"], [p.hit.paragraph for p in passages], speakers)
             spoken, others = spoken_by(asked, passages, speakers) if asked else (None, None)
-            answer = best_sentence(q, passages, weights, context.given if leans and not restated else frozenset(),
+            answer = best_sentence(q, passages, weights, leaning.given if leaning is not None and not restated else frozenset(),
                                    penalty, tuple(r.name for r in context.resolutions) if context else (), prior, last,
                                    spoken, others)
             if answer is None and asked:
@@ -225,7 +227,7 @@ def _asks_deed_of(question: str, after_pronoun: str) -> bool:
 def follow_on_sentence(context: Context, passages: tuple[Passage, ...]) -> Answer | None:
     """For "What happened next?": the sentence after the last answer, never one already given."""
     last = next((t for t in reversed(context.turns) if t.answer and t.citations), None)
-    if last is None:
+    if last is None or last.answer is None:
         return None
     doc, number = last.citations[0]
     ordered = sorted((p for p in passages if p.hit.paragraph.document_id == doc

@@ -56,7 +56,7 @@ def subject_terms(q: Question, weights: dict[str, float]) -> list[str]:
     """The question's words that are not what it counts ("rooftop" of "How many people were rescued from
     rooftops?"): the documents compared must hold one of them (the same event)."""
     measure, noun = measure_of_question(q.text)
-    counted = set(MEASURES.get(measure, ())) | {noun, measure} | GENERIC_COUNTS
+    counted = set(MEASURES.get(measure, ()) if measure is not None else ()) | {noun, measure} | GENERIC_COUNTS
     return [t for t in dict.fromkeys(q.terms) if t not in counted and not t.isdigit() and t in weights]
 
 
@@ -65,7 +65,8 @@ def _by_measure(q: Question, passages: tuple[Passage, ...], about: frozenset[str
     measure, noun = measure_of_question(q.text)
     if measure is None:
         return ()
-    specific = noun is not None and noun not in GENERIC_COUNTS and noun != measure
+    # the counted noun's related words, when it says more than the measure (not a generic count such as "people")
+    family = family_of(noun) if noun is not None and noun not in GENERIC_COUNTS and noun != measure else None
     stated: dict[str, dict] = {}
     revised: dict[str, tuple[str | None, Quote, str]] = {}
     for pi, passage in enumerate(passages):
@@ -76,7 +77,7 @@ def _by_measure(q: Question, passages: tuple[Passage, ...], about: frozenset[str
         for start, end in passage.sentences:
             sentence = text[start:end]
             found = [f for f in figures_in(sentence) if f.measure == measure and _whole(sentence, f)
-                     and not (specific and f.noun is not None and f.noun not in family_of(noun))]
+                     and not (family is not None and f.noun is not None and f.noun not in family)]
             revision = revision_in(sentence, found)
             if revision is not None:
                 later = revision.later or _nearest_other(passage, start, revision.earlier, measure)

@@ -66,29 +66,30 @@ def find_passages(index: Searchable, question: str, top_k: int = DEFAULT_K, hist
     paragraphs themselves). Any other question is searched exactly as if asked alone; the focus only
     keeps to its own words (topic.py). "What did X say?" puts the paragraphs X speaks in first.
     `documents` limits the search to those documents."""
-    reading = context.reading if context is not None else None
-    leans = reading is not None and reading.leans
-    previous = history[-1] if leans and history else None
+    leaning = context if context is not None and context.reading.leans else None  # the context, if the question leans on it
+    read_as = leaning.reading.text if leaning is not None else question
+    previous = history[-1] if leaning is not None and history else None
     q = parse_question(question, previous, idf=lambda terms: index.idf(terms).tolist(),
-                       names=reading_names(reading) if leans else ())
-    focused = leans and bool(context.focus)
+                       names=reading_names(leaning.reading) if leaning is not None else ())
+    focused = leaning is not None and bool(leaning.focus)
     if not q.search and not focused:
         raise EmptyQueryError("the question has no searchable words (only stopwords or punctuation)")
-    asks_speech = asked_speaker(reading.text if leans else question) is not None
+    asks_speech = asked_speaker(read_as) is not None
     pool = count("focus_pool")
     k = max(top_k, pool) if context is not None and context.focus or asks_speech else top_k
     vector = None
-    if q.search and not (leans and reading.ellipsis in ("next", "why", "how")):  # "Why?" has nothing to embed
-        vector = question_vector(index, reading.text if leans else question)
+    if q.search and not (leaning is not None and leaning.ellipsis in ("next", "why", "how")):  # "Why?" has nothing to embed
+        vector = question_vector(index, read_as)
     hits = index.search_terms(q.search, k, phrase=q.terms, only=documents, vector=vector) if q.search else []
-    if focused:
-        include = (reading.ellipsis is not None or not q.search) and (documents is None or context.focus[0][0] in documents)
-        hits = prefer_focus(hits, context, index, include=include)
+    if leaning is not None and focused:
+        include = (leaning.ellipsis is not None or not q.search) and (documents is None or leaning.focus[0][0] in documents)
+        hits = prefer_focus(hits, leaning, index, include=include)
     elif context is not None and hits:
         hits = on_topic(index, q, hits, context, top_k, documents, vector)
     if asks_speech:
         speakers = speakers or SpeakerCache(index)
-        asked = asked_person(reading.text if leans else question, [h.paragraph for h in hits[:top_k]], speakers)
+        asked = asked_person(read_as, [h.paragraph for h in hits[:top_k]], speakers)
+        assert asked is not None  # asked_speaker found whom the question asks about
         hits = sorted(hits[:pool], key=lambda h: not speakers.speaks(h.paragraph.document_id, h.paragraph.number,
                                                                           asked))
     hits = hits[:top_k]

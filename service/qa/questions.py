@@ -22,7 +22,8 @@ FOLLOW_ON_WORDS = "else next happened happen more other then anything tell go on
 # verbs that ask what someone said or did without naming it: "What did she say?", "What did he do?"
 OPEN_VERBS = "say said says tell told do did does done think thought add added want wanted mean meant"
 _TYPES = [
-    ("quantity", re.compile(r"^\W*(?:(?:and|so|but|also|then|ok|okay)\W+)*(?:how\s+(?:many|much)|what\s+(?:number|percentage|amount)|"
+    ("quantity", re.compile(r"^\W*(?:(?:and|so|but|also|then|ok|okay)\W+)*"
+                            r"(?:how\s+(?:many|much)|what\s+(?:number|percentage|amount)|"
                             r"what\s+(?:was|is)\s+the\s+(?:number|death\s+toll|toll|amount|cost|population))\b", re.I)),
     ("when", re.compile(r"^\s*(?:and\s+)?(?:when|what\s+(?:year|day|date|time|month|century|decade)|"
                         r"in\s+what\s+(?:year|month|century)|on\s+what\s+(?:day|date))\b", re.I)),

@@ -21,10 +21,15 @@ class SemanticState(Protocol):
 
 class LiveSource(Protocol):
     settings: Settings
-    current: Searchable | None       # None while a server without a usable index builds its first one
     building: str | None             # why a build is running, while one is
     write_lock: threading.Lock       # one document write at a time
-    semantic: SemanticState
+
+    @property  # read-only here: each implementation keeps its own kind of index and semantic pass
+    def current(self) -> Searchable | None:
+        """None while a server without a usable index builds its first one."""
+
+    @property
+    def semantic(self) -> SemanticState: ...
 
     def document_written(self, document_id: str, document: Document | None = None) -> None:
         """Call holding `write_lock` after the document's file was written (or deleted): searchable now."""

@@ -59,6 +59,7 @@ class ShardLiveIndex:
         self.settings = settings
         self.limits = settings.document_limits()
         self.parsed = ParsedFiles(max_chars=4 * settings.max_document_chars)  # a file sent again is not parsed again
+        assert settings.shards is not None  # load_settings requires them with engine xapian
         addresses = parse_addresses(settings.shards)
         self.shard_set = ShardSet(addresses, settings.shard_timeout, settings.shard_failure)
         # where each shard takes writes (`docqa shard serve`): DOCQA_SHARD_WRITERS, or each shard's port + 1000
