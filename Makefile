@@ -7,7 +7,7 @@ AXE_VERSION := 4.10.3
 AXE_SHA256 := 880970c081707360e64f34cea25ff91892f5bc95675b0776925b9709dd8a68bb
 AXE := $(VENV)/axe-core/axe.min.js
 
-.PHONY: serve test index docs screenshot chromium xapian clean
+.PHONY: serve test check lint index docs screenshot chromium xapian clean
 
 serve: $(VENV)/.runtime
 	$(BIN)/docqa serve
@@ -15,8 +15,18 @@ serve: $(VENV)/.runtime
 index: $(VENV)/.runtime
 	$(BIN)/docqa index
 
-test: $(VENV)/.test chromium xapian $(AXE)
+test: lint $(VENV)/.test chromium xapian $(AXE)
 	$(BIN)/pytest
+
+# The edit loop: lint and types, then the unit, API and CLI tests (no browser, no server processes, no
+# long runs); about two minutes here.
+check: lint
+	$(BIN)/pytest -q -m "not browser and not server and not slow" tests/index tests/qa tests/web tests/lab \
+		tests/test_layers.py tests/e2e/test_cli.py tests/e2e/test_chat_terminal.py tests/test_docs_paths.py
+
+lint: $(VENV)/.test
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 docs: $(VENV)/.test
 	DOCQA_WRITE_DOCS=1 $(BIN)/pytest -q tests/web/test_api_doc.py

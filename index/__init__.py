@@ -3,12 +3,15 @@
 Never imports Flask; `service` builds on it.
 """
 
-from .analysis import analyze, analyze_spans
-from .documents import Document, Paragraph, load_corpus, parse_document, split_paragraphs
-from .engine import ENGINES, Bm25Params, Hit
-from .errors import DocqaError, EmptyQueryError, IndexCorruptError
-from .search import SearchIndex
-from .store import BuildReport, build_index, load_index, open_index
+from index.analysis import analyze, analyze_spans
+from index.documents import Document, Paragraph, load_corpus, parse_document, split_paragraphs
+from index.errors import DocqaError, EmptyQueryError, IndexCorruptError
+from index.lexical.engines import ENGINES
+from index.lexical.bm25 import Bm25Params
+from index.hits import Hit
+from index.lexical.search import SearchIndex
+from index.store.build import BuildReport, build_index, open_index
+from index.store.generations import load_index
 
 __all__ = [
     "Bm25Params", "BuildReport", "DocqaError", "Document", "ENGINES", "EmptyQueryError", "Hit",

@@ -17,8 +17,8 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from .errors import ModelFileError
-from .files import atomic_write
+from index.errors import ModelFileError
+from index.files import atomic_write
 
 MODEL_FORMAT = 1
 
@@ -33,14 +33,6 @@ class LinearModel:
 
     def weight(self, feature: str) -> float:
         return float(self.weights[self.features.index(feature)])
-
-    def vector(self, values: Mapping[str, float]) -> np.ndarray:
-        """Feature values given by name, as a vector in the model's order."""
-        return np.array([values[name] for name in self.features], dtype=float)
-
-    def explain(self, values: Mapping[str, float]) -> dict[str, float]:
-        """Each feature's part of the score (value x weight), by name."""
-        return {name: float(values[name]) * float(w) for name, w in zip(self.features, self.weights)}
 
 
 def model_path(package: str, filename: str) -> Path:
@@ -67,7 +59,7 @@ def load_model(path: Path, features: Sequence[str], non_negative: bool = False) 
         raise ModelFileError(f"model file {path}: every weight must be a finite number")
     if non_negative and min(values) < 0:
         raise ModelFileError(f"model file {path}: weights must not be negative, "
-                             f"{min(weights, key=weights.get)} is {min(values)}")
+                             f"{min(weights, key=lambda name: weights[name])} is {min(values)}")
     return LinearModel(str(document.get("name", "")), int(document.get("version", 0)), tuple(features),
                        np.array(values, dtype=float), dict(document.get("made_by", {})))
 

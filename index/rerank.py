@@ -1,6 +1,7 @@
 """Re-rank the best BM25 candidates with a linear model over a few lexical features per candidate.
 
-Only the top CANDIDATES are re-scored, so the cost is bounded whatever the corpus size. Each feature
+Only the leading candidates are re-scored (the ranking's pool, index/models/ranking-v1.json), so the cost
+is bounded whatever the corpus size. Each feature
 is a share in [0, 1] (or the first-stage score over the best one), computed with small dense numpy
 arrays over the candidates' terms; the weights are fitted by `docqa eval fit-ranking` on SQuAD's even
 articles (docs/EVALUATION.md), and the score stays in BM25 units: first-stage score + bonus.
@@ -8,38 +9,62 @@ articles (docs/EVALUATION.md), and the score stays in BM25 units: first-stage sc
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
 
-from .engine import lucene_idf
-from .linear_model import LinearModel, load_model, model_path
-
-CANDIDATES = 15
-WINDOW = 15
-NEAR_MISS_PREFIX = 5  # a question word missing but present with the same first letters is a near miss
-SAME_DOCUMENT_OF = 10  # "same_document" counts among this many leading candidates
+from index.lexical.bm25 import lucene_idf
+from index.linear_model import LinearModel, load_model, model_path
 
 FEATURES = (
     "first_stage",     # body + phrase + title score, over the best candidate's
-    "window",          # idf share of distinct question terms inside the best WINDOW-term window
+    "window",          # idf share of distinct question terms inside the best `window`-term window
     "local_coverage",  # share of the question's terms found here or in the document's title, each weighted
                        # by idf x its idf among the candidates (a topic word in every candidate tells them
                        # apart poorly; a title's word is what every paragraph of its document is about)
-    "near_miss",       # the same share for question terms missing here but present with the same first five letters
-    "same_document",   # share of the leading candidates from this paragraph's document
+    "near_miss",       # the same share for question terms missing here but present with the same first letters
+    "same_document",   # share of the leading candidates (`same_document_of`) from this paragraph's document
     "previous",        # idf share of question terms missing here that the previous paragraph of the same
                        # document holds ("Tesla ..." then "He was born ...")
 )
 COLUMN = {name: i for i, name in enumerate(FEATURES)}
 MODEL_FILE = "rerank-v1.json"
-# with paragraph vectors (index/semantic.py), two more features over a wider pool of candidates
+# with paragraph vectors (index/semantic/model.py), two more features over a wider pool of candidates
 SEMANTIC_FEATURES = FEATURES + (
     "cosine",            # the question's cosine with the paragraph (title, heading, text), at least 0
     "cosine_near_best",  # 1 - (the best candidate's cosine - this one's), at least 0
 )
-SEMANTIC_CANDIDATES = 30
 SEMANTIC_MODEL_FILE = "semantic-v1.json"
+RANKING_FILE = "ranking-v1.json"
+RANKING = ("phrase_weight", "title_weight", "candidates", "semantic_candidates", "window", "near_miss_prefix",
+           "same_document_of")
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """How a search ranks (index/models/ranking-v1.json): the weights of the phrase and title fields against
+    a paragraph's own terms in the first stage; how many leading candidates are re-ranked (more with the
+    semantic signal); the re-rank features' window, near-miss prefix and same-document reach; and whether
+    the re-rank runs at all (the lab's ablation turns it off)."""
+
+    phrase_weight: float
+    title_weight: float
+    candidates: int
+    semantic_candidates: int
+    window: int
+    near_miss_prefix: int
+    same_document_of: int
+    rerank: bool = True
+
+
+@cache
+def ranking() -> Ranking:
+    m = load_model(model_path("index", RANKING_FILE), RANKING, non_negative=True)
+    values = dict(zip(m.features, m.weights.tolist()))
+    return Ranking(values["phrase_weight"], values["title_weight"], int(values["candidates"]),
+                   int(values["semantic_candidates"]), int(values["window"]), int(values["near_miss_prefix"]),
+                   int(values["same_document_of"]))
 
 
 @cache
@@ -61,9 +86,10 @@ def with_cosines(features: np.ndarray, cosines: np.ndarray) -> np.ndarray:
     return np.column_stack([features, np.maximum(cosines, 0.0), np.maximum(1.0 - (cosines.max() - cosines), 0.0)])
 
 
-def prefix_groups(vocabulary: list[str], length: int = NEAR_MISS_PREFIX) -> np.ndarray:
-    """Per term id, a group shared by the terms with the same first `length` letters; a shorter term is
-    a group of its own, numbered below zero."""
+def prefix_groups(vocabulary: list[str]) -> np.ndarray:
+    """Per term id, a group shared by the terms with the same first `near_miss_prefix` letters; a shorter
+    term is a group of its own, numbered below zero."""
+    length = ranking().near_miss_prefix
     groups: dict[str, int] = {}
     return np.fromiter((groups.setdefault(t[:length], len(groups)) if len(t) >= length else -1 - i
                         for i, t in enumerate(vocabulary)), dtype=np.int64, count=len(vocabulary))
@@ -106,14 +132,16 @@ def candidate_features(candidates: np.ndarray, first_stage: np.ndarray, tokens: 
     one flat array, and one binary search in the question's sorted prefix groups finds every term that
     shares its first letters with a question term; those few are then compared with the question's
     terms in their group, which gives each exact and near match with its range and position.
-    Windows are WINDOW-term buckets at two offsets (0 and WINDOW/2), so any run of WINDOW/2
+    Windows are `window`-term buckets at two offsets (0 and window/2), so any run of window/2
     consecutive terms lies inside one bucket."""
+    settings = ranking()
+    window_size, reach = settings.window, settings.same_document_of
     n, q = len(candidates), len(query)
     same = documents[candidates]
     features = np.zeros((n, len(FEATURES)))
     features[:, COLUMN["first_stage"]] = first_stage / (first_stage[0] or 1.0)
-    leading = np.count_nonzero(same[:, None] == same[:SAME_DOCUMENT_OF], axis=1)
-    features[:, COLUMN["same_document"]] = leading / min(n, SAME_DOCUMENT_OF)
+    leading = np.count_nonzero(same[:, None] == same[:reach], axis=1)
+    features[:, COLUMN["same_document"]] = leading / min(n, reach)
     total = idf.sum()
     if not q or total <= 0:
         return features, np.zeros((n, q), dtype=bool)
@@ -139,10 +167,10 @@ def candidate_features(candidates: np.ndarray, first_stage: np.ndarray, tokens: 
     near_miss &= ~matched & (groups >= 0)
     own = exact & mine
     owner, position, term = rows[hit[own]], positions[hit[own]], term[own]
-    buckets = int((ends[:n] - starts[:n]).max()) // WINDOW + 2
+    buckets = int((ends[:n] - starts[:n]).max()) // window_size + 2
     window = np.zeros((n, 2 * buckets, q), dtype=bool)
-    window[owner, position // WINDOW, term] = True
-    window[owner, buckets + (position + WINDOW // 2) // WINDOW, term] = True
+    window[owner, position // window_size, term] = True
+    window[owner, buckets + (position + window_size // 2) // window_size, term] = True
     present = matched | found[2 * n:]
     local = idf * lucene_idf(np.count_nonzero(present, axis=0), n)
     features[:, COLUMN["window"]] = (window @ idf).max(axis=1) / total
@@ -159,37 +187,3 @@ def rerank_scores(features: np.ndarray, first_stage: np.ndarray) -> tuple[np.nda
     scale = (first_stage[0] or 1.0) / w[COLUMN["first_stage"]]
     semantic = features[:, len(FEATURES):] @ w[len(FEATURES):] * scale
     return features @ w * scale, semantic
-
-
-def rerank_pool(paragraphs: list[tuple[np.ndarray | None, np.ndarray]], documents: list[int],
-                titles: list[np.ndarray], first_stage: np.ndarray, query: np.ndarray, idf: np.ndarray,
-                prefixes: np.ndarray, rerank: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Re-rank candidates that do not share one index's arrays (a live overlay's, a shard's), best first.
-
-    Per candidate: (its previous paragraph's terms or None, its own terms) and its document's number
-    into `titles`, term ids of one vocabulary; `first_stage` is best first. They are laid out as a
-    small corpus of their own, each candidate after its previous paragraph. Returns the candidates'
-    order, their scores in that order, and which question terms each candidate holds (in input order)."""
-    parts, numbers = [], []
-    for (previous, own), document in zip(paragraphs, documents):
-        parts += [previous if previous is not None else np.zeros(0, np.int64), own]
-        numbers += [document if previous is not None else -1, document]
-    offsets = np.zeros(len(parts) + 1, dtype=np.int64)
-    np.cumsum([len(p) for p in parts], out=offsets[1:])
-    flat = np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
-    title_offsets = np.zeros(len(titles) + 1, dtype=np.int64)
-    np.cumsum([len(t) for t in titles], out=title_offsets[1:])
-    title_flat = np.concatenate(titles).astype(np.int64) if titles else np.zeros(0, np.int64)
-    positions = np.arange(1, 2 * len(paragraphs), 2)
-    holds = terms_held(flat, offsets, positions, query)
-    scores = np.asarray(first_stage, dtype=np.float64)
-    order = np.arange(len(paragraphs))
-    window = min(len(paragraphs), CANDIDATES) if rerank and len(paragraphs) > 1 else 0
-    if window:
-        features, _ = candidate_features(positions[:window], scores[:window], flat, offsets, query, idf, prefixes,
-                                         np.array(numbers, dtype=np.int64), (title_flat, title_offsets))
-        reranked, _ = rerank_scores(features, scores[:window])
-        best = np.lexsort((np.arange(window), -reranked))
-        order = np.concatenate([best, order[window:]])
-        scores = np.concatenate([reranked[best], scores[window:]])
-    return order, scores, holds

@@ -12,8 +12,8 @@ import click
 
 from index import Bm25Params
 from index.documents import read_document
-from index.engine import DEFAULT_ENGINE
-from index.store import build_index
+from index.lexical.engines import DEFAULT_ENGINE
+from index.store.build import build_index
 
 from .acknowledged import Acknowledged
 from .cli_chat import chat_command, print_result
@@ -63,8 +63,8 @@ def index_command(corpus, index_dir, engine, semantic, shard_count, out, parent_
 
 
 def _index_shards(corpus, index_dir, engine, shard_count, out) -> None:
-    from index.shard_build import build_shards
-    from index.store import load_index
+    from index.shards.build import build_shards
+    from index.store.generations import load_index
 
     if engine != SHARDED_ENGINE or shard_count is None or out is None:
         raise click.UsageError("shards are built with all three of --engine xapian --shards N --out DIR")
@@ -81,8 +81,8 @@ def _index_shards(corpus, index_dir, engine, shard_count, out) -> None:
 
 def _embed(s) -> None:
     from index import semantic as model
-    from index.store import load_index
-    from index.vectors import embed_if_installed
+    from index.store.generations import load_index
+    from index.semantic.vectors import embed_if_installed
 
     started = time.perf_counter()
     index = load_index(s.index_dir, verify=False)

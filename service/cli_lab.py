@@ -193,7 +193,8 @@ def bench_command(paragraphs, queries, seed, with_http, as_json, corpus, cache_d
     s = settings_from(corpus=corpus)
     instance = cache_dir or default_instance_path()
     texts = seed_texts_from(s.corpus)
-    say = (lambda m: click.echo(m, err=True))
+    def say(message: str) -> None:
+        click.echo(message, err=True)
     figures = run_bench(instance, paragraphs, queries, seed, texts, with_semantic=semantic,
                         embed_sample=embed_sample, log=say)
     if with_http:
@@ -234,7 +235,7 @@ def eval_fit_ranking_command(file, out, semantic) -> None:
 @eval_group.command("fit-answers")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="model file to write [default: the package's service/qa/models/sentence-v1.json]")
+              help="model file to write [default: the package's service/qa/models/sentence-v2.json]")
 def eval_fit_answers_command(file, out) -> None:
     """Fit the answer-sentence model on the even articles of SQuAD v1.1 FILE and write its model file."""
     from index.linear_model import model_path

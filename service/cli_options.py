@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from index import Bm25Params, DocqaError, open_index
-from index.vectors import embed_if_installed
+from index.semantic.vectors import embed_if_installed
 
 from .settings import ENGINE_CHOICES, ENV, SHARDED_ENGINE, Settings, default_instance_path, load_settings
 
@@ -72,9 +72,10 @@ def open_settings_index(settings: Settings):
     """The index, built if the corpus changed, with paragraph vectors embedded first when semantic is on;
     with engine xapian, the shards at DOCQA_SHARDS (nothing is built)."""
     if settings.engine == SHARDED_ENGINE:
-        from index.shard_client import ShardSet, parse_addresses
-        from index.sharded import ShardedIndex
+        from index.shards.client import ShardSet, parse_addresses
+        from index.shards.sharded import ShardedIndex
 
+        assert settings.shards is not None  # load_settings requires them with engine xapian
         shards = ShardSet(parse_addresses(settings.shards), settings.shard_timeout, settings.shard_failure)
         return ShardedIndex(shards), None
     index, report = open_index(settings.corpus, settings.index_dir, settings.engine, Bm25Params(settings.k1, settings.b),

@@ -8,10 +8,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-from index.engine import DEFAULT_ENGINE, ENGINES
+from index.lexical.bm25 import Bm25Params
+from index.lexical.engines import DEFAULT_ENGINE, ENGINES
 from index.errors import InvalidInputError
-from index.limits import MAX_DOCUMENT_CHARS, MAX_DOCUMENT_PARAGRAPHS, PARSE_SECONDS, DocumentLimits
-from index.shard_format import ENGINE_NAME as SHARDED_ENGINE
+from index.documents.limits import MAX_DOCUMENT_CHARS, MAX_DOCUMENT_PARAGRAPHS, PARSE_SECONDS, DocumentLimits
+from index.shards.format import ENGINE_NAME as SHARDED_ENGINE
+
+from .qa.answers import ANSWER_THRESHOLD
 
 ENGINE_CHOICES = (*ENGINES, SHARDED_ENGINE)
 
@@ -25,15 +28,15 @@ class Settings:
     corpus: Path
     index_dir: Path
     engine: str = DEFAULT_ENGINE
-    k1: float = 1.2
-    b: float = 0.75
+    k1: float = Bm25Params.k1  # the BM25 parameters' one default: index/lexical/bm25.py
+    b: float = Bm25Params.b
     api_token: str | None = None
     max_body_bytes: int = 10 * 1024 * 1024
-    answer_threshold: float = 0.3
+    answer_threshold: float = ANSWER_THRESHOLD
     threads: int = 4
     poll_seconds: float = 2.0
     child_build_bytes: int = 20 * 2**20  # corpora above this are (re)built in a child process
-    semantic: bool = True  # the semantic re-ranking signal, when its model is installed (index/semantic.py)
+    semantic: bool = True  # the semantic re-ranking signal, when its model is installed (index/semantic/model.py)
     shards: str | None = None    # engine "xapian": the shards' xapian-tcpsrv addresses, host:port,host:port,...
     shard_timeout: float = 2.0   # seconds a shard may take per network operation before it counts as down
     shard_failure: str = "error"  # a shard down: "error" (503 naming it) or "partial" (answers flagged partial)
@@ -72,7 +75,7 @@ def load_settings(instance_path: str | Path, environ: Mapping[str, str] = {},
             raise ConfigError(f"unknown setting {name!r}")
         if value is not None:
             values[name] = value
-    kinds = {f.name: f.type for f in dataclasses.fields(Settings)}
+    kinds = {f.name: str(f.type) for f in dataclasses.fields(Settings)}  # strings: postponed annotations
     parsed = {}
     for name, value in values.items():
         try:
@@ -137,7 +140,7 @@ def _validate(s: Settings) -> None:
 
 
 def _addresses_ok(text: str) -> bool:
-    from index.shard_client import parse_addresses
+    from index.shards.client import parse_addresses
 
     try:
         parse_addresses(text)

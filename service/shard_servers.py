@@ -19,8 +19,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from index.errors import CorpusError
-from index.shard_format import shard_name
-from index.xapian_bindings import INSTALL_HINT, XapianMissingError, xapian
+from index.shards.format import shard_name
+from index.shards.bindings import INSTALL_HINT, XapianMissingError, xapian
 
 TCPSRV = "xapian-tcpsrv"
 
@@ -83,6 +83,8 @@ class ShardServer:
         return self
 
     def wait_ready(self, wait: float = 20.0) -> "ShardServer":
+        process = self.process
+        assert process is not None, "launch() first"
         deadline = time.monotonic() + wait
         while True:
             try:
@@ -91,9 +93,10 @@ class ShardServer:
                     socket.create_connection((self.host, self.write_port), timeout=1).close()
                 return self
             except Exception:  # noqa: BLE001 - not listening yet
-                if self.process.poll() is not None or time.monotonic() > deadline:
+                if process.poll() is not None or time.monotonic() > deadline:
                     self._errors.seek(0)
-                    error = self._errors.read().decode(errors="replace").strip() if self.process.poll() is not None else "timed out"
+                    error = "timed out" if process.poll() is None else \
+                        self._errors.read().decode(errors="replace").strip()
                     self.stop()
                     raise CorpusError(f"{TCPSRV} for {self.folder} did not start: {error[-300:]}") from None
                 time.sleep(0.05)
@@ -128,3 +131,19 @@ def local_shards(out: Path, shards: int, write_token: str | None = None):
     finally:
         for server in servers:
             server.stop()
+
+
+@contextmanager
+def served_shards(index, folder: Path, shards: int):
+    """`index` exported into `shards` shards under `folder`, served on 127.0.0.1 while the block runs."""
+    from index.shards.build import build_shards
+    from index.shards.client import ShardSet
+    from index.shards.sharded import ShardedIndex
+
+    build_shards(index, folder / "shards", shards)
+    with local_shards(folder / "shards", shards) as servers:
+        shard_set = ShardSet([(s.host, s.port) for s in servers])
+        try:
+            yield ShardedIndex(shard_set)
+        finally:
+            shard_set.close()

@@ -3,7 +3,7 @@ shard, a small HTTP endpoint that takes a bearer token.
 
 xapian-tcpsrv has no authentication: run `--writable`, anyone who could reach its port could rewrite
 paragraphs and answers. So it runs without, and a docqa server's writes (POST/DELETE /api/documents)
-come here instead: `POST /documents` with a ShardDocument as JSON (index/shard_wire.py) replaces that
+come here instead: `POST /documents` with a ShardDocument as JSON (index/shards/wire.py) replaces that
 document, `DELETE /documents/<id>` removes it, each committed with a local WritableDatabase (the
 read-only server's readers see the commit). The token is compared with hmac.compare_digest before
 the body is looked at; bodies are bounded; a document whose id belongs to another shard is refused.
@@ -25,10 +25,10 @@ from waitress import create_server
 from index.documents import DOCUMENT_ID
 from index.errors import (ConflictError, DocqaError, DocumentNotFoundError, InvalidInputError, PayloadTooLargeError,
                           ServiceUnavailableError, UnauthorizedError)
-from index.shard_build import delete_document, write_document
-from index.shard_format import STATS_KEY, shard_of
-from index.shard_wire import from_json
-from index.xapian_bindings import xapian
+from index.shards.build import ShardDocument, delete_document, write_document
+from index.shards.format import STATS_KEY, shard_of
+from index.shards.wire import from_json
+from index.shards.bindings import xapian
 
 log = logging.getLogger(__name__)
 WRITE_PORT_OFFSET = 1000  # the write endpoint's port when not given: the shard's port + this
@@ -81,9 +81,10 @@ class ShardWriter:
         except (ValueError, RecursionError):
             raise InvalidInputError("the body is not a JSON document") from None
 
-    def _write(self, document, document_id: str | None = None) -> dict:
+    def _write(self, document: ShardDocument | None, document_id: str | None = None) -> dict:
         x = xapian()
         document_id = document.id if document is not None else document_id
+        assert document_id is not None, "a write sends its document, a delete the document's id"
         with self._lock:
             try:
                 db = x.WritableDatabase(str(self.folder), x.DB_OPEN)

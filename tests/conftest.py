@@ -33,7 +33,7 @@ def seed_index_template(tmp_path_factory) -> Path:
     test's empty index folder (with the corpus copied with its file times, it is current), so apps and
     servers answer with the semantic signal from their first request instead of embedding again."""
     from index import build_index, load_index
-    from index.vectors import ensure_vectors
+    from index.semantic.vectors import ensure_vectors
 
     root = tmp_path_factory.mktemp("seed-template")
     shutil.copytree(REPO / "docs_corpus", root / "corpus")

@@ -106,7 +106,7 @@ def bloated_docx(paragraphs: int = 30_407) -> bytes:
     run = ('<w:r><w:rPr><w:rFonts w:ascii="Calibri" w:hAnsi="Calibri" w:cs="Calibri"/><w:b/><w:i/>'
            '<w:color w:val="1F3864"/><w:sz w:val="22"/></w:rPr>'
            '<w:t xml:space="preserve">{} </w:t></w:r>')
-    body = "".join(f'<w:p><w:pPr><w:spacing w:after="120" w:line="276" w:lineRule="auto"/><w:jc w:val="both"/></w:pPr>'
+    body = "".join('<w:p><w:pPr><w:spacing w:after="120" w:line="276" w:lineRule="auto"/><w:jc w:val="both"/></w:pPr>'
                    + "".join(run.format(f"Clause {n} item {k} of the harbour dues") for k in range(6))
                    + "</w:p>" for n in range(paragraphs))
     xml = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:document xmlns:w="http://schemas.openxml'

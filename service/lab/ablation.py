@@ -8,6 +8,8 @@ median query latency on SQuAD.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import re
 import statistics
 import tempfile
@@ -18,25 +20,29 @@ import numpy as np
 
 from index import semantic
 from index.errors import EmptyQueryError
-from index.search import Ranking
-from index.vectors import ensure_vectors
+from index.rerank import ranking
+from index.semantic.vectors import ensure_vectors
 
 from .evaluation import beir_figures, beir_index, load_beir, load_squad, retrieval_figures, squad_index, timed
 
-STEPS = [
-    ("docqa analysis, body BM25 only", Ranking(phrase_weight=0.0, title_weight=0.0, rerank=False)),
-    ("+ phrase field (adjacent term pairs, 0.3)", Ranking(title_weight=0.0, rerank=False)),
-    ("+ title field (0.4)", Ranking(rerank=False)),
-    ("+ learned re-rank of the top 15: window, local coverage with title terms, near miss, same document,"
-     " previous paragraph (lexical default)", Ranking()),
-]
+def steps() -> list:
+    """Each ranking step, added in turn to the one before (the model file's settings, read when run)."""
+    full = ranking()
+    return [
+        ("docqa analysis, body BM25 only", replace(full, phrase_weight=0.0, title_weight=0.0, rerank=False)),
+        (f"+ phrase field (adjacent term pairs, {full.phrase_weight:g})", replace(full, title_weight=0.0, rerank=False)),
+        (f"+ title field ({full.title_weight:g})", replace(full, rerank=False)),
+        (f"+ learned re-rank of the top {full.candidates}: window, local coverage with title terms, near miss, "
+         "same document, previous paragraph (lexical default)", full),
+    ]
 SEMANTIC_STEP = "+ semantic: the top 30 re-ranked with MiniLM cosines as two more features (default)"
 
 
 def _squad_rows(ranked_contexts: Callable[[str], list[int]], questions) -> tuple[dict, float]:
-    ranks, latencies = [], []
+    ranks: list[int | None] = []
+    latencies: list[float] = []
     for q in questions:
-        contexts = timed(lambda: ranked_contexts(q.question), latencies)
+        contexts = timed(lambda q=q: ranked_contexts(q.question), latencies)
         ranks.append(contexts.index(q.context) + 1 if q.context in contexts else None)
     return retrieval_figures(ranks), statistics.median(latencies)
 
@@ -96,16 +102,16 @@ def evaluation_table(squad_path: Path, beir_dir: Path, log: Callable[[str], None
                 return []
             return list(dict.fromkeys(context_of(h.paragraph) for h in hits))
 
-        steps = [(name, ranking, False) for name, ranking in STEPS]
+        runs = [(name, settings, False) for name, settings in steps()]
         if semantic.available():
-            steps.append((SEMANTIC_STEP, Ranking(), True))
-        for name, ranking, with_vectors in steps:
+            runs.append((SEMANTIC_STEP, ranking(), True))
+        for name, settings, with_vectors in runs:
             log(name)
             if with_vectors:
                 ensure_vectors(squad)
                 ensure_vectors(beir)
                 embed = semantic.query_embedder().question
-            squad.ranking = beir.ranking = ranking
+            squad.ranking = beir.ranking = settings
             figures, p50 = _squad_rows(squad_contexts, questions)
             rankings = {}
             for qid in qrels:

@@ -105,14 +105,18 @@ def run_http(docqa: str, corpus: Path, index_dir: Path, qs: list[str], clients: 
                             env={**os.environ, "DOCQA_CORPUS": str(corpus), "DOCQA_INDEX_DIR": str(index_dir),
                                  "DOCQA_API_TOKEN": BENCH_TOKEN, **(env or {})})
     started = time.perf_counter()
+    stderr = proc.stderr
+    assert stderr is not None  # stderr=PIPE
     port = None
-    for line in proc.stderr:
+    for line in stderr:
         m = re.search(r"serving http://127\.0\.0\.1:(\d+)", line)
         if m:
             port = int(m.group(1))
             break
+    if port is None:  # its stderr ended: the server exited without listening
+        raise RuntimeError(f"docqa serve exited (code {proc.wait(30)}) before it listened")
     start_s = time.perf_counter() - started
-    threading.Thread(target=lambda: [None for _ in proc.stderr], daemon=True).start()
+    threading.Thread(target=lambda: [None for _ in stderr], daemon=True).start()
     ready_s = _wait_ready(port, started)
     try:
         def session(questions, out, errors):
@@ -127,7 +131,8 @@ def run_http(docqa: str, corpus: Path, index_dir: Path, qs: list[str], clients: 
                     errors.append(response.status)
             conn.close()
 
-        single, errors = [], []
+        single: list[float] = []
+        errors: list[int] = []
         session(qs[:300], single, errors)
         many: list[float] = []
         threads = [threading.Thread(target=session, args=((qs * 50)[i * requests_per_client:(i + 1) * requests_per_client],

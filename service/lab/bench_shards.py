@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Callable
 
 from index import load_index
-from index.shard_build import build_shards
-from index.shard_client import ShardSet
-from index.sharded import ShardedIndex
+from index.shards.build import build_shards
+from index.shards.client import ShardSet
+from index.shards.sharded import ShardedIndex
 
 from ..shard_servers import local_shards
 from .bench import _percentile, _time_each
@@ -52,11 +52,12 @@ def run_shard_bench(instance: Path, paragraphs: int, seed: int, shards: int, qs:
         for q in qs[:20]:
             remote.search(q, 10), index.search(q, 10)  # warm up
         log(f"{len(qs)} queries through both engines, alternating")
-        sharded, embedded = [], []
+        sharded: list[float] = []
+        embedded: list[float] = []
         for i, q in enumerate(qs):
             pairs = ((remote, sharded), (index, embedded))
             for engine, times in pairs if i % 2 == 0 else pairs[::-1]:
-                times += _time_each(lambda q: engine.search(q, 10), [q])
+                times += _time_each(lambda q, engine=engine: engine.search(q, 10), [q])
         figures = {"xapian_shards": shards, "xapian_export_seconds": round(export_s, 2),
                    "xapian_paragraphs_per_second": round(report.paragraphs / export_s),
                    "xapian_shards_mb": _folder_mb(out),

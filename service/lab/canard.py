@@ -100,7 +100,7 @@ def evaluate_canard(path: Path, limit: int | None = None,
     if limit:
         dialogues = dict(list(dialogues.items())[:limit])
     ours, rules = Tally(), {name: Tally() for name in RULES}
-    examples = []
+    examples: list[dict[str, str]] = []  # questions read otherwise than asked, a few to show
     with tempfile.TemporaryDirectory(prefix="docqa-canard-") as tmp:
         index, ids = canard_index(dialogues, Path(tmp))
         for i, (dialogue, questions) in enumerate(dialogues.items(), 1):

@@ -43,7 +43,8 @@ def squad_conversations(articles, questions, subset: str) -> list[dict]:
     contexts = [c for _, cs in articles for c in cs]
     conversations = []
     for context, qs in by_context.items():
-        turns, seen = [], []
+        turns = []
+        seen: list[str] = []  # the names of the conversation's earlier questions and answers
         for n, q in enumerate(qs[:MAX_TURNS]):
             text = q.question
             if n:
@@ -81,7 +82,7 @@ def run_topic_shift(index, conversations: list[dict], judge: Callable,
     answer (sentence and passages) is the one it gets when asked alone."""
     tally = {"turns": 0, "passage_with_history": 0, "passage_alone": 0, "same_answer": 0, "same_passages": 0}
     for i, conversation in enumerate(conversations, 1):
-        history = []
+        history: list[dict] = []
         for turn in conversation["turns"]:
             try:
                 result = answer_question(index, turn["question"], top_k=5, history=history)
@@ -140,7 +141,7 @@ def run_conversations(index, conversations: list[dict], judge: Callable, with_hi
     """Ask every turn (with the history the page sends, or alone); answer and passage-1 hits per turn kind."""
     tallies = {kind: {"turns": 0, "answer": 0, "passage": 0, "refused": 0} for kind in ("first", "later")}
     for i, conversation in enumerate(conversations, 1):
-        history = []
+        history: list[dict] = []
         for n, turn in enumerate(conversation["turns"]):
             tally = tallies["first" if n == 0 else "later"]
             tally["turns"] += 1

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from index import Bm25Params, build_index, load_index, semantic as semantic_model
-from index.vectors import embed_if_installed
+from index.semantic.vectors import embed_if_installed
 from index.errors import DocqaError, EmptyQueryError, InvalidInputError
 
 from ..qa.answers import answer_question
@@ -195,9 +195,9 @@ def evaluate_squad(path: Path, params: Bm25Params = Bm25Params(), subset: str = 
     with tempfile.TemporaryDirectory(prefix="docqa-squad-") as tmp, contextlib.ExitStack() as stack:
         index, context_of = squad_index(articles, Path(tmp), params)
         if shards:
-            from .shard_eval import sharded
+            from ..shard_servers import served_shards
 
-            index, ranking = stack.enter_context(sharded(index, Path(tmp), shards)), {"engine": "xapian",
+            index, ranking = stack.enter_context(served_shards(index, Path(tmp), shards)), {"engine": "xapian",
                                                                                        "shards": shards, "semantic": False}
         else:
             ranking = with_semantic(index, semantic, embedding)
@@ -210,10 +210,12 @@ def answer_figures(index, questions: list[SquadQuestion], context_of,
                    progress: Callable[[int, int], None] | None = None) -> dict:
     """Ask each question of `index` (any engine): where the gold context ranks, whether the answer sentence
     holds an answer, whether a how-many answer marks it exactly, and the median time per question."""
-    ranks, sentence_hits, how_many, how_many_hits, latencies = [], 0, 0, 0, []
+    ranks: list[int | None] = []
+    latencies: list[float] = []
+    sentence_hits = how_many = how_many_hits = 0
     for i, q in enumerate(questions, 1):
         try:
-            result = timed(lambda: answer_question(index, q.question, top_k=20, threshold=0.0), latencies)
+            result = timed(lambda q=q: answer_question(index, q.question, top_k=20, threshold=0.0), latencies)
         except EmptyQueryError:
             ranks.append(None)
             continue
@@ -270,10 +272,11 @@ def evaluate_beir(directory: Path, split: str = "test", params: Bm25Params = Bm2
     with tempfile.TemporaryDirectory(prefix="docqa-beir-") as tmp:
         index, file_ids = beir_index(corpus, Path(tmp), params)
         ranking = with_semantic(index, semantic, embedding)
-        rankings, latencies = {}, []
+        rankings = {}
+        latencies: list[float] = []
         for i, qid in enumerate(sorted(qrels), 1):
             try:
-                _, hits, _ = timed(lambda: find_passages(index, queries[qid], top_k=300), latencies)
+                _, hits, _ = timed(lambda qid=qid: find_passages(index, queries[qid], top_k=300), latencies)
             except DocqaError:
                 hits = []
             rankings[qid] = list(dict.fromkeys(file_ids[h.paragraph.document_id] for h in hits))

@@ -15,7 +15,7 @@ import hashlib
 import json
 import tempfile
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
@@ -185,7 +185,7 @@ def fit_conversation_model(doc2dial: Path, squad: Path, out: Path | None = None,
             train_s, test_s = (shift_records(squad, base, subset) for subset in ("even", "odd"))
             cached.write_text(json.dumps([train_d, test_d, train_s, test_s]), encoding="utf-8")
     weights = fit(train_d, train_s)
-    made_by = {"command": f"docqa eval fit-conversation {doc2dial} {squad}",
+    made_by: dict[str, Any] = {"command": f"docqa eval fit-conversation {doc2dial} {squad}",
                "training_data": {"doc2dial": _sha256(doc2dial / "turns.jsonl"), "squad": _sha256(squad)},
                "subset": "even-numbered doc2dial dialogues and even SQuAD articles (topic-shift conversations)",
                "fitter": f"weighted logistic regression (doc2dial and shifts weighted equally), then the bias lowered "

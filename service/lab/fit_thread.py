@@ -18,7 +18,7 @@ from pathlib import Path
 
 from index.documents import Document, split_paragraphs
 from index.linear_model import load_model, model_path, write_model
-from index.sentences import sentence_spans
+from index.analysis.sentences import sentence_spans
 
 from ..qa import conversation
 from ..qa.thread import BUCKETS, Thread, bucket

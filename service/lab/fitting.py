@@ -15,10 +15,11 @@ from typing import Callable
 import numpy as np
 
 from index import analysis, rerank
+from index.hits import features, wanted
 from index.errors import EmptyQueryError, InvalidInputError
 from index.files import sha256_of
 from index.linear_model import write_model
-from index.vectors import ensure_vectors
+from index.semantic.vectors import ensure_vectors
 
 from ..qa.answer_sentence import HAND_SET_FEATURES, SENTENCE_FEATURES, model, sentence_candidates
 from ..qa.passages import find_passages, question_vector, term_weights
@@ -26,11 +27,12 @@ from ..qa.questions import parse_question
 from .evaluation import load_squad, squad_index
 
 
-FITTER = {"method": "listwise logistic regression, full-batch Adam", "l2": 1e-3, "iterations": 300, "rate": 0.025}
+L2, ITERATIONS, RATE = 1e-3, 300, 0.025
+FITTER = {"method": "listwise logistic regression, full-batch Adam", "l2": L2, "iterations": ITERATIONS, "rate": RATE}
 
 
-def fit_listwise(groups: list[tuple[np.ndarray, np.ndarray]], l2: float = FITTER["l2"],
-                 iterations: int = FITTER["iterations"], rate: float = FITTER["rate"]) -> np.ndarray:
+def fit_listwise(groups: list[tuple[np.ndarray, np.ndarray]], l2: float = L2,
+                 iterations: int = ITERATIONS, rate: float = RATE) -> np.ndarray:
     """Weights that maximise, in each group, the softmax probability of its positive rows.
 
     `groups` holds (features, positive) per question: a rows x features matrix and a boolean row mask.
@@ -79,7 +81,8 @@ def sentence_groups(index, questions, progress: Callable[[int, int], None] | Non
 
 
 def fit_sentence_model(path: Path, out: Path, progress: Callable[[int, int], None] | None = None) -> dict[str, float]:
-    """Fit the sentence weights on the even articles (the hand-set ones, HAND_SET_FEATURES, keep the current model file's weights) and write
+    """Fit the sentence weights on the even articles (the hand-set ones, HAND_SET_FEATURES, keep the current
+    model file's weights) and write
     the model file `out`; returns the weights."""
     learnt = [i for i, name in enumerate(SENTENCE_FEATURES) if name not in HAND_SET_FEATURES]
     fit = _fit_on_even_articles(path, lambda index, _, questions: sentence_groups(index, questions, progress), learnt)
@@ -100,10 +103,14 @@ def ranking_groups(index, questions, context_of, progress: Callable[[int, int], 
     for i, q in enumerate(questions, 1):
         parsed = parse_question(q.question, idf=lambda terms: index.idf(terms).tolist())
         vector = question_vector(index, q.question) if parsed.search else None
-        found = index.rerank_candidates(parsed.search, parsed.terms, vector) if parsed.search else None
-        if found is not None:
-            order, features = found
-            groups.append((features, np.array([context_of(index.paragraph(p)) == q.context for p in order.tolist()])))
+        pool = wanted(0, vector is not None and index.vectors is not None)
+        found = index.candidates(parsed.search, pool, parsed.terms) if parsed.search else None
+        values = features(found, vector if index.vectors is not None else None) if found is not None else None
+        if values is None and found is not None and vector is not None and index.vectors is not None:
+            raise ValueError("some paragraphs have no vector; run the embedding pass first")
+        if values is not None and found is not None:
+            gold = [context_of(found.paragraph(i)) == q.context for i in range(len(found.scores))]
+            groups.append((values, np.array(gold)))
         if progress:
             progress(i, len(questions))
     return groups
@@ -125,7 +132,8 @@ def fit_ranking_model(path: Path, out: Path, progress: Callable[[int, int], None
     weights = {name: max(0.0, round(float(w / first), 4)) for name, w in zip(features, fit.weights)}
     held_out = _top_share(fit.held_out, np.array(list(weights.values())), (1, 5))
     write_model(out, "semantic" if semantic else "rerank", 1, weights, fit.made_by(
-        path, "fit-ranking --semantic" if semantic else "fit-ranking", "scaled so that first_stage is 1, negative weights clipped to 0", {"gold_in_candidates_" + k if k != "questions" else k: v
+        path, "fit-ranking --semantic" if semantic else "fit-ranking",
+        "scaled so that first_stage is 1, negative weights clipped to 0", {"gold_in_candidates_" + k if k != "questions" else k: v
                                                   for k, v in held_out.items()}))
     return weights
 
@@ -137,7 +145,8 @@ class Fit:
     settings: dict
 
     def made_by(self, path: Path, command: str, note: str, figures: dict) -> dict:
-        return {"command": f"docqa eval {command} {Path(path).name}", "training_data": Path(path).name, "sha256": sha256_of(Path(path)),
+        return {"command": f"docqa eval {command} {Path(path).name}", "training_data": Path(path).name,
+                "sha256": sha256_of(Path(path)),
                 "subset": "even-numbered articles", "held_out": "odd-numbered articles", "analysis": analysis.settings(),
                 "fitter": {**self.settings, "note": note}, "held_out_figures": figures}
 

@@ -9,32 +9,17 @@ from __future__ import annotations
 import statistics
 import tempfile
 import time
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable
 
 from index import analysis
-from index.engine import top_k
-from index.shard_build import build_shards
-from index.shard_client import ShardSet
-from index.sharded import ShardedIndex
+from index.lexical.engines import top_k
+from index.shards.sharded import ShardedIndex
 
-from ..shard_servers import local_shards
+from ..shard_servers import served_shards
 from .evaluation import load_squad, squad_index, timed
 
 CUTOFF = 5
-
-
-@contextmanager
-def sharded(index, folder: Path, shards: int):
-    """`index` exported into `shards` shards under `folder`, served on 127.0.0.1 while the block runs."""
-    build_shards(index, folder / "shards", shards)
-    with local_shards(folder / "shards", shards) as servers:
-        shard_set = ShardSet([(s.host, s.port) for s in servers])
-        try:
-            yield ShardedIndex(shard_set)
-        finally:
-            shard_set.close()
 
 
 def embedded_first_stage(index, terms: list[str], k: int) -> list[tuple[tuple[str, int], float]]:
@@ -58,7 +43,7 @@ def evaluate_shard_agreement(path: Path, shards: int = 3, limit: int | None = No
     questions = questions[:limit] if limit else questions
     with tempfile.TemporaryDirectory(prefix="docqa-shards-") as tmp:
         index, _ = squad_index(articles, Path(tmp))
-        with sharded(index, Path(tmp), shards) as remote:
+        with served_shards(index, Path(tmp), shards) as remote:
             figures = first_stage_agreement(index, remote, [q.question for q in questions], progress)
     return {**figures, "shards": shards, "paragraphs": index.num_paragraphs,
             "seconds": round(time.perf_counter() - started, 1)}
@@ -72,8 +57,8 @@ def first_stage_agreement(index, remote: ShardedIndex, questions: list[str],
     for i, question in enumerate(questions, 1):
         terms = analysis.analyze(question)
         if terms:
-            mine = timed(lambda: embedded_first_stage(index, terms, CUTOFF), latencies["embedded"])
-            theirs = timed(lambda: sharded_first_stage(remote, terms, CUTOFF), latencies["sharded"])
+            mine = timed(lambda terms=terms: embedded_first_stage(index, terms, CUTOFF), latencies["embedded"])
+            theirs = timed(lambda terms=terms: sharded_first_stage(remote, terms, CUTOFF), latencies["sharded"])
             asked += 1
             same_top += bool(mine) == bool(theirs) and (not mine or mine[0][0] == theirs[0][0])
             overlap += len({p for p, _ in mine} & {p for p, _ in theirs}) / max(len(mine), 1)

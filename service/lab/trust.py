@@ -45,6 +45,8 @@ def _index(folder: Path, documents: list[dict] | None, corpus: Path | None, sema
         corpus.mkdir(parents=True)
         for doc in documents:
             (corpus / f"{doc['id']}.md").write_text(f"---\ntitle: {doc['title']}\n---\n{doc['text']}", encoding="utf-8")
+    elif corpus is None:
+        raise ValueError("documents or a corpus folder are needed")
     build_index(corpus, folder / "index")
     index = load_index(folder / "index", verify=False)
     with_semantic(index, semantic)

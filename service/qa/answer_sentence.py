@@ -10,17 +10,17 @@ from functools import cache
 from typing import Callable
 
 from index.analysis import analyze
-from index.engine import Bm25Params
+from index.lexical.bm25 import Bm25Params, average_length, saturation
 from index.linear_model import LinearModel, load_model, model_path
-from index.rerank import NEAR_MISS_PREFIX
+from index.rerank import ranking
 
 from .answer_span import answer_span
+from .parameters import count, parameters
 from .passages import Passage
 from .questions import Question, family_of
 
-ANSWER_PASSAGES = 3  # sentences are looked for in this many top passages
 # A sentence's score is features . weights (linear, so each answer can be explained feature by feature).
-# The weights are fitted by `docqa eval fit-answers` on SQuAD's even articles into models/sentence-v1.json.
+# The weights are fitted by `docqa eval fit-answers` on SQuAD's even articles into models/sentence-v2.json.
 SENTENCE_FEATURES = (
     "context",         # idf share of matched words from earlier turns and related words ("dead" for "died")
     "passage",         # the passage's score against the top passage's
@@ -47,16 +47,11 @@ MODEL_FILE = "sentence-v2.json"
 _SPAN_KINDS = ("quantity", "when", "who", "where")
 _PRONOUN_START = re.compile(r"(?:he|she|it|they|this|these|its|his|her|their)\b", re.I)
 SENTENCE_BM25 = Bm25Params()  # local_bm25: a sentence's BM25 among the candidates' sentences
-# Confidence = cover x (SCORE_FLOOR + (1 - SCORE_FLOOR) x the passage's normalised score), where cover mixes
-# the sentence's and the passage's share of the question's idf weight
-SENTENCE_COVER_WEIGHT, PASSAGE_COVER_WEIGHT = 0.7, 0.3
-SCORE_FLOOR = 0.6            # the confidence of a full cover in a passage that scores nothing
-FULL_MATCH_SHARE = 0.6       # a full match of tf=1 terms reaches about this share of the maximum score
 
 
 @cache
 def model() -> LinearModel:
-    """The fitted sentence weights (service/qa/models/sentence-v1.json)."""
+    """The fitted sentence weights (service/qa/models/sentence-v2.json)."""
     return load_model(model_path("service.qa", MODEL_FILE), SENTENCE_FEATURES)
 
 
@@ -86,9 +81,10 @@ def best_sentence(q: Question, passages: tuple[Passage, ...], weights: dict[str,
     penalty by what the question asks (SQuAD's follow-ups are often answered by the same sentence;
     "What did she say?" asks for more). `prior(passage, sentence number)` adds where a sentence stands
     from the last answer; `last` (the last answer sentence, the span it marked, its question's terms) is
-    never given again unless another span is marked in it or the question asks it something new; `spoken` maps the (passage, sentence) numbers the asked person
-    speaks to the terms of their name, and `others` holds (passage, sentence start) of sentences that may
-    not answer: another's words for "What did X say?", figures of another measure for "How many ...?"."""
+    never given again unless another span is marked in it or the question asks it something new; `spoken`
+    maps the (passage, sentence) numbers the asked person speaks to the terms of their name, and `others`
+    holds (passage, sentence start) of sentences that may not answer: another's words for "What did X
+    say?", figures of another measure for "How many ...?"."""
     weighted = list(zip(model().features, model().weights.tolist()))
     best = None
     for features, answer in sentence_candidates(q, passages, weights, spoken or {}):
@@ -136,12 +132,13 @@ def sentence_candidates(q: Question, passages: tuple[Passage, ...], weights: dic
     top_score = max(p.hit.score for p in passages) or 1.0  # passages may come reordered (focus, speakers)
     pairs = set(zip(q.terms, q.terms[1:]))
     # sentence-level idf over the candidate passages: a word in every sentence there tells them apart poorly
-    candidates = passages[:ANSWER_PASSAGES]
+    candidates = passages[:count("answer_passages")]
     units = [{t for t, _ in terms} for p in candidates for terms in p.sentence_terms]
     sentence_idf = {t: math.log(1 + len(units) / (1 + sum(t in u for u in units))) for t in own}
     local = {t: w * sentence_idf[t] for t, w in own.items()}
     idf_total, local_total = sum(sentence_idf.values()) or 1.0, sum(local.values()) or 1.0
-    average_length = sum(len(u) for u in units) / max(len(units), 1)
+    average = average_length(sum(len(u) for u in units), len(units))
+    prefix = ranking().near_miss_prefix
     for pi, passage in enumerate(candidates):
         hit, text = passage.hit, passage.hit.paragraph.text
         passage_cover = _own_cover(own, set(hit.matched_terms)) / total
@@ -159,9 +156,9 @@ def sentence_candidates(q: Question, passages: tuple[Passage, ...], weights: dic
             spread = (positions[-1] - positions[0]) / max(len(sentence), 1) if len(positions) > 1 else 1.0
             adjacent = sum(1 for x, y in zip(every, every[1:]) if (x[0], y[0]) in pairs)
             words = {t for t, _ in every}
-            near_miss = sum(v for t, v in local.items() if t not in matched and len(t) >= NEAR_MISS_PREFIX
-                            and any(w[:NEAR_MISS_PREFIX] == t[:NEAR_MISS_PREFIX] for w in words))
-            norm = SENTENCE_BM25.length_norm(len(every), max(average_length, 1.0))
+            near_miss = sum(v for t, v in local.items() if t not in matched and len(t) >= prefix
+                            and any(w[:prefix] == t[:prefix] for w in words))
+            norm = SENTENCE_BM25.length_norm(len(every), max(average, 1.0))
             tf = Counter(t for t, _ in inside if t in local)
             features = {"context": sum(weights[t] for t in matched if t not in own) / searched_total,
                         "passage": hit.score / top_score,
@@ -174,7 +171,7 @@ def sentence_candidates(q: Question, passages: tuple[Passage, ...], weights: dic
                         "pronoun_before": before if _PRONOUN_START.match(sentence) else 0.0,
                         "local_idf": local_idf,
                         "near_miss": near_miss / local_total,
-                        "local_bm25": sum(local[t] * n * (SENTENCE_BM25.k1 + 1) / (n + norm)
+                        "local_bm25": sum(local[t] * (SENTENCE_BM25.k1 + 1) * saturation(n, norm)
                                       for t, n in tf.items()) / local_total,
                         "speaker": float((pi, si) in spoken)}
             confidence = _confidence(_own_cover(own, matched) / total, passage_cover, hit.score, searched_total)
@@ -190,7 +187,8 @@ def _confidence(sentence_cover: float, passage_cover: float, score: float, max_s
     """Share of the question's idf weight the answer matches, scaled by the passage's normalised BM25.
 
     A sentence that matches one word of four cannot be confident however well its passage scores."""
-    normalised = min(1.0, score / max_score / FULL_MATCH_SHARE)
-    cover = SENTENCE_COVER_WEIGHT * sentence_cover + PASSAGE_COVER_WEIGHT * passage_cover
-    return round(cover * (SCORE_FLOOR + (1 - SCORE_FLOOR) * normalised), 3)
+    p = parameters()
+    normalised = min(1.0, score / max_score / p["full_match_share"])
+    cover = p["sentence_cover_weight"] * sentence_cover + p["passage_cover_weight"] * passage_cover
+    return round(cover * (p["score_floor"] + (1 - p["score_floor"]) * normalised), 3)
 

@@ -7,6 +7,7 @@ import re
 from index.analysis import analyze_spans
 
 from . import spans as typed
+from .parameters import parameter
 from .questions import Question, asks_how_many, family_of, parse_question
 
 
@@ -42,7 +43,9 @@ def answer_span(q: Question, sentence: str, matched: list[tuple[str, int]]) -> t
     possessive = lambda c: " " not in sentence[c[0]:c[1]] and (  # noqa: E731
         sentence[c[0]:c[1]].endswith(("’s", "'s")) or sentence[c[1]:c[1] + 2] in ("’s", "'s"))
     return min(candidates, key=lambda c: (is_year(sentence[c[0]:c[1]]), q.kind == "who" and possessive(c),
-                                          distance(c, anchors, q.kind) + 0.3 * distance(c, others, q.kind), c[0]))
+                                          distance(c, anchors, q.kind)
+                                          + parameter("span_other_words") * distance(c, others, q.kind),
+                                          c[0]))
 
 
 def span_of(question: str, sentence: str) -> str | None:
@@ -81,7 +84,8 @@ def distance(candidate: tuple[int, int], anchors: list[int], kind: str) -> float
         return 0.0
     start, end = candidate
     # A count usually comes right before what it counts ("two survivors"), so after-anchor costs more.
-    return min(a - end if a >= end else (start - a) * (1.5 if kind == "quantity" else 1.0) for a in anchors)
+    after = parameter("span_after_anchor") if kind == "quantity" else 1.0
+    return min(a - end if a >= end else (start - a) * after for a in anchors)
 
 
 def is_year(text: str) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from index.lexical.search import DEFAULT_K
 from index.searchable import Searchable
 from index.analysis import analyze
 
@@ -16,13 +17,14 @@ from .answer_sentence import Answer, best_sentence
 from .conversation import Context, answer_antecedents, context_for, focus_weights, speaking_pronoun
 from .disagreement import Disagreement, find_disagreement, subject_terms
 from .figures import off_measure
+from .parameters import parameter
 from .passages import Passage, find_passages, term_weights
 from .questions import OPEN_VERBS, asks_how_many, describe_query
 from .speakers import SpeakerCache, asked_person, asks_who_said, reports_speech, same_person
 from .thread import Thread, bucket, gives_reason, thread_of
 
-DEFAULT_TOP_K, MAX_TOP_K = 5, 50  # passages returned: by default, and at most
-FOLLOW_ON_CONFIDENCE = 0.5  # "What else?" answered by the next sentence: a guess from position, said as such
+DEFAULT_TOP_K, MAX_TOP_K = DEFAULT_K, 50  # passages returned: by default (a search's), and at most
+ANSWER_THRESHOLD = 0.3  # below this confidence the answer is null (DOCQA_ANSWER_THRESHOLD's default)
 REASON_REACH = 2  # "Why?" looks this many sentences on from the last answer for the reason
 OPEN_TERMS = frozenset(analyze(OPEN_VERBS))
 
@@ -52,7 +54,7 @@ class AskResult:
 NO_REASON = {"why": "The documents give no reason for that.", "how": "The documents don't say how."}
 
 
-def answer_question(index: Searchable, question: str, top_k: int = 5, history=(), threshold: float = 0.3,
+def answer_question(index: Searchable, question: str, top_k: int = DEFAULT_TOP_K, history=(), threshold: float = ANSWER_THRESHOLD,
                     documents: frozenset[str] | None = None) -> AskResult:
     """Search, then pick the answer sentence and span; `answer` is None below `threshold` confidence.
 
@@ -69,18 +71,20 @@ def answer_question(index: Searchable, question: str, top_k: int = 5, history=()
         return AskResult(**result, answer=None, disagreement=(), passages=passages)
     weights = term_weights(index, q)
     thread = thread_of(context.turns, index) if context is not None else None
-    bare = context is not None and not context.resolutions and not q.terms
-    if bare and context.ellipsis in NO_REASON:
-        answer = reason_sentence(thread, passages, context.ellipsis)
+    # the context of a bare follow-up ("Why?", "What happened next?"): no name put back, no words of its own
+    bare = context if context is not None and not context.resolutions and not q.terms else None
+    if bare is not None and bare.ellipsis in NO_REASON:
+        answer = reason_sentence(thread, passages, bare.ellipsis)
         if answer is None:
             return AskResult(**result, answer=None, disagreement=(), passages=passages,
-                             message=NO_REASON[context.ellipsis])
+                             message=NO_REASON[bare.ellipsis])
     else:
-        answer = follow_on_sentence(context, passages) if bare and context.ellipsis == "next" else None
+        answer = follow_on_sentence(bare, passages) if bare is not None and bare.ellipsis == "next" else None
         if answer is None:
             # a question that leans on nothing is answered as if asked alone: no thread, nothing held back
-            leans = context is not None and context.reading.leans
-            restated = leans and any(set(analyze(t.question)) == set(q.terms) for t in context.turns)
+            leaning = context if context is not None and context.reading.leans else None
+            leans = leaning is not None
+            restated = leaning is not None and any(set(analyze(t.question)) == set(q.terms) for t in leaning.turns)
             penalty = focus_weights()["repeat_open" if asks_for_more(q) else "repeat"]
             prior = thread_prior(thread) if thread is not None and leans else None
             last = (thread.text, thread.span, frozenset(analyze(thread.question))) \
@@ -90,7 +94,7 @@ def answer_question(index: Searchable, question: str, top_k: int = 5, history=()
             if asks_how_many(q.text):
                 others |= off_measure(q.text, {(pi, s): p.hit.paragraph.text[s:e] for pi, p in enumerate(passages)
                                                for s, e in p.sentences})
-            answer = best_sentence(q, passages, weights, context.given if leans and not restated else frozenset(),
+            answer = best_sentence(q, passages, weights, leaning.given if leaning is not None and not restated else frozenset(),
                                    penalty, tuple(r.name for r in context.resolutions) if context else (), prior, last,
                                    spoken, others)
             if answer is None and asked:
@@ -185,7 +189,7 @@ def reason_sentence(thread: Thread | None, passages: tuple[Passage, ...], kind: 
             if found is None:
                 continue
             highlight = (found.start(), len(sentence.rstrip(" .!?\"”’"))) if own and n == thread.sentence else None
-            return Answer(sentence, highlight, passages.index(passage), FOLLOW_ON_CONFIDENCE, start)
+            return Answer(sentence, highlight, passages.index(passage), parameter("follow_on_confidence"), start)
     return None
 
 
@@ -227,7 +231,7 @@ def _asks_deed_of(question: str, after_pronoun: str) -> bool:
 def follow_on_sentence(context: Context, passages: tuple[Passage, ...]) -> Answer | None:
     """For "What happened next?": the sentence after the last answer, never one already given."""
     last = next((t for t in reversed(context.turns) if t.answer and t.citations), None)
-    if last is None:
+    if last is None or last.answer is None:
         return None
     doc, number = last.citations[0]
     ordered = sorted((p for p in passages if p.hit.paragraph.document_id == doc
@@ -241,4 +245,4 @@ def follow_on_sentence(context: Context, passages: tuple[Passage, ...]) -> Answe
     if not fresh:
         return None
     passage, start, text = fresh[0]
-    return Answer(text, None, passages.index(passage), FOLLOW_ON_CONFIDENCE, start)
+    return Answer(text, None, passages.index(passage), parameter("follow_on_confidence"), start)

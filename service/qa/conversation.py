@@ -16,18 +16,17 @@ from index.analysis import analyze
 from index.errors import DocumentNotFoundError
 from index.linear_model import load_model, model_path
 
+from .parameters import count
 from .reading import Reading, read_question
-from .references import Mention, antecedent, names_in, people
+from .references import antecedent, names_in, people
 
 MAX_HISTORY_TURNS = 20  # turns a client may send (the API's limit; `docqa chat` keeps as many)
-FOCUS_TURNS = 2  # the answers of this many recent turns make the focus
 # Bounds on what a history makes the service read (the largest valid history stays well under a second)
 TURN_TEXT_CHARS = 2000    # of each turn's question and answer, what is read
 READ_TURNS = 4            # the recent turns a question's references are looked for in
 CONTEXT_HEAD_CHARS = 5000  # of a focus document, its beginning and ...
 CONTEXT_CHARS = 20_000     # ... the text around its focus paragraph: where genders and role holders are judged
 ANTECEDENT_WINDOW = 20_000  # characters before an answer sentence where its pronoun's antecedent is looked for
-FOCUS_POOL = 30  # candidates searched before the focus preference re-orders them
 # a hit's score is multiplied by 1 + document + paragraph when in a focus document / at or next to a focus
 # paragraph; a sentence already given loses `repeat` from its score (a preference for a new answer), or
 # `repeat_open` when the question's own words are only open verbs ("What did she say?")
@@ -74,7 +73,7 @@ def turns_from(history, index, documents: frozenset[str] | None = None) -> tuple
     """History items as Turns, each with its answer's paragraph (sent by the client, else found again by
     a search of `documents`, for the recent turns that make the focus only: one search per turn is not free)."""
     turns = []
-    recent = len(history) - FOCUS_TURNS
+    recent = len(history) - count("focus_turns")
     for n, item in enumerate(history):
         citations = tuple((c["document"], c["paragraph"]) for c in item.get("citations") or ())
         answer = item.get("answer")
@@ -99,7 +98,7 @@ def context_for(question: str, history, index, documents: frozenset[str] | None 
     if not history:
         return None
     turns = turns_from(history, index, documents)
-    focus = tuple(dict.fromkeys(t.citations[0] for t in reversed(turns[-FOCUS_TURNS:]) if t.citations))
+    focus = tuple(dict.fromkeys(t.citations[0] for t in reversed(turns[-count("focus_turns"):]) if t.citations))
     given = frozenset(t.answer.strip() for t in turns if t.answer)
     short = tuple(Turn(t.question[:TURN_TEXT_CHARS], (t.answer or "")[:TURN_TEXT_CHARS] or None, t.citations)
                   for t in turns[-READ_TURNS:])

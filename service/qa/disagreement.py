@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from . import spans as typed
 from .answer_span import distance, is_year
 from .figures import MEASURES, Figure, figures_in, measure_of_question, revision_in
+from .parameters import parameter
 from .passages import Passage
 from .questions import GENERIC_COUNTS, Question, asks_how_many, family_of
 
@@ -55,7 +56,7 @@ def subject_terms(q: Question, weights: dict[str, float]) -> list[str]:
     """The question's words that are not what it counts ("rooftop" of "How many people were rescued from
     rooftops?"): the documents compared must hold one of them (the same event)."""
     measure, noun = measure_of_question(q.text)
-    counted = set(MEASURES.get(measure, ())) | {noun, measure} | GENERIC_COUNTS
+    counted = set(MEASURES.get(measure, ()) if measure is not None else ()) | {noun, measure} | GENERIC_COUNTS
     return [t for t in dict.fromkeys(q.terms) if t not in counted and not t.isdigit() and t in weights]
 
 
@@ -64,7 +65,8 @@ def _by_measure(q: Question, passages: tuple[Passage, ...], about: frozenset[str
     measure, noun = measure_of_question(q.text)
     if measure is None:
         return ()
-    specific = noun is not None and noun not in GENERIC_COUNTS and noun != measure
+    # the counted noun's related words, when it says more than the measure (not a generic count such as "people")
+    family = family_of(noun) if noun is not None and noun not in GENERIC_COUNTS and noun != measure else None
     stated: dict[str, dict] = {}
     revised: dict[str, tuple[str | None, Quote, str]] = {}
     for pi, passage in enumerate(passages):
@@ -75,7 +77,7 @@ def _by_measure(q: Question, passages: tuple[Passage, ...], about: frozenset[str
         for start, end in passage.sentences:
             sentence = text[start:end]
             found = [f for f in figures_in(sentence) if f.measure == measure and _whole(sentence, f)
-                     and not (specific and f.noun is not None and f.noun not in family_of(noun))]
+                     and not (family is not None and f.noun is not None and f.noun not in family)]
             revision = revision_in(sentence, found)
             if revision is not None:
                 later = revision.later or _nearest_other(passage, start, revision.earlier, measure)
@@ -143,7 +145,7 @@ def _by_nearest(q: Question, passages: tuple[Passage, ...], weights: dict[str, f
 def _stated_value(passage: Passage, concepts: list[tuple[str, ...]], concept_weight: list[float]) -> str | None:
     """The number a passage gives for the question's focus: the number beside the best-matching words."""
     text = passage.hit.paragraph.text
-    needed = 0.5 * sum(concept_weight)  # the sentence must be about most of what was asked
+    needed = parameter("disagreement_coverage") * sum(concept_weight)  # about most of what was asked
     rarest = max(range(len(concepts)), key=lambda i: concept_weight[i]) if concepts else None
     best = None
     for (start, end), inside in zip(passage.sentences, passage.sentence_terms):
@@ -156,7 +158,7 @@ def _stated_value(passage: Passage, concepts: list[tuple[str, ...]], concept_wei
             s, e = s + start, e + start
             value = typed.parse_number(text[s:e])
             gap = distance((s, e), anchors, "quantity")
-            if value is None or is_year(text[s:e]) or gap > 40 or PARTITIVE.match(text, e) \
+            if value is None or is_year(text[s:e]) or gap > parameter("disagreement_reach") or PARTITIVE.match(text, e) \
                     or LISTING.search(text, max(0, s - 20), s):
                 continue
             key = (strength - gap / 100, -s)

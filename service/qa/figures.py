@@ -118,7 +118,7 @@ def figures_in(text: str) -> list[Figure]:
         found.append((s, e, typed.format_number(value), measure, noun))
     measures = {m for *_, m, _ in found if m}
     only = measures.pop() if len(measures) == 1 and _REVISION.search(text) else None
-    return [Figure(value, measure or only, s, e, noun) for s, e, value, measure, noun in found if measure or only]
+    return [Figure(value, named, s, e, noun) for s, e, value, measure, noun in found if (named := measure or only)]
 
 
 def _read(after: str, before: str) -> tuple[str | None, str | None]:

@@ -7,14 +7,17 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 
 from index import analyze_spans, semantic
+from index.lexical.search import DEFAULT_K
 from index.searchable import Searchable
-from index.engine import Hit, lucene_idf
+from index.hits import Hit
+from index.lexical.bm25 import lucene_idf
 from index.errors import DocumentNotFoundError, EmptyQueryError
-from index.sentences import sentence_spans
+from index.analysis.sentences import sentence_spans
 
-from .conversation import FOCUS_POOL, Context, focus_weights
+from .conversation import Context, focus_weights
 from . import topic
 from .figures import counted_measure, counts
+from .parameters import count
 from .questions import Question, parse_question
 from .speakers import SpeakerCache, asked_person, asked_speaker
 from .thread import thread_of
@@ -53,7 +56,7 @@ class Passage:
 
 
 
-def find_passages(index: Searchable, question: str, top_k: int = 5, history=(), context: Context | None = None,
+def find_passages(index: Searchable, question: str, top_k: int = DEFAULT_K, history=(), context: Context | None = None,
                   documents: frozenset[str] | None = None, speakers: SpeakerCache | None = None,
                   ) -> tuple[Question, list[Hit], tuple[Passage, ...]]:
     """Parse the question (as it is read in its conversation), search, and mark the matched words.
@@ -64,29 +67,31 @@ def find_passages(index: Searchable, question: str, top_k: int = 5, history=(), 
     paragraphs themselves). Any other question is searched exactly as if asked alone; the focus only
     keeps to its own words (topic.py). "What did X say?" puts the paragraphs X speaks in first.
     `documents` limits the search to those documents."""
-    reading = context.reading if context is not None else None
-    leans = reading is not None and reading.leans
-    previous = history[-1] if leans and history else None
+    leaning = context if context is not None and context.reading.leans else None  # the context, if the question leans on it
+    read_as = leaning.reading.text if leaning is not None else question
+    previous = history[-1] if leaning is not None and history else None
     q = parse_question(question, previous, idf=lambda terms: index.idf(terms).tolist(),
-                       names=reading_names(reading) if leans else ())
-    focused = leans and bool(context.focus)
+                       names=reading_names(leaning.reading) if leaning is not None else ())
+    focused = leaning is not None and bool(leaning.focus)
     if not q.search and not focused:
         raise EmptyQueryError("the question has no searchable words (only stopwords or punctuation)")
-    asks_speech = asked_speaker(reading.text if leans else question) is not None
-    k = max(top_k, FOCUS_POOL) if context is not None and context.focus or asks_speech else top_k
+    asks_speech = asked_speaker(read_as) is not None
+    pool = count("focus_pool")
+    k = max(top_k, pool) if context is not None and context.focus or asks_speech else top_k
     vector = None
-    if q.search and not (leans and reading.ellipsis in ("next", "why", "how")):  # "Why?" has nothing to embed
-        vector = question_vector(index, reading.text if leans else question)
+    if q.search and not (leaning is not None and leaning.ellipsis in ("next", "why", "how")):  # "Why?" has nothing to embed
+        vector = question_vector(index, read_as)
     hits = index.search_terms(q.search, k, phrase=q.terms, only=documents, vector=vector) if q.search else []
-    if focused:
-        include = (reading.ellipsis is not None or not q.search) and (documents is None or context.focus[0][0] in documents)
-        hits = prefer_focus(hits, context, index, include=include)
+    if leaning is not None and focused:
+        include = (leaning.ellipsis is not None or not q.search) and (documents is None or leaning.focus[0][0] in documents)
+        hits = prefer_focus(hits, leaning, index, include=include)
     elif context is not None and hits:
         hits = on_topic(index, q, hits, context, top_k, documents, vector)
     if asks_speech:
         speakers = speakers or SpeakerCache(index)
-        asked = asked_person(reading.text if leans else question, [h.paragraph for h in hits[:top_k]], speakers)
-        hits = sorted(hits[:FOCUS_POOL], key=lambda h: not speakers.speaks(h.paragraph.document_id, h.paragraph.number,
+        asked = asked_person(read_as, [h.paragraph for h in hits[:top_k]], speakers)
+        assert asked is not None  # asked_speaker found whom the question asks about
+        hits = sorted(hits[:pool], key=lambda h: not speakers.speaks(h.paragraph.document_id, h.paragraph.number,
                                                                           asked))
     hits = hits[:top_k]
     searched = frozenset(q.search)
@@ -136,7 +141,7 @@ def on_topic(index: Searchable, q: Question, alone: list[Hit], context: Context,
 def question_vector(index, text: str):
     """The question's embedding when the index has paragraph vectors to compare it with, else None
     (also over a live overlay, which ranks lexically: the embedding would be wasted)."""
-    if getattr(index, "main", index).vectors is None or getattr(index, "layered", False):
+    if not index.uses_vectors():
         return None
     return semantic.query_embedder().question(text)
 

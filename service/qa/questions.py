@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from index.analysis import analyze
 
+from .parameters import count, parameter
+
 # Words that name the same countable thing; lets "how many died" read "31 bodies" or "loss of 31 lives".
 # Stems (as analyze() produces them). Used to find the value a passage gives, and lightly in search.
 FAMILIES = (
@@ -16,14 +18,12 @@ FAMILIES = (
     ("arrest", "detain", "held", "custodi"),
     ("migrant", "refuge", "asylum", "seeker"),
 )
-FAMILY_WEIGHT = 0.3
-HISTORY_QUESTION_WEIGHT = 0.6
-HISTORY_ANSWER_WEIGHT = 0.3
 FOLLOW_ON_WORDS = "else next happened happen more other then anything tell go on"  # "What else?" and kin
 # verbs that ask what someone said or did without naming it: "What did she say?", "What did he do?"
 OPEN_VERBS = "say said says tell told do did does done think thought add added want wanted mean meant"
 _TYPES = [
-    ("quantity", re.compile(r"^\W*(?:(?:and|so|but|also|then|ok|okay)\W+)*(?:how\s+(?:many|much)|what\s+(?:number|percentage|amount)|"
+    ("quantity", re.compile(r"^\W*(?:(?:and|so|but|also|then|ok|okay)\W+)*"
+                            r"(?:how\s+(?:many|much)|what\s+(?:number|percentage|amount)|"
                             r"what\s+(?:was|is)\s+the\s+(?:number|death\s+toll|toll|amount|cost|population))\b", re.I)),
     ("when", re.compile(r"^\s*(?:and\s+)?(?:when|what\s+(?:year|day|date|time|month|century|decade)|"
                         r"in\s+what\s+(?:year|month|century)|on\s+what\s+(?:day|date))\b", re.I)),
@@ -102,17 +102,17 @@ def parse_question(text: str, previous: dict | None = None, idf=None, names: tup
             search.setdefault(term, 1.0)
     if previous is not None:
         for term in analyze(previous.get("question", "")):
-            search.setdefault(term, HISTORY_QUESTION_WEIGHT)
+            search.setdefault(term, parameter("history_question_weight"))
         answer_terms = [t for t in dict.fromkeys(analyze(previous.get("answer") or "")) if t not in search]
         if answer_terms and idf is not None:
-            ranked = sorted(zip(idf(answer_terms), answer_terms), reverse=True)[:4]
+            ranked = sorted(zip(idf(answer_terms), answer_terms), reverse=True)[:count("history_answer_terms")]
             for _, term in ranked:
-                search.setdefault(term, HISTORY_ANSWER_WEIGHT)
+                search.setdefault(term, parameter("history_answer_weight"))
     if kind == "quantity":
         unknown = {t for t, v in zip(terms, idf(terms)) if v == 0} if idf is not None else set()
         for term in list(search):
             # a word the documents never use ("survived") is stood in for by its family at full weight
-            weight = search[term] if term in unknown else FAMILY_WEIGHT * search[term]
+            weight = search[term] if term in unknown else parameter("family_weight") * search[term]
             for related in family_of(term):
                 search[related] = max(search.get(related, 0.0), weight) if related != term else search[term]
     return Question(text, kind, tuple(terms), focus, search, previous is not None)

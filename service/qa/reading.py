@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Sequence
 
 from index.analysis import STOPWORDS, analyze
 
@@ -82,7 +83,7 @@ def alone(question: str) -> Reading:
     return Reading(question.strip(), False, (), None)
 
 
-def read_question(question: str, turns, context_text: str, titles: list[str], answered_by: list[str] = (),
+def read_question(question: str, turns, context_text: str, titles: list[str], answered_by: Sequence[str] = (),
                   depth: int = 0) -> Reading:
     """The reading of `question` after `turns` (oldest first). `context_text` is where genders and role
     holders are judged (the focus documents), `titles` the focus documents' titles, `answered_by` who a
@@ -216,7 +217,7 @@ def _named_before(head: str, kind: str) -> bool:
         _plural(w) for w in re.findall(r"[a-z]+", head.lower()) if kind == "group")
 
 
-def _candidates(turns, previous: str, context_text: str, titles: list[str], answered_by) -> list[Entity]:
+def _candidates(turns, previous: str, context_text: str, titles: list[str], answered_by: Sequence[str]) -> list[Entity]:
     """Entities a reference may stand for, most salient first: what the last answer answered and who its
     "He" was, what the previous question named, the document's own subject (a title that is a name),
     the last answer's people, the previous question's plurals ("joint police patrols"), then older turns."""
@@ -273,7 +274,7 @@ def _mentioned(question: str, context_text: str) -> list[Entity]:
     """Who and what a question names: its people, then its "the ..." phrases."""
     out = [_entity(m.name, context_text) for m in people(names_in(question), context_text + "\n" + question, question)]
     for m in _THE_PHRASE.finditer(question):
-        words = []
+        words: list[str] = []
         for w in m.group(1).split():
             if w.lower() in _ARTICLE_STOP or (w.lower().endswith("ed") and words):
                 break
@@ -316,7 +317,7 @@ def _choose(word: str, kind: str, candidates: list[Entity], context_text: str) -
         fitting = [c for c in candidates if c.kind in ("person", "subject") and c.gender == wanted
                    or c.kind == "subject" and c.gender is None]
         unknown = [c for c in candidates if c.kind == "person" and c.gender is None]
-        return (fitting or unknown or [None])[0]
+        return next(iter(fitting or unknown), None)
     if kind == "group":
         return next((c for c in candidates if c.kind == "group" or c.kind == "subject" and c.gender is None), None)
     return next((c for c in candidates if c.kind == "thing" or c.kind == "subject" and c.gender is None), None)
@@ -340,5 +341,5 @@ def _possessive_her(text: str, r: Resolution) -> bool:
     if r.word.lower() != "her":
         return False
     after = re.match(r"\s+([a-z]+)", text[r.end:])
-    return bool(after) and after.group(1) not in _ARTICLE_STOP | {"a", "an", "the", "this", "that", "to", "now", "again"} \
+    return after is not None and after.group(1) not in _ARTICLE_STOP | {"a", "an", "the", "this", "that", "to", "now", "again"} \
         and not analyze(after.group(1)) == []

@@ -17,6 +17,8 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from .parameters import count
+
 PRONOUNS = {"he": "m", "him": "m", "his": "m", "himself": "m", "she": "f", "her": "f", "hers": "f", "herself": "f"}
 _PRONOUN = re.compile(r"\b(he|him|his|himself|she|her|hers|herself)\b", re.I)
 TITLES = {"mr": "m", "sir": "m", "lord": "m", "king": "m", "prince": "m", "mrs": "f", "ms": "f", "miss": "f",
@@ -44,7 +46,6 @@ _NOT_NAMES = frozenset("""the a an he she it they we i you his her its their our
     monday tuesday wednesday thursday friday saturday sunday january february march april may june july august
     september october november december yesterday today tomorrow however meanwhile also did does do was were is are
     has have had can could would will should may might must shall""".split())
-GENDER_REACH = 600  # characters after a subject mention in which its pronoun is looked for
 
 
 @dataclass(frozen=True)
@@ -155,7 +156,7 @@ def _gender(name: str, known: TextFacts) -> str | None:
         if i < 0 or not subjects[i].start <= m.start() < subjects[i].end:
             continue
         mention = subjects[i]
-        limit = reach = mention.end + GENDER_REACH
+        limit = reach = mention.end + count("gender_reach")
         for later in range(i + 1, len(subjects)):  # up to the next subject that is someone else
             if subjects[later].start >= reach or last not in subjects[later].name:
                 limit = subjects[later].start

@@ -1,4 +1,4 @@
-"""The JSON shapes of answers and passages (DESIGN.md): one serializer for the API and `docqa ask --json`."""
+"""The JSON shapes of answers and passages (docs/API.md): one serializer for the API and `docqa ask --json`."""
 
 from __future__ import annotations
 

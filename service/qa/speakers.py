@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from index.sentences import sentence_spans
+from index.analysis.sentences import sentence_spans
 
 from .references import antecedent, facts, names_in, people, role_holder
 
@@ -200,7 +200,7 @@ def asks_who_said(question: str) -> bool:
 class SpeakerCache:
     """The speakers of the paragraphs one request looks at, each document read once."""
 
-    def __init__(self, index):
+    def __init__(self, index) -> None:
         self.index = index
         self._documents: dict[str, tuple] = {}
         self._paragraphs: dict[tuple[str, int], list[Speaker | None]] = {}

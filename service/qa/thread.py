@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 
 from index.errors import DocumentNotFoundError
-from index.sentences import sentence_spans
+from index.analysis.sentences import sentence_spans
 
 from .answer_span import span_of
 

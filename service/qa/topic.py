@@ -16,7 +16,7 @@ from functools import cache
 import numpy as np
 
 from index.analysis import analyze
-from index.engine import Hit
+from index.hits import Hit
 from index.linear_model import LinearModel, load_model, model_path
 
 TOPIC_TURNS = 3       # the recent turns whose words make the conversation's query ...

@@ -81,7 +81,7 @@ def health():
         response.headers["Retry-After"] = str(BUILDING_RETRY_SECONDS)
         return response
     index = live.current
-    shards = live.shard_set.states() if hasattr(live, "shard_set") else None
+    shards = live.shard_states()
     unreadable = [{"id": kept["id"], "file": file, "reason": kept["reason"]}
                   for file, kept in index.manifest.get("stale", {}).items()]
     degraded = unreadable or (shards and any(s["state"] != "up" or "data_error" in s for s in shards))

@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from flask import current_app
 
 from index.errors import ServiceUnavailableError
 
 from ..settings import Settings
-from .live import LiveIndex
-
-if TYPE_CHECKING:
-    from .shard_live import ShardLiveIndex
+from .live_source import LiveSource
 
 LIVE_INDEX = "docqa.index"
 SETTINGS = "docqa.settings"
 PARSE_SLOTS = "docqa.parse_slots"
 
 
-def live_index() -> LiveIndex | ShardLiveIndex:
-    """The server's LiveIndex (writes, rebuilds, health)."""
+def live_index() -> LiveSource:
+    """The server's live index (writes, rebuilds, health): a LiveIndex, or a ShardLiveIndex on shards."""
     return current_app.extensions[LIVE_INDEX]
 
 
@@ -34,16 +29,13 @@ def current_index():
     if index is None:
         raise ServiceUnavailableError("the index is being built; try again in a few seconds",
                                       headers={"Retry-After": str(BUILDING_RETRY_SECONDS)})
-    shards = getattr(index, "shards", None)  # the sharded engine: record which shards this request misses
-    if shards is not None:
-        shards.begin_request()
+    index.begin_request()  # the sharded engine records which shards this request misses
     return index
 
 
 def partial_fields(index) -> dict:
     """`"partial": true` and the missing shards when a sharded answer lacks some (DOCQA_SHARD_FAILURE=partial)."""
-    shards = getattr(index, "shards", None)
-    missing = shards.missing() if shards is not None else []
+    missing = index.missing_shards()
     return {"partial": True, "missing_shards": missing} if missing else {}
 
 

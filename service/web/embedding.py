@@ -16,7 +16,7 @@ import time
 import weakref
 
 from index import SearchIndex, semantic
-from index.vectors import attach, embed_generation
+from index.semantic.vectors import attach, embed_generation
 
 log = logging.getLogger(__name__)
 PROGRESS_LOG_SECONDS = 10

@@ -24,12 +24,12 @@ from pathlib import Path
 from typing import Callable
 
 from index import Bm25Params, BuildReport, Document, SearchIndex, build_index, load_index, open_index
-from index.binary_formats import ParsedFiles
+from index.documents.formats import ParsedFiles
 from index.documents import corpus_files, document_id_for, read_document
 from index.errors import CorpusError, IndexCorruptError
-from index.layered import LayeredIndex
-from index.layout import OVERLAY_PREFIX
-from index.store import changed_documents, damage, is_current
+from index.lexical.layered import LayeredIndex
+from index.store.layout import OVERLAY_PREFIX
+from index.store.generations import changed_documents, damage, is_current
 
 from ..acknowledged import Acknowledged
 from ..settings import Settings
@@ -81,7 +81,7 @@ class LiveIndex:
             fresh, reason = is_current(main, s.corpus, s.engine, self.params)
         except IndexCorruptError as exc:
             main, fresh, reason = None, False, exc.detail
-        if fresh:
+        if fresh and main is not None:
             self._serve(LayeredIndex(main))
             return
         self.building = reason
@@ -127,6 +127,11 @@ class LiveIndex:
             raise CorpusError(f"building the index failed: {done.stderr.strip()[-300:]}")
         return None
 
+    def _served(self) -> LayeredIndex:
+        """The index served now, once there is one (writes wait for it, a refresh that swapped one in set it)."""
+        assert self.current is not None, "no index is served yet"
+        return self.current
+
     # -- writes -------------------------------------------------------------------------------
 
     def document_written(self, document_id: str, document: Document | None = None) -> None:
@@ -141,7 +146,7 @@ class LiveIndex:
             self.acknowledged.forget(document_id)
         self._writes += 1
         self._pending[document_id] = self._writes
-        self._install_overlay(self.current.main)
+        self._install_overlay(self._served().main)
         threading.Thread(target=self._rebuild_in_background, name="docqa-rebuild", daemon=True).start()
 
     def _install_overlay(self, main: SearchIndex) -> None:
@@ -220,8 +225,11 @@ class LiveIndex:
         if self._watcher is None:
             self._watcher = start_poller(
                 "docqa-corpus-watch", self.settings.poll_seconds, self._stop, self.refresh,
-                lambda: f"corpus changed; now serving {self.current.num_paragraphs} paragraphs",
+                lambda: f"corpus changed; now serving {self._served().num_paragraphs} paragraphs",
                 "refreshing the index failed; still serving the previous one")
+
+    def shard_states(self) -> list[dict] | None:
+        return None
 
     def stop(self) -> None:
         self._stop.set()

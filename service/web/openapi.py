@@ -75,7 +75,8 @@ SCHEMAS = {
         "highlight": {"type": ["object", "null"], "required": ["start", "end"], "properties": {
             "start": {"type": "integer", "minimum": 0}, "end": {"type": "integer", "minimum": 0}}},
         "passage": {"type": "integer", "minimum": 0}, "confidence": {"type": "number", "minimum": 0, "maximum": 1},
-        "resolved": {"type": "array", "description": "who a pronoun in the answer is: the name quoted from its document (paragraph, offsets)",
+        "resolved": {"type": "array",
+                     "description": "who a pronoun in the answer is: the name quoted from its document (paragraph, offsets)",
                      "items": {"type": "object", "required": ["text", "refers_to", "start", "end", "document",
                                                               "paragraph", "doc_start", "doc_end"], "properties": {
                          "text": {"type": "string"}, "refers_to": {"type": "string"},
@@ -175,7 +176,7 @@ SCHEMAS = {
 @lru_cache(maxsize=1)
 def openapi_document() -> dict:
     doc_id = {"name": "document_id", "in": "path", "required": True, "schema": _ID}
-    auth = [{"bearer": []}]
+    auth: list[dict[str, list[str]]] = [{"bearer": []}]  # OpenAPI security requirement: the bearer token
     return {
         "openapi": "3.1.0",
         "info": {"title": "docqa", "version": "1.0.0",

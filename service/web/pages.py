@@ -6,7 +6,7 @@ import io
 
 from flask import Blueprint, render_template, send_file
 
-from index.binary_formats import CONTENT_TYPES
+from index.documents.formats import CONTENT_TYPES
 from index.documents import pages_of, read_corpus_file
 from index.errors import DocumentNotFoundError
 

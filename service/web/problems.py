@@ -7,7 +7,7 @@ import logging
 import re
 
 from flask import Flask, g, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from index.errors import DocqaError
 
@@ -53,8 +53,9 @@ def init_app(app: Flask) -> None:
         detail = {404: "No such resource; see /api/openapi.json for the endpoints.",
                   405: "This method is not allowed here; see /api/openapi.json.",
                   413: "The request body is larger than this server accepts (DOCQA_MAX_BODY_BYTES)."}
-        response = problem(exc.code or 500, exc.name, detail.get(exc.code, exc.description or exc.name))
-        if exc.code == 405 and exc.valid_methods:
+        code = exc.code or 500
+        response = problem(code, exc.name, detail.get(code, exc.description or exc.name))
+        if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
             response.headers["Allow"] = ", ".join(exc.valid_methods)
         return _as_page(response)
 

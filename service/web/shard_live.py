@@ -18,13 +18,13 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from index.binary_formats import ParsedFiles
+from index.documents.formats import ParsedFiles
 from index.documents import Document
 from index.errors import ShardUnavailableError
-from index.shard_build import from_document
-from index.shard_client import ShardSet, parse_addresses
-from index.shard_wire import to_json
-from index.sharded import ShardedIndex
+from index.shards.build import from_document
+from index.shards.client import ShardSet, parse_addresses
+from index.shards.wire import to_json
+from index.shards.sharded import ShardedIndex
 
 from ..settings import Settings
 from ..shard_writer import WRITE_PORT_OFFSET
@@ -53,12 +53,13 @@ class ShardSemantic:
 
 
 class ShardLiveIndex:
-    """LiveIndex's interface (current, write_lock, document_written, refresh, watch, stop) over shards."""
+    """A LiveSource (service/web/live_source.py) over shards."""
 
     def __init__(self, settings: Settings):
         self.settings = settings
         self.limits = settings.document_limits()
         self.parsed = ParsedFiles(max_chars=4 * settings.max_document_chars)  # a file sent again is not parsed again
+        assert settings.shards is not None  # load_settings requires them with engine xapian
         addresses = parse_addresses(settings.shards)
         self.shard_set = ShardSet(addresses, settings.shard_timeout, settings.shard_failure)
         # where each shard takes writes (`docqa shard serve`): DOCQA_SHARD_WRITERS, or each shard's port + 1000
@@ -101,6 +102,9 @@ class ShardLiveIndex:
             f"shard {self.shard_set.shards[number].address} did not take the write (its write endpoint "
             f"{self.writers[number]}: {why}); the file is saved in the corpus folder: send it again when the "
             "shard is back", headers={"Retry-After": "1"})
+
+    def shard_states(self) -> list[dict] | None:
+        return self.shard_set.states()
 
     def refresh(self) -> bool:
         return self.current.refresh()

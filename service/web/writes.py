@@ -11,7 +11,7 @@ from pathlib import Path
 
 from flask import Blueprint, jsonify, request
 
-from index.binary_formats import BINARY_SUFFIXES
+from index.documents.formats import BINARY_SUFFIXES
 from index.documents import SUFFIXES, Document, document_id_for, parse_document, split_paragraphs
 from index.errors import ConflictError, DocumentNotFoundError, InvalidInputError, UnsupportedMediaTypeError
 from index.files import atomic_write

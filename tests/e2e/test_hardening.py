@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from index.layout import LOCK
-from index.store import current_generation
+from index.store.layout import LOCK
+from index.store.generations import current_generation
 from tests.conftest import prebuilt
 
 pytestmark = pytest.mark.server

@@ -12,7 +12,7 @@ import requests
 
 from index import build_index, load_index, open_index
 from index.errors import IndexCorruptError
-from index.store import current_generation
+from index.store.generations import current_generation
 from tests.conftest import DOCQA
 
 pytestmark = pytest.mark.server

@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from index.shard_format import SHARDS_FILE, shard_name
-from index.xapian_bindings import xapian
+from index.shards.format import SHARDS_FILE, shard_name
+from index.shards.bindings import xapian
 from service.cli import main
 from service.settings import ConfigError, load_settings
 from service.shard_servers import free_port

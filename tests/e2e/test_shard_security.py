@@ -8,9 +8,9 @@ import json
 import pytest
 import requests
 
-from index.shard_format import TEXT_KEY, VERSION_KEY, shard_name
-from index.xapian_bindings import xapian
-from tests.e2e.test_shard_server import QUESTION, SHARD_TOKEN, TOKEN, holder, shards, start  # noqa: F401 - fixtures
+from index.shards.format import TEXT_KEY, VERSION_KEY, shard_name
+from index.shards.bindings import xapian
+from tests.e2e.conftest import QUESTION, SHARD_TOKEN, TOKEN, holder
 
 pytestmark = pytest.mark.server
 VICTIM = "johnson-urges-france-after-channel-capsizing"  # holds the answer to QUESTION
@@ -55,7 +55,8 @@ def test_a_shards_write_endpoint_takes_only_the_token(start, shards, tmp_path):
                     {"Authorization": f"Bearer {TOKEN}"}):  # the API token is not the shard's
         refused = requests.delete(url, headers=headers, timeout=10)
         assert refused.status_code == 401 and refused.headers["Content-Type"] == "application/problem+json"
-    assert xapian().Database(str(folder)).get_metadata(VERSION_KEY) == version and xapian().Database(str(folder)).get_metadata(TEXT_KEY + VICTIM)
+    shard = xapian().Database(str(folder))
+    assert shard.get_metadata(VERSION_KEY) == version and shard.get_metadata(TEXT_KEY + VICTIM)
     assert requests.get(f"{s.url}/api/documents/{VICTIM}", timeout=10).status_code == 200
     other = next(d for d in ("a", "b", "c", "d", "e") if holder(shards, d) is not victim)
     misrouted = requests.delete(f"http://{victim.write_address}/documents/{other}", timeout=10,

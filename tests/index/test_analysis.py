@@ -1,7 +1,7 @@
 import pytest
 
 from index.analysis import analyze, analyze_spans
-from index.sentences import sentence_spans
+from index.analysis.sentences import sentence_spans
 
 
 @pytest.mark.parametrize("a, b", [
@@ -55,14 +55,14 @@ from hypothesis import given, settings, strategies as st  # noqa: E402
 @given(st.text(alphabet=st.sampled_from("ab9 ,.'’£$€%-–\n\té"), max_size=80))
 @settings(max_examples=300, deadline=None)
 def test_fast_tokenizer_matches_nltk(text):
-    from index.analysis import _TOKEN_RE, TOKENIZER
+    from index.analysis.terms import _TOKEN_RE, TOKENIZER
 
     assert _TOKEN_RE.findall(text) == TOKENIZER.tokenize(text)
     assert [m.span() for m in _TOKEN_RE.finditer(text)] == list(TOKENIZER.span_tokenize(text))
 
 
 def test_fast_tokenizer_matches_nltk_on_the_seeds(corpus):
-    from index.analysis import _TOKEN_RE, TOKENIZER
+    from index.analysis.terms import _TOKEN_RE, TOKENIZER
 
     for path in corpus.iterdir():
         text = path.read_text(encoding="utf-8")

@@ -5,10 +5,10 @@ import os
 import pytest
 
 from index import build_index, load_index
-from index.binary_formats import extract
+from index.documents.formats import extract
 from index.documents import pages_of
 from index.errors import UnreadableDocumentError
-from index.limits import DocumentLimits
+from index.documents.limits import DocumentLimits
 from tests.made_files import HEADER, PAGE_3_FACT, image_only_pdf, minutes_docx, report_pdf, zip_bomb_docx
 
 

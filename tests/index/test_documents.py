@@ -113,7 +113,7 @@ def test_non_latin_names_get_distinct_stable_ids():
 
 
 def test_no_paragraph_is_unbounded_whatever_the_input():
-    from index.documents import MAX_PARAGRAPH_CHARS, MAX_PARAGRAPH_WORDS
+    from index.documents.corpus import MAX_PARAGRAPH_CHARS, MAX_PARAGRAPH_WORDS
 
     words = " ".join(f"w{i % 977}x" for i in range(300_000))  # ~2 MB: no blank line, no sentence end
     for text in (words, "y" * 50_000 + " tail", "Short start.\n\n" + words):

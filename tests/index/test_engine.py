@@ -50,7 +50,8 @@ def test_question_without_terms_is_a_typed_error(seed_index):
 def test_vectorised_matrix_equals_the_one_bm25s_builds():
     import bm25s
 
-    from index.engine import Bm25Params, bm25_matrix
+    from index.lexical.bm25 import Bm25Params
+    from index.lexical.engines import bm25_matrix
 
     rng = np.random.default_rng(3)
     docs = [rng.integers(0, 300, size=rng.integers(0, 50)).tolist() for _ in range(400)]
@@ -67,7 +68,7 @@ def test_vectorised_matrix_equals_the_one_bm25s_builds():
 
 
 def test_phrase_pairs_stay_inside_paragraphs():
-    from index.fields import build_phrases, query_pair_ids
+    from index.lexical.fields import build_phrases, phrase_pair_ids
 
     flat = np.array([1, 2, 3, 2, 3, 9], np.int32)
     offsets = np.array([0, 3, 3, 6], np.int64)  # paragraphs [1 2 3], [], [2 3 9]
@@ -75,8 +76,9 @@ def test_phrase_pairs_stay_inside_paragraphs():
     assert pair_offsets.tolist() == [0, 2, 2, 4]
     assert len(table) == 3  # (1,2), (2,3), (3,9); (3,2) crosses a paragraph boundary
     assert ids[1] == ids[2]  # (2,3) in both paragraphs
-    assert len(query_pair_ids(table, [2, 3])) == 1 and len(query_pair_ids(table, [3, 2])) == 0
-    assert len(query_pair_ids(table, [2, -1, 3])) == 0  # an unknown word between them: not a phrase
+    vocab = {"b": 2, "c": 3}
+    assert len(phrase_pair_ids(table, vocab, [("b", "c")])) == 1 and len(phrase_pair_ids(table, vocab, [("c", "b")])) == 0
+    assert len(phrase_pair_ids(table, vocab, [("b", "x")])) == 0  # a word the corpus lacks: no phrase
 
 
 def test_a_compound_and_its_own_first_part_are_no_phrase(tmp_path):
@@ -86,5 +88,7 @@ def test_a_compound_and_its_own_first_part_are_no_phrase(tmp_path):
     (tmp_path / "c" / "a.md").write_text("Serum IL-10 levels rose.\n")
     build_index(tmp_path / "c", tmp_path / "i")
     index = load_index(tmp_path / "i")
-    serum, il10, il, ten, level = (index.vocab[t] for t in ("serum", "il10", "il", "10", "level"))
-    assert index.phrase_ids(analyze("serum IL-10 levels")) == [serum, il10, -1, il, ten, level]
+    from index.lexical.bm25 import query_pairs
+
+    assert query_pairs(analyze("serum IL-10 levels")) == [("serum", "il10"), ("il", "10"), ("10", "level")]
+    assert all(t in index.vocab for pair in query_pairs(analyze("serum IL-10 levels")) for t in pair)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from index import analyze, build_index, load_index
-from index.layered import LayeredIndex
+from index.lexical.layered import LayeredIndex
 from service.qa.answers import answer_question
 
 NEW = {"ferry-rescue": "Rescue crews said the survivors of the capsized dinghy were treated in a hospital in "

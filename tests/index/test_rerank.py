@@ -6,7 +6,7 @@ import pytest
 
 from index import open_index, rerank
 from index.analysis import analyze
-from index.search import Ranking
+from dataclasses import replace
 
 
 def test_prefix_groups_join_terms_by_their_first_five_letters():
@@ -62,18 +62,18 @@ def test_a_near_miss_breaks_a_first_stage_tie(tmp_path):
     (corpus / "town.md").write_text("The town government meets on Mondays.\n")  # puts "govern" in the vocabulary
     index, _ = open_index(corpus, tmp_path / "index")
     question = "harbour ferry government"  # "govern": neither paragraph has it, the second has "governor"
-    index.ranking = Ranking(rerank=False)
+    index.ranking = replace(rerank.ranking(), rerank=False)
     port = lambda: [h for h in index.search(question, 3) if h.paragraph.document_id == "port"]  # noqa: E731
     plain = port()
     assert plain[0].score == plain[1].score and plain[0].paragraph.number == 1
-    index.ranking = Ranking()
+    index.ranking = rerank.ranking()
     assert [h.paragraph.number for h in port()] == [2, 1]
 
 
 def test_reranked_hits_report_the_same_matched_terms(seed_index):
-    seed_index.ranking = Ranking(rerank=False)
+    seed_index.ranking = replace(rerank.ranking(), rerank=False)
     plain = {h.paragraph.start: h.matched_terms for h in seed_index.search("survivors hospital Calais", 20)}
-    seed_index.ranking = Ranking()
+    seed_index.ranking = rerank.ranking()
     reranked = seed_index.search("survivors hospital Calais", 20)
     assert reranked and all(h.matched_terms == plain[h.paragraph.start] for h in reranked if h.paragraph.start in plain)
     assert any(h.matched_terms for h in reranked)
@@ -85,7 +85,7 @@ def test_no_weight_can_lower_a_score_below_its_first_stage_score():
 
 
 def test_the_best_hits_do_not_depend_on_how_many_are_asked_for(tmp_path):
-    """Only the leading rerank.CANDIDATES are re-ranked, whatever k: asking for more appends, never reorders."""
+    """Only the leading candidates (the ranking's pool) are re-ranked, whatever k: asking for more appends, never reorders."""
     rng = random.Random(7)
     words = "harbour ferry governor council tide storm pilot cargo dock crane lighthouse quay ballast anchor".split()
     corpus = tmp_path / "corpus"
@@ -97,7 +97,7 @@ def test_the_best_hits_do_not_depend_on_how_many_are_asked_for(tmp_path):
     for _ in range(30):
         question = " ".join(rng.sample(words, 3))
         many = index.search(question, 60)
-        assert len(many) > rerank.CANDIDATES
+        assert len(many) > rerank.ranking().candidates
         key = lambda hits: [(h.paragraph.document_id, h.paragraph.number, h.score) for h in hits]  # noqa: E731
         assert key(index.search(question, 5)) == key(many[:5]) and key(index.search(question, 15)) == key(many[:15])
         assert [h.score for h in many] == sorted((h.score for h in many), reverse=True)

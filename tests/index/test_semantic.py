@@ -11,9 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index import analyze, build_index, load_index, semantic
+from index import analyze, build_index, load_index
+from index.semantic import model as semantic
 from index.errors import ModelFileError
-from index.vectors import PREFIX, attach, embed_generation, ensure_vectors
+from index.semantic.vectors import PREFIX, attach, embed_generation, ensure_vectors
 
 
 @pytest.fixture(scope="module")

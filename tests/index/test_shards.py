@@ -11,15 +11,15 @@ import pytest
 
 from index import analysis, build_index, load_index
 from index.documents import read_document
-from index.engine import top_k
+from index.lexical.engines import top_k
 from index.errors import CorpusError, InvalidInputError
-from index.layered import LayeredIndex
+from index.lexical.layered import LayeredIndex
 from index.searchable import Searchable
-from index.shard_build import build_shards, from_document, from_index
-from index.shard_client import ShardSet
-from index.shard_format import DOCUMENT_KEY, shard_name, shard_of
-from index.sharded import ShardedIndex
-from index.xapian_bindings import xapian
+from index.shards.build import build_shards, from_document, from_index
+from index.shards.client import ShardSet
+from index.shards.format import DOCUMENT_KEY, shard_name, shard_of
+from index.shards.sharded import ShardedIndex
+from index.shards.bindings import xapian
 from service.shard_servers import local_shards
 from tests.conftest import REPO
 
@@ -160,7 +160,7 @@ def test_incremental_build_replaces_only_changed_documents(tmp_path):
 
 
 def test_a_large_index_is_exported_by_a_process_per_shard_with_the_same_result(tmp_path, monkeypatch):
-    from index import shard_build
+    from index.shards import build as shard_build
 
     shutil.copytree(REPO / "docs_corpus", tmp_path / "corpus")
     build_index(tmp_path / "corpus", tmp_path / "index")

@@ -8,7 +8,7 @@ import pytest
 
 from index import build_index, load_index, open_index
 from index.errors import IndexCorruptError
-from index.store import current_generation
+from index.store.generations import current_generation
 
 
 def test_round_trip_keeps_paragraphs_and_scores(corpus, index_dir):
@@ -134,7 +134,7 @@ def test_a_document_whose_file_can_no_longer_be_read_keeps_its_last_good_version
 
 
 def test_documents_over_a_limit_are_skipped_when_new_and_kept_when_indexed_before(corpus, index_dir, caplog):
-    from index.limits import DocumentLimits
+    from index.documents.limits import DocumentLimits
 
     (corpus / "short.txt").write_text("The ferry left at dawn.\n\nIt returned at dusk.")
     build_index(corpus, index_dir)
@@ -154,7 +154,7 @@ def test_files_deleted_while_the_corpus_is_read_are_left_out_without_an_error(co
     import threading
 
     from index import Bm25Params
-    from index.store import changed_documents, is_current
+    from index.store.generations import changed_documents, is_current
 
     build_index(corpus, index_dir)
     index = load_index(index_dir)

@@ -6,7 +6,7 @@ import sysconfig
 
 import pytest
 
-from index.xapian_bindings import DEBIAN_FOLDERS, XapianMissingError, extension_name, load_from, xapian
+from index.shards.bindings import DEBIAN_FOLDERS, XapianMissingError, extension_name, load_from, xapian
 
 
 def test_the_bindings_load_and_work_in_this_venv(tmp_path):

@@ -51,7 +51,8 @@ def test_squad_conversations_put_pronouns_for_people_named_before():
 
 
 @pytest.mark.parametrize("content", ["[]", '{"format": "docqa-conversations-v1"}',
-                                     '{"format": "docqa-conversations-v1", "conversations": [{"id": "x", "turns": [{"question": "q"}]}]}'])
+                                     '{"format": "docqa-conversations-v1", '
+                                     '"conversations": [{"id": "x", "turns": [{"question": "q"}]}]}'])
 def test_a_bad_conversation_file_is_a_one_line_error(runner, tmp_path, corpus, content):
     (tmp_path / "bad.json").write_text(content)
     result = runner.invoke(main, ["eval", "conversation", str(tmp_path / "bad.json"), "--corpus", str(corpus)])

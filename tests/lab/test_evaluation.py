@@ -147,7 +147,7 @@ def test_fit_commands_write_a_model_file_the_code_loads(runner, tmp_path, comman
 @pytest.mark.slow
 @pytest.mark.parametrize("command, package, filename, features", [
     ("fit-ranking", "index", "rerank-v1.json", FEATURES),
-    ("fit-answers", "service.qa", "sentence-v1.json", SENTENCE_FEATURES),
+    ("fit-answers", "service.qa", "sentence-v2.json", SENTENCE_FEATURES),
 ], ids=["fit-ranking", "fit-answers"])
 def test_refitting_on_squad_reproduces_the_shipped_model(runner, tmp_path, command, package, filename, features):
     """Two-click reproduction: the shipped model files are what `docqa eval fit-*` makes from SQuAD."""

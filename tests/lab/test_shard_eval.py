@@ -8,7 +8,8 @@ import pytest
 
 from service.cli import main
 from service.lab.evaluation import answer_figures, load_squad, squad_index
-from service.lab.shard_eval import first_stage_agreement, sharded
+from service.lab.shard_eval import first_stage_agreement
+from service.shard_servers import served_shards
 from tests.conftest import EVAL
 from tests.lab.test_evaluation import _squad_fixture
 
@@ -23,7 +24,7 @@ def squad_on_shards(tmp_path_factory):
     root = tmp_path_factory.mktemp("squad-shards")
     articles, questions = load_squad(SQUAD)
     index, context_of = squad_index(articles, root)
-    with sharded(index, root, 3) as remote:
+    with served_shards(index, root, 3) as remote:
         yield index, remote, questions, context_of
 
 

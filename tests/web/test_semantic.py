@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from index.vectors import PREFIX
+from index.semantic.vectors import PREFIX
 from service.settings import ConfigError, load_settings
 from service.web import create_app
 from tests.conftest import REPO

@@ -12,11 +12,11 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from .binary_formats import BINARY_SUFFIXES, ParsedFiles, extract
-from .errors import CorpusError, DocumentTooLargeError, UnreadableDocumentError, UnsupportedMediaTypeError
-from .html_text import VisibleText
-from .limits import DocumentLimits
-from .sentences import sentence_spans
+from index.documents.formats import BINARY_SUFFIXES, ParsedFiles, extract
+from index.errors import CorpusError, DocumentTooLargeError, UnreadableDocumentError, UnsupportedMediaTypeError
+from index.documents.html_text import VisibleText
+from index.documents.limits import DocumentLimits
+from index.analysis.sentences import sentence_spans
 
 log = logging.getLogger(__name__)
 
@@ -248,8 +248,8 @@ def _chunks(block: str, offset: int) -> list[tuple[int, int]]:
         return [(offset, offset + len(block))]
     pieces = [piece for s, e in sentence_spans(block) for piece in _word_pieces(block, s, e)]
     chunks: list[tuple[int, int]] = []
-    chunk_start = chunk_end = None
-    words = 0
+    chunk_start: int | None = None
+    chunk_end = words = 0
     for s, e in pieces:
         n = len(block[s:e].split())
         if chunk_start is not None and (words + n > MAX_PARAGRAPH_WORDS or e - chunk_start > MAX_PARAGRAPH_CHARS):
@@ -268,7 +268,9 @@ def _word_pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
     MAX_PARAGRAPH_CHARS without whitespace is cut where the limit falls."""
     if end - start <= MAX_PARAGRAPH_CHARS and len(text[start:end].split()) <= MAX_PARAGRAPH_WORDS:
         return [(start, end)]
-    pieces, piece_start, piece_end, words = [], None, None, 0
+    pieces: list[tuple[int, int]] = []
+    piece_start: int | None = None
+    piece_end = words = 0
     for m in _WORD.finditer(text, start, end):
         for s in range(m.start(), m.end(), MAX_PARAGRAPH_CHARS):
             e = min(s + MAX_PARAGRAPH_CHARS, m.end())

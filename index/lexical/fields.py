@@ -11,7 +11,11 @@ naming a document's subject finds its paragraphs without title words inflating t
 
 from __future__ import annotations
 
+from typing import Mapping
+
 import numpy as np
+
+from index.lexical.bm25 import pair_key
 
 
 def pair_keys(flat: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -36,17 +40,15 @@ def build_phrases(flat: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np
     return ids.astype(np.int32), pair_offsets, table
 
 
-def query_pair_ids(table: np.ndarray, term_ids: list[int]) -> np.ndarray:
-    """Dense ids of the question's adjacent term pairs that occur somewhere in the corpus.
-
-    `term_ids` are the question's terms in order, -1 for a term the corpus lacks: a pair is only
-    two terms that stand side by side in the question, never two that an unknown word separates."""
-    pairs = {(a << 32) | b for a, b in zip(term_ids, term_ids[1:]) if a >= 0 and b >= 0}
-    if not pairs or len(table) == 0:
+def phrase_pair_ids(table: np.ndarray, vocab: Mapping[str, int], pairs: list[tuple[str, str]]) -> np.ndarray:
+    """Dense ids of the question's adjacent term pairs (bm25.query_pairs) that occur in the corpus: both
+    terms known and their key in the sorted `table`."""
+    keys = sorted({pair_key(vocab[a], vocab[b]) for a, b in pairs if a in vocab and b in vocab})
+    if not keys or len(table) == 0:
         return np.zeros(0, np.int64)
-    keys = np.array(sorted(pairs), dtype=np.uint64)
-    pos = np.minimum(np.searchsorted(table, keys), len(table) - 1)
-    return pos[table[pos] == keys].astype(np.int64)
+    wanted = np.array(keys, dtype=np.uint64)
+    pos = np.minimum(np.searchsorted(table, wanted), len(table) - 1)
+    return pos[table[pos] == wanted].astype(np.int64)
 
 
 def title_field(title_flat: np.ndarray, title_offsets: np.ndarray, paragraphs_per_document: np.ndarray):

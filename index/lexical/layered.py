@@ -18,15 +18,13 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from . import rerank
-from .documents import Document, Paragraph
-from .engine import Bm25Params, Hit, lucene_idf, top_k
-from .errors import DocumentNotFoundError
-from .fields import pair_keys
-from .search import SearchIndex
-
-FIELDS = ("body", "phrases", "titles")
-
+from index.documents import Document, Paragraph
+from index.errors import DocumentNotFoundError
+from index.hits import Candidates, Hit, rank, wanted
+from index.lexical.bm25 import FIELDS, Bm25Params, average_length, lucene_idf, pair_key, query_pairs, saturation
+from index.lexical.engines import top_k
+from index.lexical.fields import pair_keys
+from index.lexical.search import DEFAULT_K, SearchIndex
 
 @dataclass(frozen=True)
 class FieldTerms:
@@ -89,6 +87,20 @@ class LayeredIndex:
         kept = [d for d in self.main.documents if d.id not in self.hidden]
         return kept + (list(self.overlay.documents) if self.overlay else [])
 
+    @property
+    def num_documents(self) -> int:
+        return len(self.documents)
+
+    def uses_vectors(self) -> bool:
+        """Only without live writes: written documents have no vectors until the next build."""
+        return not self.layered and self.main.uses_vectors()
+
+    def begin_request(self) -> None:
+        """Nothing to record: one process answers the whole request."""
+
+    def missing_shards(self) -> list[str]:
+        return []
+
     @cached_property
     def num_paragraphs(self) -> int:
         if not self.layered:
@@ -132,16 +144,13 @@ class LayeredIndex:
 
     @cached_property
     def _main_lengths(self) -> dict[str, int]:
-        lengths = np.diff(self.main.token_offsets)
-        counts = np.array([d.paragraphs for d in self.main.documents], dtype=np.int64)
-        return {"body": int(lengths.sum()), "phrases": int(np.maximum(lengths - 1, 0).sum()),
-                "titles": int((np.diff(self.main.title_terms[1]) * counts).sum())}
+        return {name: int(lengths.sum()) for name, lengths in self.main.field_lengths().items()}
 
     @cached_property
     def average_length(self) -> dict[str, float]:
-        n = max(self.num_paragraphs, 1)
-        return {f: max(self._main_lengths[f] - self._hidden_fields[f].total_length
-                       + self._overlay_fields[f].total_length, 0) / n or 1.0 for f in FIELDS}
+        return {f: average_length(max(self._main_lengths[f] - self._hidden_fields[f].total_length
+                                      + self._overlay_fields[f].total_length, 0), self.num_paragraphs)
+                for f in FIELDS}
 
     def _main_df(self, name: str, query: np.ndarray) -> np.ndarray:
         """Document frequencies in the main generation of term ids (body, titles) or phrase keys."""
@@ -183,7 +192,7 @@ class LayeredIndex:
 
     # -- search ---------------------------------------------------------------------------------
 
-    def search_terms(self, weighted: Mapping[str, float], k: int = 5, phrase: Sequence[str] = (),
+    def search_terms(self, weighted: Mapping[str, float], k: int = DEFAULT_K, phrase: Sequence[str] = (),
                      only: frozenset[str] | None = None, vector=None) -> list[Hit]:
         """As SearchIndex.search_terms, over main + overlay - hidden; `only` limits it to those documents.
         With an overlay the re-rank is lexical (written documents have no vectors until the next build)."""
@@ -196,20 +205,19 @@ class LayeredIndex:
             return []
         ids = np.array([i for i, _ in known], dtype=np.int64)
         weights = np.array([w for _, w in known])
-        sequence = owner.phrase_ids(phrase)
-        keys = np.array(sorted({(a << 32) | b for a, b in zip(sequence, sequence[1:]) if a >= 0 and b >= 0}),
-                        dtype=np.uint64)
+        keys = np.array(sorted({pair_key(owner.vocab[a], owner.vocab[b]) for a, b in query_pairs(phrase)
+                                if a in owner.vocab and b in owner.vocab}), dtype=np.uint64)
         ranking = self.main.ranking
         field_weights = {"body": weights, "titles": weights * ranking.title_weight,
                          "phrases": np.full(len(keys), ranking.phrase_weight)}
         field_terms = {"body": ids, "titles": ids, "phrases": keys}
         live_idf = {name: self._live_idf(name, field_terms[name]) for name in FIELDS}
-        wanted = max(k, rerank.CANDIDATES) if ranking.rerank else k
-        candidates = self._main_candidates(field_terms, field_weights, live_idf, wanted, only)
-        candidates += self._overlay_candidates(field_terms, field_weights, live_idf, wanted, only)
-        candidates.sort(key=lambda c: -c[2])
-        candidates = candidates[:wanted]
-        return self._rerank(candidates, k, ids, weights * live_idf["body"][0], owner)
+        count = wanted(k, False, ranking.rerank)
+        found = self._main_candidates(field_terms, field_weights, live_idf, count, only)
+        found += self._overlay_candidates(field_terms, field_weights, live_idf, count, only)
+        found.sort(key=lambda c: -c[2])
+        return rank(self._candidates(found[:count], ids, weights * live_idf["body"][0], owner), k,
+                    reranked=ranking.rerank)
 
     def _main_candidates(self, terms, weights, live_idf, wanted, only) -> list[tuple[SearchIndex, int, float]]:
         """The main generation's best paragraphs, its precomputed scores rescaled to the live idf."""
@@ -239,32 +247,30 @@ class LayeredIndex:
         scores = np.zeros(self.overlay.num_paragraphs)
         for name in FIELDS:
             data = self._overlay_fields[name]
-            tf = data.tf(terms[name])
             norm = params.length_norm(np.diff(data.offsets), self.average_length[name])
-            scores += (tf / (tf + norm[:, None]) * (live_idf[name][0] * weights[name])).sum(axis=1)
+            scores += (saturation(data.tf(terms[name]), norm[:, None]) * (live_idf[name][0] * weights[name])).sum(axis=1)
         scores = scores.astype(np.float32)
         self.overlay.drop_documents(scores, frozenset(), only)
         order, best = top_k(scores, min(wanted, len(scores)))
         return [(self.overlay, i, s) for i, s in zip(order.tolist(), best.tolist())]
 
-    def _rerank(self, candidates, k, ids, idf, owner: SearchIndex) -> list[Hit]:
-        """Re-rank the leading candidates of both segments together."""
-        paragraphs, documents, titles, numbers = [], [], [], {}
-        for segment, i, _ in candidates:
+    def _candidates(self, found, ids, idf, owner: SearchIndex) -> Candidates:
+        """Both segments' leading candidates as one list for index/hits.py (the overlay after the main
+        generation in corpus order)."""
+        titles: list[np.ndarray] = []               # each document number's title terms
+        numbers: dict[tuple[int, int], int] = {}    # (segment, document) -> its number among these candidates
+        terms, previous, order = [], [], []
+        for segment, i, _ in found:
             d = int(segment.document_of[i])
             local = numbers.setdefault((id(segment), d), len(numbers))
             if local == len(titles):
                 title_flat, title_offsets = segment.title_terms
                 titles.append(title_flat[title_offsets[d]:title_offsets[d + 1]])
-            previous = i > 0 and int(segment.document_of[i - 1]) == d
-            paragraphs.append((segment.paragraph_terms(i - 1) if previous else None, segment.paragraph_terms(i)))
-            documents.append(local)
-        order, scores, holds = rerank.rerank_pool(paragraphs, documents, titles, [s for _, _, s in candidates], ids,
-                                                  idf, owner.prefixes, self.main.ranking.rerank)
-        terms = [owner.vocab_list[i] for i in ids.tolist()]
-        hits = []
-        for rank, c in enumerate(order[:k].tolist()):
-            segment, i, _ = candidates[c]
-            hits.append(Hit(segment.paragraph(i), round(float(scores[rank]), 4),
-                            tuple(t for t, h in zip(terms, holds[c].tolist()) if h)))
-        return hits
+            before = i > 0 and int(segment.document_of[i - 1]) == d
+            previous.append(segment.paragraph_terms(i - 1) if before else None)
+            terms.append(segment.paragraph_terms(i))
+            order.append(i if segment is self.main else self.main.num_paragraphs + i)
+        return Candidates(np.array([s for _, _, s in found]), terms, previous,
+                          [numbers[(id(seg), int(seg.document_of[i]))] for seg, i, _ in found], titles,
+                          np.array(order), ids, idf, [owner.vocab_list[i] for i in ids.tolist()], owner.prefixes,
+                          lambda n: found[n][0].paragraph(found[n][1]))

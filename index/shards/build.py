@@ -2,7 +2,7 @@
 
 `docqa index --engine xapian --shards N --out DIR` first builds (or refreshes) the embedded index, which
 analyses only changed documents, then exports it: each document goes to the shard a stable hash of its
-id names, in the format of index/shard_format.py. A first build (or one with another shard count,
+id names, in the format of index/shards/format.py. A first build (or one with another shard count,
 analysis or BM25 setting) writes every shard afresh, compacts it and swaps it in through a symlink
 (`DIR/shard-00 -> shard-00.<stamp>`), so a server never opens half a shard. Later builds replace only
 the documents whose sha256 changed, and delete those gone, in place (Xapian commits are atomic).
@@ -25,16 +25,16 @@ from typing import Callable
 
 import numpy as np
 
-from . import analysis
-from .documents import Document, Paragraph, split_paragraphs
-from .engine import Bm25Params
-from .errors import CorpusError
-from .files import atomic_write
-from .search import SearchIndex
-from .shard_format import (BODY, DOCUMENT, DOCUMENT_KEY, SHARD_FORMAT, SHARDS_FILE, STATS_KEY, TEXT_KEY, TITLE, VERSION_KEY,
+from index import analysis
+from index.documents import Document, Paragraph, split_paragraphs
+from index.lexical.bm25 import Bm25Params, average_length, phrase_lengths
+from index.errors import CorpusError
+from index.files import atomic_write
+from index.lexical.search import SearchIndex
+from index.shards.format import (BODY, DOCUMENT, DOCUMENT_KEY, SHARD_FORMAT, SHARDS_FILE, STATS_KEY, TEXT_KEY, TITLE, VERSION_KEY,
                            impact, phrase, shard_name, shard_of, term)
-from .store import paragraph_search_text
-from .xapian_bindings import xapian
+from index.store.build import paragraph_search_text
+from index.shards.bindings import xapian
 
 COMMIT_EVERY = 20_000  # paragraphs per shard between two commits while building
 PARALLEL_FROM = 50_000  # paragraphs from which each shard is exported by a process of its own
@@ -93,12 +93,8 @@ def from_index(index: SearchIndex, document_id: str) -> ShardDocument:
 
 def build_stats(index: SearchIndex, shards: int) -> dict:
     """What every shard records: format, analysis, BM25 parameters and average field lengths, as the
-    embedded engine computes them (index/engine.py: the mean, or 1 for an empty field)."""
-    lengths = np.diff(index.token_offsets)
-    counts = np.array([d.paragraphs for d in index.documents], dtype=np.int64)
-    fields = {"body": lengths, "phrases": np.maximum(lengths - 1, 0),
-              "titles": np.repeat(np.diff(index.title_terms[1]), counts)}
-    averages = {name: float(v.mean()) if len(v) and v.any() else 1.0 for name, v in fields.items()}
+    embedded engine computes them (index/lexical/bm25.py)."""
+    averages = {name: average_length(float(v.sum()), len(v)) for name, v in index.field_lengths().items()}
     return {"format": SHARD_FORMAT, "shards": shards, "analysis": analysis.settings(),
             "bm25": index.manifest["settings"]["bm25"], "averages": averages,
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
@@ -113,7 +109,8 @@ def paragraph_document(document: ShardDocument, at: int, stats: dict):
     out = x.Document()
     out.add_boolean_term(term(DOCUMENT, document.id))
     fields = ((lambda t: term(BODY, t), Counter(terms), len(terms), "body"),
-              (lambda pair: phrase(*pair), Counter(zip(terms, terms[1:])), max(len(terms) - 1, 0), "phrases"),
+              (lambda pair: phrase(*pair), Counter(zip(terms, terms[1:])), int(phrase_lengths(np.asarray(len(terms)))),
+               "phrases"),
               (lambda t: term(TITLE, t), Counter(document.title_terms), len(document.title_terms), "titles"))
     for name, counts, length, field in fields:
         norm = params.length_norm(length, average[field])
@@ -262,7 +259,7 @@ def _update(index: SearchIndex, out: Path, stats: dict, progress) -> tuple[int, 
     """Replace changed documents and delete removed ones, shard by shard."""
     x = xapian()
     n = stats["shards"]
-    wanted = {i: {} for i in range(n)}
+    wanted: dict[int, dict[str, str]] = {i: {} for i in range(n)}  # shard -> document id -> sha256
     for info in index.documents:
         wanted[shard_of(info.id, n)][info.id] = info.sha256
     written = deleted = done = 0

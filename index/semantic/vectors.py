@@ -22,9 +22,10 @@ from typing import Callable
 
 import numpy as np
 
-from . import semantic
-from .files import atomic_write, sha256_of
-from .search import SearchIndex, load_array
+from index.semantic import model as semantic
+from index.errors import ConflictError
+from index.files import atomic_write, sha256_of
+from index.lexical.search import SearchIndex, load_array
 
 log = logging.getLogger(__name__)
 
@@ -43,12 +44,12 @@ class Vectors:
     def done(self) -> int:
         return int(np.count_nonzero(self.row_of >= 0))
 
-    def cosines(self, paragraphs: np.ndarray, question: np.ndarray) -> np.ndarray | None:
-        """Each paragraph's cosine with the question vector; None if any of them has no vector yet."""
+    def rows(self, paragraphs: np.ndarray) -> np.ndarray | None:
+        """The paragraphs' unit vectors; None if any of them has no vector yet."""
         rows = self.row_of[paragraphs]
         if (rows < 0).any():
             return None
-        return self.matrix[rows] @ question
+        return self.matrix[rows]
 
 
 def _document_keys(index: SearchIndex) -> list[tuple[str, str, int]]:
@@ -134,7 +135,10 @@ def write_vectors(index: SearchIndex, matrix: np.ndarray, embedded: int) -> Vect
         if not old.name.startswith(name + "."):
             old.unlink(missing_ok=True)  # readers mapping the old file keep a valid mapping
     log.info("paragraph vectors: %d embedded, %d reused", embedded, len(matrix) - embedded)
-    return attach(index)
+    vectors = attach(index)
+    if vectors is None:  # another process removed every vector file since (its own write's clean-up)
+        raise ConflictError(f"{target.name} was removed as it was written; embed again")
+    return vectors
 
 
 def ensure_vectors(index: SearchIndex, progress: Callable[[int, int], None] | None = None,

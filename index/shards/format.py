@@ -1,4 +1,4 @@
-"""What a Xapian shard holds, named once for the writer (index/shard_build.py) and the reader (index/sharded.py).
+"""What a Xapian shard holds, named once for the writer (index/shards/build.py) and the reader (index/shards/sharded.py).
 
 One Xapian document per paragraph, no positions. Its terms, each with an integer *impact* as its wdf:
     B<term>         a body term (heading + text, docqa's analysis)
@@ -9,7 +9,7 @@ A term's impact is its BM25 term-frequency part, tf / (tf + k1 x (1 - b + b x |f
 times IMPACT_SCALE and rounded: each field normalised by its own length, which Xapian's one document
 length cannot do. Searches weight each term with TfIdfWeight("nnn") (the wdf as it is) scaled by
 query weight x Lucene idf / IMPACT_SCALE, the idf from document frequencies summed over the shards, so
-a score is the embedded engine's Lucene BM25 (index/engine.py) to within 1e-6 per term.
+a score is the embedded engine's Lucene BM25 (index/lexical/engines.py) to within 1e-6 per term.
 Data: the paragraph as JSON (document id, number, offsets, heading, text, its terms and the previous
 paragraph's, the title's), so a serving node needs no copy of the corpus. Metadata: STATS_KEY (format,
 analysis, BM25 parameters, average field lengths), per document its entry and its text, and a version.
@@ -18,6 +18,8 @@ analysis, BM25 parameters, average field lengths), per document its entry and it
 from __future__ import annotations
 
 import hashlib
+
+from index.lexical.bm25 import saturation
 
 ENGINE_NAME = "xapian"          # DOCQA_ENGINE / --engine for the sharded engine
 SHARD_FORMAT = 1
@@ -55,4 +57,4 @@ def shard_of(document_id: str, shards: int) -> int:
 
 def impact(tf: int, norm: float) -> int:
     """A term's BM25 term-frequency part as an integer wdf (at least 1: the term is there)."""
-    return max(1, round(tf / (tf + norm) * IMPACT_SCALE))
+    return max(1, round(saturation(tf, norm) * IMPACT_SCALE))

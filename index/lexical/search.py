@@ -6,28 +6,26 @@ import json
 import mmap
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import TYPE_CHECKING, Mapping, Sequence
 
 import numpy as np
 
-from . import analysis, rerank
-from .documents import Document, Paragraph
-from .engine import ENGINES, Bm25Params, Hit, lucene_idf, top_k
-from .errors import DocumentNotFoundError, EmptyQueryError
-from .fields import build_phrases, query_pair_ids, title_field
-from .layout import (BYTE_END, BYTE_START, DOC, FIELD_PREFIXES, HEADING, HEADINGS, NUMBER, PARAGRAPH_COLUMNS,
+from index import analysis, rerank
+from index.documents import Document, Paragraph
+from index.errors import DocumentNotFoundError, EmptyQueryError
+from index.hits import Candidates, Hit, rank, wanted
+from index.lexical.bm25 import Bm25Params, lucene_idf, phrase_lengths, query_pairs
+from index.lexical.engines import ENGINES, top_k
+from index.lexical.fields import build_phrases, phrase_pair_ids, title_field
+from index.store.layout import (BYTE_END, BYTE_START, DOC, FIELD_PREFIXES, HEADING, HEADINGS, NUMBER, PARAGRAPH_COLUMNS,
                      PARAGRAPHS, PHRASE_TABLE, START, END, TEXT, TITLE_OFFSETS, TITLE_TOKENS, TOKEN_OFFSETS, TOKENS,
                      VOCABULARY)
 
+if TYPE_CHECKING:  # index.semantic.vectors imports this module
+    from index.semantic.vectors import Vectors
 
 
-@dataclass(frozen=True)
-class Ranking:
-    """How the fields combine. Defaults chosen on SQuAD's even-numbered articles (docs/EVALUATION.md)."""
-
-    phrase_weight: float = 0.3  # adjacent term pairs, against a paragraph's own terms
-    title_weight: float = 0.4   # the document title's terms
-    rerank: bool = True         # the fitted re-ranking of the top candidates (index/rerank.py)
+DEFAULT_K = 5  # hits a search returns unless asked for another number (the API's default top_k)
 
 
 def load_array(path: Path) -> np.ndarray:
@@ -58,8 +56,8 @@ class SearchIndex:
         self.directory, self.manifest = directory, manifest
         self.engine, self.phrases, self.titles = engines["body"], engines["phrases"], engines["titles"]
         self.phrase_table = phrase_table
-        self.ranking = Ranking()
-        self.vectors = None  # index.vectors.Vectors once attached: the semantic signal is then used
+        self.ranking = rerank.ranking()
+        self.vectors: Vectors | None = None  # once attached, the semantic signal is used
         self.vocab_list = vocab_list
         self.vocab = {term: i for i, term in enumerate(vocab_list)}
         self.rows, self.headings, self.text = rows, headings, text
@@ -104,12 +102,32 @@ class SearchIndex:
 
     # -- paragraphs and documents -------------------------------------------------------------
 
+    @property
+    def num_documents(self) -> int:
+        return len(self.documents)
+
+    def uses_vectors(self) -> bool:
+        return self.vectors is not None
+
+    def begin_request(self) -> None:
+        """Nothing to record: one process answers the whole request."""
+
+    def missing_shards(self) -> list[str]:
+        return []
+
     def paragraph(self, i: int) -> Paragraph:
         row = self.rows[i]
         text = bytes(self.text[int(row[BYTE_START]):int(row[BYTE_END])]).decode("utf-8")
         heading = self.headings[int(row[HEADING])] if row[HEADING] >= 0 else None
         return Paragraph(self.documents[int(row[DOC])].id, int(row[NUMBER]), int(row[START]), int(row[END]),
                          text, heading)
+
+    def field_lengths(self) -> dict[str, np.ndarray]:
+        """Every paragraph's length in each BM25 field (index/lexical/bm25.py)."""
+        lengths = np.diff(self.token_offsets)
+        counts = np.array([d.paragraphs for d in self.documents], dtype=np.int64)
+        return {"body": lengths, "phrases": phrase_lengths(lengths),
+                "titles": np.repeat(np.diff(self.title_terms[1]), counts)}
 
     def paragraph_terms(self, i: int) -> np.ndarray:
         return self.tokens[self.token_offsets[i]:self.token_offsets[i + 1]]
@@ -135,7 +153,7 @@ class SearchIndex:
         """Lucene idf per term (0 for terms not in the index)."""
         return self.term_idf[np.array([self.vocab.get(t, -1) for t in terms], dtype=np.int64)]
 
-    def search(self, question: str, k: int = 5, vector: np.ndarray | None = None) -> list[Hit]:
+    def search(self, question: str, k: int = DEFAULT_K, vector: np.ndarray | None = None) -> list[Hit]:
         """The k best paragraphs for `question` (with its embedding `vector`, the semantic re-rank);
         EmptyQueryError when no term survives analysis."""
         terms = analysis.analyze(question)
@@ -143,7 +161,7 @@ class SearchIndex:
             raise EmptyQueryError("the question has no searchable words (only stopwords or punctuation)")
         return self.search_terms(dict.fromkeys(terms, 1.0), k, phrase=terms, vector=vector)
 
-    def search_terms(self, weighted: Mapping[str, float], k: int = 5, phrase: Sequence[str] = (),
+    def search_terms(self, weighted: Mapping[str, float], k: int = DEFAULT_K, phrase: Sequence[str] = (),
                      exclude: frozenset[str] = frozenset(), only: frozenset[str] | None = None,
                      vector: np.ndarray | None = None) -> list[Hit]:
         """The k best paragraphs for analysed terms with weights (repeated terms count once).
@@ -151,59 +169,34 @@ class SearchIndex:
         `phrase` is the question's own terms in order; paragraphs with the same adjacent pairs gain.
         Paragraphs of `exclude`d documents (replaced or deleted since this index was built) never rank,
         nor, when `only` is given, those of documents not in it. With the question's `vector` and
-        paragraph vectors, the re-rank reads a wider pool and adds the semantic features."""
+        paragraph vectors, the re-rank reads a wider pool and adds the semantic features (index/hits.py)."""
         k = max(0, min(int(k), self.num_paragraphs))
-        query = self._first_stage(weighted, phrase, exclude, only) if k else None
-        if query is None:
-            return []
-        ids, weights, scores = query
-        terms = [self.vocab_list[i] for i in ids.tolist()]
-        semantic = vector is not None and self.vectors is not None and self.ranking.rerank
-        pool = rerank.SEMANTIC_CANDIDATES if semantic else rerank.CANDIDATES
-        order, scores = top_k(scores, max(k, pool) if self.ranking.rerank else k)
-        window = min(len(order), pool) if self.ranking.rerank and len(order) > 1 else 0
-        cosines = self.vectors.cosines(order[:window], vector) if semantic and window else None
-        if cosines is None:  # without vectors for every candidate (not embedded yet), the lexical re-rank
-            window = min(window, rerank.CANDIDATES)
-        added = np.zeros(0)
-        if window:  # re-rank the leading candidates; any further ones follow in first-stage order, so the
-            # best k never depend on how many are asked for (each re-ranked score >= its first-stage score)
-            features, holds = self._features(order[:window], scores[:window], ids, weights)
-            if cosines is not None:
-                features = rerank.with_cosines(features, cosines)
-            reranked, added = rerank.rerank_scores(features, scores[:window])
-            best = np.lexsort((order[:window], -reranked))
-            order, scores = np.concatenate([order[:window][best], order[window:]]), np.concatenate(
-                [reranked[best], scores[window:]])
-            holds, added = holds[best][:k], added[best]
-        else:
-            holds = np.zeros((0, len(ids)), dtype=bool)
-        order, scores = order[:k], scores[:k]
-        if len(holds) < len(order):  # the question terms the hits beyond the re-ranked ones hold
-            holds = np.vstack([holds, rerank.terms_held(self.tokens, self.token_offsets, order[len(holds):], ids)])
-        added = np.concatenate([added, np.zeros(max(0, len(order) - len(added)))]).round(4).tolist()
-        return [Hit(self.paragraph(i), round(float(score), 4), tuple(t for t, h in zip(terms, row) if h), part)
-                for i, score, row, part in zip(order.tolist(), scores.tolist(), holds.tolist(), added)]
+        semantic = vector is not None and self.vectors is not None
+        found = self.candidates(weighted, wanted(k, semantic, self.ranking.rerank), phrase, exclude, only) if k else None
+        return rank(found, k, vector if semantic else None, self.ranking.rerank) if found is not None else []
 
-    def rerank_candidates(self, weighted: Mapping[str, float], phrase: Sequence[str] = (),
-                          vector: np.ndarray | None = None):
-        """(paragraph numbers, their re-ranking features) for the first-stage candidates, best first;
-        what `docqa eval fit-ranking` learns the re-ranking weights from (with `vector`, the semantic
-        pool and features). None if no term is known."""
-        query = self._first_stage(weighted, phrase, frozenset(), None)
+    def candidates(self, weighted: Mapping[str, float], count: int, phrase: Sequence[str] = (),
+                   exclude: frozenset[str] = frozenset(), only: frozenset[str] | None = None) -> Candidates | None:
+        """The `count` best first-stage candidates (index/hits.py), or None when no term is known."""
+        query = self._first_stage(weighted, phrase, exclude, only)
         if query is None:
             return None
         ids, weights, scores = query
-        semantic = vector is not None and self.vectors is not None
-        pool = rerank.SEMANTIC_CANDIDATES if semantic else rerank.CANDIDATES
-        order, scores = top_k(scores, min(pool, self.num_paragraphs))
-        features = self._features(order, scores, ids, weights)[0]
-        if semantic:
-            cosines = self.vectors.cosines(order, vector)
-            if cosines is None:
-                raise ValueError("some paragraphs have no vector; run the embedding pass first")
-            features = rerank.with_cosines(features, cosines)
-        return order, features
+        order, best = top_k(scores, min(count, self.num_paragraphs))
+        paragraphs = order.tolist()
+        documents = self.document_of[order]
+        title_flat, title_offsets = self.title_terms
+        numbers = {d: n for n, d in enumerate(dict.fromkeys(documents.tolist()))}
+        vectors = self.vectors
+        return Candidates(
+            best, [self.paragraph_terms(i) for i in paragraphs],
+            [self.paragraph_terms(i - 1) if i > 0 and self.document_of[i - 1] == d else None
+             for i, d in zip(paragraphs, documents.tolist())],
+            [numbers[d] for d in documents.tolist()],
+            [title_flat[title_offsets[d]:title_offsets[d + 1]] for d in numbers], order, ids,
+            self.term_idf[ids] * weights, [self.vocab_list[i] for i in ids.tolist()], self.prefixes,
+            lambda n: self.paragraph(paragraphs[n]),
+            (lambda n: vectors.rows(order[:n])) if vectors is not None else None)
 
     def _first_stage(self, weighted: Mapping[str, float], phrase: Sequence[str], exclude: frozenset[str],
                      only: frozenset[str] | None):
@@ -217,7 +210,7 @@ class SearchIndex:
         scores = self.engine.scores(ids, weights)
         if ranking.title_weight:
             self.titles.scores(ids, weights * np.float32(ranking.title_weight), out=scores)
-        pairs = query_pair_ids(self.phrase_table, self.phrase_ids(phrase))
+        pairs = phrase_pair_ids(self.phrase_table, self.vocab, query_pairs(phrase))
         if len(pairs) and ranking.phrase_weight:
             self.phrases.scores(pairs, np.full(len(pairs), ranking.phrase_weight, dtype=np.float32), out=scores)
         self.drop_documents(scores, exclude, only)
@@ -234,18 +227,3 @@ class SearchIndex:
         for document_id in exclude & self.by_id.keys():
             info = self.by_id[document_id]
             scores[info.first_paragraph:info.first_paragraph + info.paragraphs] = 0
-
-    def phrase_ids(self, phrase: Sequence[str]) -> list[int]:
-        """The question's term ids in order for query_pair_ids: -1 for a term the corpus lacks, and a -1
-        between a compound's joined word and its own first part, which are not two words side by side."""
-        ids = []
-        for previous, term in zip(("",) + tuple(phrase), phrase):
-            if analysis.joined_then_part(previous, term):
-                ids.append(-1)
-            ids.append(self.vocab.get(term, -1))
-        return ids
-
-    def _features(self, order: np.ndarray, scores: np.ndarray, ids: np.ndarray, weights: np.ndarray):
-        return rerank.candidate_features(order, scores.astype(np.float64), self.tokens, self.token_offsets, ids,
-                                         self.term_idf[ids] * weights, self.prefixes, self.document_of,
-                                         self.title_terms)

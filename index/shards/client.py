@@ -18,10 +18,10 @@ import logging
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import Callable
+from typing import Any, Callable, TypeVar
 
-from .errors import InvalidInputError, ShardUnavailableError
-from .xapian_bindings import xapian
+from index.errors import InvalidInputError, ShardUnavailableError
+from index.shards.bindings import xapian
 
 log = logging.getLogger(__name__)
 RETRY_SECONDS = 1.0     # how often the prober tries a down shard
@@ -42,6 +42,8 @@ def parse_addresses(text: str) -> list[tuple[str, int]]:
 
 
 MISSING = object()  # ShardSet.run's result for a call whose shard failed
+Database = Any  # a xapian.Database: the bindings are loaded at run time and carry no type information
+T = TypeVar("T")
 
 
 class ShardDown(Exception):
@@ -56,9 +58,10 @@ class Shard:
     def __init__(self, host: str, port: int, timeout: float):
         self.host, self.port, self.timeout_ms = host, port, max(1, int(timeout * 1000))
         self.address = f"{host}:{port}"
-        self.up, self.error, self.since = True, None, time.time()
+        self.up, self.since = True, time.time()
+        self.error: str | None = None  # why it is down
         self.data_error: str | None = None  # what of its data could not be read, until its version changes
-        self._pool: list[tuple[object, float]] = []
+        self._pool: list[tuple[Database, float]] = []
         self._lock = threading.Lock()
         self.stale_before = 0.0  # connections opened or re-read before this re-read first (set after a write)
 
@@ -73,17 +76,17 @@ class Shard:
             return f"{self.address} holds data that cannot be read ({self.data_error}; rebuild it: docqa index --engine xapian)"
         return f"{self.address} ({self.error or 'down'}) did not answer"
 
-    def connect(self):
+    def connect(self) -> Database:
         return xapian().remote_open(self.host, self.port, self.timeout_ms, self.timeout_ms)
 
-    def _take(self) -> tuple[object, float, bool]:
+    def _take(self) -> tuple[Database, float, bool]:
         """(a connection, when it last read the shard's commit, whether it came from the pool)."""
         with self._lock:
             if self._pool:
                 return *self._pool.pop(), True
         return self.connect(), time.monotonic(), False
 
-    def call(self, fn: Callable):
+    def call(self, fn: Callable[[Database], T]) -> T:
         """fn(database); ShardDown when the shard fails (after one retry on a fresh connection if a
         pooled one had been dropped)."""
         x = xapian()
@@ -117,6 +120,7 @@ class Shard:
             with self._lock:
                 self._pool.append((db, read_at))
             return result
+        raise AssertionError("unreachable: the retry on a fresh connection returns or raises")
 
     def mark_down(self, exc: Exception) -> None:
         with self._lock:
@@ -171,12 +175,12 @@ class ShardSet:
     def missing(self) -> list[str]:
         return sorted(getattr(self._local, "missing", ()))
 
-    def each(self, fn: Callable, shards: list[Shard] | None = None) -> dict[Shard, object]:
+    def each(self, fn: Callable[[Database], T], shards: list[Shard] | None = None) -> dict[Shard, T]:
         """fn(database) on every live shard at once: {shard: result}. Missing shards raise
         ShardUnavailableError in "error" mode (or when none answers) and are recorded in "partial" mode."""
         return self.each_of({s: fn for s in (shards if shards is not None else self.shards)})
 
-    def each_of(self, calls: dict[Shard, Callable]) -> dict[Shard, object]:
+    def each_of(self, calls: dict[Shard, Callable[[Database], T]]) -> dict[Shard, T]:
         """As `each`, with a function per shard."""
         results = self.run(list(calls.items()))
         return {shard: result for (shard, _), result in zip(calls.items(), results) if result is not MISSING}

@@ -1,6 +1,7 @@
-"""The index on disk: build (incrementally), save atomically, validate and load.
+"""Building the index on disk: analyse (incrementally), write a generation atomically, swap it in.
 
-The directory's files are named in `index.layout`. A build writes a new generation under a temporary name, renames it into place, then points CURRENT
+The directory's files are named in `index.store.layout`; reading them back is index/store/generations.py.
+A build writes a new generation under a temporary name, renames it into place, then points CURRENT
 at it; a crash at any point leaves the previous generation live. No pickle: JSON and .npy only.
 """
 
@@ -19,19 +20,21 @@ from typing import Callable, Mapping, NamedTuple
 
 import numpy as np
 
-from . import analysis
-from .binary_formats import BINARY_SUFFIXES
-from .documents import Document, Paragraph, corpus_files, document_id_for, read_document, split_paragraphs
-from .engine import DEFAULT_ENGINE, ENGINES, Bm25Params
-from .errors import (CorpusError, DocumentTooLargeError, IndexCorruptError, InvalidInputError, UnreadableDocumentError,
+from index import analysis
+from index.documents.formats import BINARY_SUFFIXES
+from index.documents import Document, Paragraph, corpus_files, read_document, split_paragraphs
+from index.lexical.engines import DEFAULT_ENGINE, ENGINES
+from index.lexical.bm25 import Bm25Params
+from index.errors import (CorpusError, DocumentTooLargeError, IndexCorruptError, InvalidInputError, UnreadableDocumentError,
                      UnsupportedMediaTypeError)
-from .fields import build_phrases, title_field
-from .files import atomic_write, fsync_tree, sha256_of
-from .layout import (BASE_FILES, CURRENT, FIELD_PREFIXES, FORMAT_VERSION, GENERATION_PREFIX, HEADINGS, LOCK, MANIFEST,
+from index.lexical.fields import build_phrases, title_field
+from index.files import atomic_write, fsync_tree, sha256_of
+from index.store.layout import (BASE_FILES, CURRENT, FIELD_PREFIXES, GENERATION_PREFIX, HEADINGS, LOCK, MANIFEST,
                      PARAGRAPH_COLUMNS, PARAGRAPHS, PHRASE_TABLE, TEMPORARY_PREFIX, TEXT, TITLE_OFFSETS, TITLE_TOKENS,
                      TOKEN_OFFSETS, TOKENS, VOCABULARY)
-from .limits import DocumentLimits
-from .search import SearchIndex
+from index.documents.limits import DocumentLimits
+from index.lexical.search import SearchIndex
+from index.store.generations import file_stamp, generation_settings, is_current, load_index
 
 log = logging.getLogger(__name__)
 
@@ -44,111 +47,6 @@ class BuildReport:
     reused: int
     seconds: float
     reason: str
-
-
-def _settings(engine: str, params: Bm25Params) -> dict:
-    return {"format": FORMAT_VERSION, "analysis": analysis.settings(), "engine": engine, "bm25": params.as_dict()}
-
-
-def current_generation(index_dir: Path) -> Path | None:
-    try:
-        name = (index_dir / CURRENT).read_bytes().decode("utf-8").strip()
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-    except OSError as exc:
-        raise IndexCorruptError(f"cannot read {index_dir / CURRENT}: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise IndexCorruptError(f"{index_dir / CURRENT} is not UTF-8 text") from None
-    if not name.startswith(GENERATION_PREFIX) or "/" in name or name in (".", ".."):
-        raise IndexCorruptError(f"{CURRENT} names {name!r}, not an index generation")
-    return index_dir / name
-
-
-def read_manifest(generation: Path) -> dict:
-    try:
-        manifest = json.loads((generation / MANIFEST).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise IndexCorruptError(f"{generation.name} has no manifest.json") from None
-    except (OSError, ValueError) as exc:
-        raise IndexCorruptError(f"{generation.name}/manifest.json is unreadable: {exc}") from None
-    if not isinstance(manifest, dict) or manifest.get("settings", {}).get("format") != FORMAT_VERSION:
-        raise IndexCorruptError(f"{generation.name} has format {manifest.get('settings', {}).get('format')!r}, "
-                                f"this docqa reads format {FORMAT_VERSION}")
-    return manifest
-
-
-def load_index(index_dir: Path, engine: str | None = None, verify: bool = True) -> SearchIndex:
-    """Load the live generation; IndexCorruptError (with the reason) if it is missing or damaged."""
-    generation = current_generation(index_dir)
-    if generation is None:
-        raise IndexCorruptError(f"no index in {index_dir} yet")
-    manifest = read_manifest(generation)
-    for name, expected in manifest["files"].items():
-        path = generation / name
-        if not path.is_file():
-            raise IndexCorruptError(f"{generation.name}/{name} is missing")
-        if path.stat().st_size != expected["bytes"] or (verify and sha256_of(path) != expected["sha256"]):
-            raise IndexCorruptError(f"{generation.name}/{name} does not match its checksum")
-    if engine is not None and engine != manifest["settings"]["engine"]:
-        raise IndexCorruptError(f"index was built for engine {manifest['settings']['engine']}, {engine} requested")
-    try:
-        return SearchIndex.open(generation, manifest)
-    except (OSError, ValueError, KeyError) as exc:
-        raise IndexCorruptError(f"{generation.name} cannot be opened: {exc}") from None
-
-
-def damage(index: SearchIndex) -> str | None:
-    """Why the files of a loaded generation no longer match its manifest (a file gone or of another
-    size: touching a truncated memory-mapped file would kill the process with SIGBUS), or None."""
-    for name, expected in index.manifest["files"].items():
-        try:
-            size = (index.directory / name).stat().st_size
-        except OSError:
-            return f"{index.directory.name}/{name} is gone"
-        if size != expected["bytes"]:
-            return f"{index.directory.name}/{name} changed size ({expected['bytes']} -> {size} bytes)"
-    return None
-
-
-def _corpus_fingerprint(corpus_dir: Path) -> dict[str, tuple[int, int]]:
-    """Each corpus file's (size, mtime); a file deleted since the folder was listed is left out."""
-    stamps = {}
-    for path in corpus_files(corpus_dir):
-        stamp = _stamp(path)
-        if stamp is not None:
-            stamps[path.name] = stamp
-    return stamps
-
-
-def _recorded_stamps(manifest: dict) -> dict[str, tuple[int, int]]:
-    """The (size, mtime) of every corpus file as the build that wrote `manifest` saw it: indexed, skipped,
-    or kept from an earlier version because it could not be read (`stale`)."""
-    stamps = {d["file"]: tuple(d["stamp"]) for d in manifest["documents"]}
-    stamps.update({name: tuple(stamp) for name, stamp in manifest.get("skipped", {}).items()})
-    stamps.update({name: tuple(kept["stamp"]) for name, kept in manifest.get("stale", {}).items()})
-    return stamps
-
-
-def is_current(index: SearchIndex, corpus_dir: Path, engine: str, params: Bm25Params) -> tuple[bool, str]:
-    """Whether `index` matches the corpus and settings; the reason when it does not."""
-    if index.manifest["settings"] != _settings(engine, params):
-        return False, "settings changed"
-    stamps = _recorded_stamps(index.manifest)
-    now = _corpus_fingerprint(corpus_dir)
-    if now != stamps:
-        changed = sorted(set(now.items()) ^ set(stamps.items()))
-        return False, f"{len(changed)} corpus file change(s), e.g. {changed[0][0]}"
-    return True, "up to date"
-
-
-def changed_documents(index: SearchIndex, corpus_dir: Path) -> tuple[set[str], int]:
-    """The ids of documents whose files were added, changed or removed since `index` was built, and
-    how many bytes the added and changed files hold."""
-    stamps = _recorded_stamps(index.manifest)
-    now = _corpus_fingerprint(corpus_dir)
-    changed = {name for name, stamp in now.items() if stamps.get(name) != stamp}
-    ids = {document_id_for(name) for name in changed | (stamps.keys() - now.keys())}
-    return ids, sum(now[name][0] for name in changed)
 
 
 def open_index(corpus_dir: Path, index_dir: Path, engine: str = DEFAULT_ENGINE, params: Bm25Params = Bm25Params(),
@@ -203,10 +101,11 @@ def build_index(corpus_dir: Path, index_dir: Path, engine: str = DEFAULT_ENGINE,
         last = _previous(index_dir)
         vocab = {term: i for i, term in enumerate(last.vocabulary or vocabulary or [])}
         files = corpus_files(corpus_dir, warn=True)
-        documents, paragraphs, headings, terms, skipped, stale, seen = [], [], {}, [], {}, {}, set()
+        documents, paragraphs, terms, skipped, stale, seen = [], [], [], {}, {}, set()
+        headings: dict[str, int] = {}  # heading -> its number
         analysed = reused = 0
         for n, path in enumerate(files, 1):
-            stamp = _stamp(path)
+            stamp = file_stamp(path)
             if stamp is None:
                 log.info("%s was removed while the index was built", path.name)
                 continue
@@ -214,7 +113,7 @@ def build_index(corpus_dir: Path, index_dir: Path, engine: str = DEFAULT_ENGINE,
             doc, paras, problem = _checked(path.name, doc or _read(path, read), limits)
             if problem is not None:
                 kept = (last_good or {}).get(path.name) or last.version_of(path.name)
-                if _stamp(path) is None:  # deleted while it was read
+                if file_stamp(path) is None:  # deleted while it was read
                     log.info("%s was removed while the index was built", path.name)
                     continue
                 if kept is None:
@@ -225,6 +124,7 @@ def build_index(corpus_dir: Path, index_dir: Path, engine: str = DEFAULT_ENGINE,
                 (doc, stamp), paras = kept, split_paragraphs(kept[0])
                 log.error("%s cannot be read now (%s); still serving its last good version, and reading it "
                           "again at the next build", path.name, problem)
+            assert doc is not None  # _checked gives a document whenever it gives no problem
             if doc.id in seen:
                 log.warning("skipped %s: id %r is already used", path.name, doc.id)
                 skipped[path.name] = list(stamp)
@@ -288,27 +188,20 @@ def _checked(name: str, doc: Document | str, limits: DocumentLimits) -> tuple[Do
     return doc, paras, None
 
 
-def _stamp(path: Path) -> tuple[int, int] | None:
-    """(size, mtime) of a corpus file; None when it is gone (deleted since the folder was listed)."""
-    try:
-        st = path.stat()
-    except FileNotFoundError:
-        return None
-    return st.st_size, st.st_mtime_ns
-
-
 class _Previous(NamedTuple):
     """What a build reuses from the live generation (see `_previous`)."""
     vocabulary: list[str]
     terms: dict          # (document id, sha256) -> (term ids, paragraph lengths)
     extracted: dict      # (file name, stamp) of an unchanged PDF or Word file -> its Document as extracted then
     by_file: dict        # file name -> its manifest entry (id, stamp, ...): the last good version of each file
-    index: SearchIndex | None
+    live: SearchIndex | None  # the live generation (None when there is none); not `index`: tuple.index
 
     def version_of(self, file: str) -> tuple[Document, tuple[int, int]] | None:
         """The document the live generation holds for `file`, and the stamp of the file it was read from."""
         entry = self.by_file.get(file)
-        return None if entry is None else (self.index.document(entry["id"]), tuple(entry["stamp"]))
+        if entry is None or self.live is None:  # by_file is empty without a live generation
+            return None
+        return self.live.document(entry["id"]), tuple(entry["stamp"])
 
 
 def _previous(index_dir: Path) -> _Previous:
@@ -341,10 +234,11 @@ def _write_generation(index_dir, documents, paragraphs, headings, vocab, terms, 
     tmp = index_dir / f"{TEMPORARY_PREFIX}{stamp}"
     tmp.mkdir(parents=True)
     rows, doc_entries, blob_parts, byte_pos = [], [], [], 0
-    for d, ((doc, file, file_stamp), paras) in enumerate(zip(documents, paragraphs)):
+    for d, ((doc, file, stamp_of_file), paras) in enumerate(zip(documents, paragraphs)):
         encoded = doc.text.encode("utf-8")
         doc_entries.append({"id": doc.id, "title": doc.title, "file": file, "sha256": doc.sha256,
-                            "stamp": list(file_stamp), "chars": len(doc.text), **({"pages": list(doc.pages)} if doc.pages else {}),
+                            "stamp": list(stamp_of_file), "chars": len(doc.text),
+                            **({"pages": list(doc.pages)} if doc.pages else {}),
                             "paragraphs": len(paras), "first_paragraph": len(rows),
                             "bytes": [byte_pos, byte_pos + len(encoded)]})
         char_pos, local = 0, 0
@@ -385,7 +279,7 @@ def _write_generation(index_dir, documents, paragraphs, headings, vocab, terms, 
     files = {}
     for name in BASE_FILES + tuple(prefix + f for prefix in FIELD_PREFIXES.values() for f in engine_cls.FILES):
         files[name] = {"bytes": (tmp / name).stat().st_size, "sha256": sha256_of(tmp / name)}
-    manifest = {"settings": _settings(engine, params), "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    manifest = {"settings": generation_settings(engine, params), "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                 "counts": {"documents": len(documents), "paragraphs": len(rows), "terms": len(vocab)},
                 "documents": doc_entries, "skipped": skipped, "stale": stale, "files": files}
     (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")

@@ -3,7 +3,7 @@ re-rank (as Elasticsearch's rescore runs on a shard's hits); the same search int
 
 A search makes two calls to every shard at once: document frequencies of the query's terms (Xapian's
 `get_mset(0, 0)`; summed, they give the Lucene idf over the whole collection), then the best paragraphs
-with each term weighted by query weight x idf / IMPACT_SCALE (index/shard_format.py). The candidates of
+with each term weighted by query weight x idf / IMPACT_SCALE (index/shards/format.py). The candidates of
 all shards are merged by score; their text, offsets and terms come from the shards' stored data.
 """
 
@@ -12,19 +12,21 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
+from functools import partial
 from typing import Mapping, Sequence
 
 import numpy as np
 
-from . import analysis, rerank
-from .documents import Document, Paragraph, split_paragraphs
-from .engine import Hit, lucene_idf
-from .errors import DocumentNotFoundError, EmptyQueryError, InvalidInputError
-from .search import DocumentInfo, Ranking
-from .shard_client import MISSING, ShardDown, ShardSet
-from .shard_format import (BODY, DOCUMENT, DOCUMENT_KEY, IMPACT_SCALE, NNN, STATS_KEY, TEXT_KEY, TITLE, VERSION_KEY, phrase,
+from index import analysis, rerank
+from index.documents import Document, Paragraph, split_paragraphs
+from index.hits import Candidates, Hit, rank, wanted
+from index.lexical.bm25 import lucene_idf, query_pairs
+from index.errors import DocumentNotFoundError, EmptyQueryError, InvalidInputError
+from index.lexical.search import DEFAULT_K, DocumentInfo
+from index.shards.client import MISSING, ShardDown, ShardSet
+from index.shards.format import (BODY, DOCUMENT, DOCUMENT_KEY, IMPACT_SCALE, NNN, STATS_KEY, TEXT_KEY, TITLE, VERSION_KEY, phrase,
                            shard_of, term)
-from .xapian_bindings import xapian
+from index.shards.bindings import xapian
 
 
 def _info(entry: dict) -> DocumentInfo:
@@ -39,7 +41,7 @@ DF_CACHE = 200_000  # document frequencies kept in memory
 class ShardedIndex:
     def __init__(self, shards: ShardSet):
         self.shards = shards
-        self.ranking = Ranking()
+        self.ranking = rerank.ranking()
         self.vectors = None  # no semantic signal on this engine (docs/SCALING.md)
         self._lock = threading.Lock()
         self._documents: dict[str, DocumentInfo] = {}
@@ -71,7 +73,7 @@ class ShardedIndex:
             if not shard.up:
                 continue
             try:
-                version, read_now = shard.call(lambda db: read(db, number))
+                version, read_now = shard.call(partial(read, number=number))
             except ShardDown:
                 continue
             if read_now is None:
@@ -119,6 +121,19 @@ class ShardedIndex:
     @property
     def documents(self) -> list[DocumentInfo]:
         return list(self._documents.values())
+
+    @property
+    def num_documents(self) -> int:
+        return len(self._documents)
+
+    def uses_vectors(self) -> bool:
+        return False  # paragraph vectors live in the embedded index (docs/SCALING.md)
+
+    def begin_request(self) -> None:
+        self.shards.begin_request()
+
+    def missing_shards(self) -> list[str]:
+        return self.shards.missing()
 
     @property
     def num_paragraphs(self) -> int:
@@ -184,7 +199,7 @@ class ShardedIndex:
         df, n = self._frequencies([term(BODY, t) for t in terms])
         return np.where(df > 0, lucene_idf(df, n), 0.0)
 
-    def search(self, question: str, k: int = 5, vector=None) -> list[Hit]:
+    def search(self, question: str, k: int = DEFAULT_K, vector=None) -> list[Hit]:
         terms = analysis.analyze(question)
         if not terms:
             raise EmptyQueryError("the question has no searchable words (only stopwords or punctuation)")
@@ -195,8 +210,7 @@ class ShardedIndex:
         """(the query's known terms, their weights x idf, the k best [(score, paragraph data)]) or None."""
         x = xapian()
         weighted = {t: w for t, w in weighted.items() if w > 0}
-        pairs = list(dict.fromkeys((a, b) for a, b in zip(phrase_terms, phrase_terms[1:])
-                                   if not analysis.joined_then_part(a, b)))
+        pairs = query_pairs(phrase_terms)
         names = ([term(BODY, t) for t in weighted] + [term(TITLE, t) for t in weighted]
                  + [phrase(a, b) for a, b in pairs])
         if not names or k <= 0:
@@ -264,11 +278,10 @@ class ShardedIndex:
                 self._cache.popitem(last=False)
             return [self._cache.get((s, d)) for _, s, d in hits]  # None: deleted since the match
 
-    def search_terms(self, weighted: Mapping[str, float], k: int = 5, phrase: Sequence[str] = (),
+    def search_terms(self, weighted: Mapping[str, float], k: int = DEFAULT_K, phrase: Sequence[str] = (),
                      only: frozenset[str] | None = None, vector=None) -> list[Hit]:
         """As LayeredIndex.search_terms: the k best paragraphs, re-ranked by docqa (`vector` is ignored)."""
-        wanted = max(k, rerank.CANDIDATES) if self.ranking.rerank else k
-        first = self.first_stage(weighted, wanted, phrase, only) if k > 0 else None
+        first = self.first_stage(weighted, wanted(k, False, self.ranking.rerank), phrase, only) if k > 0 else None
         if first is None:
             return []
         terms, idf, found = first
@@ -276,30 +289,31 @@ class ShardedIndex:
         # id for every other word (it can match nothing, but keeps the positions the window feature reads).
         vocabulary: dict[str, int] = {t: i for i, t in enumerate(terms)}
         other = vocabulary.setdefault("", len(vocabulary))
-        near = {t[:rerank.NEAR_MISS_PREFIX] for t in terms if len(t) >= rerank.NEAR_MISS_PREFIX}
+        length = self.ranking.near_miss_prefix
+        near = {t[:length] for t in terms if len(t) >= length}
 
         def local_id(word: str) -> int:
             i = vocabulary.get(word)
             if i is None:
-                i = vocabulary.setdefault(word, len(vocabulary)) if word[:rerank.NEAR_MISS_PREFIX] in near and len(
-                    word) >= rerank.NEAR_MISS_PREFIX else other
+                i = vocabulary.setdefault(word, len(vocabulary)) if len(word) >= length and word[:length] in near \
+                    else other
             return i
 
         ids = lambda words: np.fromiter(map(local_id, words), np.int64, len(words))  # noqa: E731
-        titles, numbers, paragraphs = [], {}, []
+        titles: list[np.ndarray] = []   # each document number's title terms
+        numbers: dict[str, int] = {}    # document id -> its number among these candidates
         for _, data in found:
-            local = numbers.setdefault(data["d"], len(numbers))
-            if local == len(titles):
+            if numbers.setdefault(data["d"], len(numbers)) == len(titles):
                 titles.append(ids(data["tt"]))
-            paragraphs.append((ids(data["p"]) if data["p"] else None, ids(data["t"])))
-        prefixes = rerank.prefix_groups(list(vocabulary))
-        order, scores, holds = rerank.rerank_pool(paragraphs, [numbers[d["d"]] for _, d in found], titles,
-                                                  [s for s, _ in found], np.arange(len(terms)), idf, prefixes,
-                                                  self.ranking.rerank)
-        hits = []
-        for rank, c in enumerate(order[:k].tolist()):
-            data = found[c][1]
-            paragraph = Paragraph(data["d"], data["n"], data["s"], data["e"], data["x"], data["h"])
-            hits.append(Hit(paragraph, round(float(scores[rank]), 4),
-                            tuple(t for t, h in zip(terms, holds[c].tolist()) if h)))
-        return hits
+        position = self._position
+        candidates = Candidates(
+            np.array([s for s, _ in found]), [ids(d["t"]) for _, d in found],
+            [ids(d["p"]) if d["p"] else None for _, d in found], [numbers[d["d"]] for _, d in found], titles,
+            np.array([position.get(d["d"], len(position)) * 2**32 + d["n"] for _, d in found]),
+            np.arange(len(terms)), idf, terms, rerank.prefix_groups(list(vocabulary)),
+            lambda n: _paragraph(found[n][1]))
+        return rank(candidates, k, reranked=self.ranking.rerank)
+
+
+def _paragraph(data: dict) -> Paragraph:
+    return Paragraph(data["d"], data["n"], data["s"], data["e"], data["x"], data["h"])

@@ -10,7 +10,7 @@ headings (a blank line after them, so they label what follows), and tables as on
 
 Parsing runs in a child process with a memory and a time limit (`extract`), so a hostile or huge
 file costs one refusal, never the server. The child is forked from a small fork server that only
-loaded the parsers (index/parse_server.py), never from the server itself: what the memory limit
+loaded the parsers (index/documents/parse_server.py), never from the server itself: what the memory limit
 leaves for parsing is the same in a server that just started and in one that has grown for days, and
 the same for an upload and for every later rebuild of it.
 """
@@ -24,9 +24,9 @@ import zipfile
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
 
-from . import parse_server
-from .errors import UnreadableDocumentError
-from .limits import DocumentLimits
+from index.documents import parse_server
+from index.errors import UnreadableDocumentError
+from index.documents.limits import DocumentLimits
 
 BINARY_SUFFIXES = (".pdf", ".docx")
 CONTENT_TYPES = {".pdf": "application/pdf",
@@ -83,7 +83,7 @@ class ParsedFiles:
 
 def extract(name: str, data: bytes, limits: DocumentLimits = DocumentLimits()) -> Extracted:
     """The text of a .pdf or .docx file, parsed in a child process with bounded time and memory
-    (index/parse_server.py); UnreadableDocumentError saying why when it cannot be read,
+    (index/documents/parse_server.py); UnreadableDocumentError saying why when it cannot be read,
     DocumentTooLargeError when its text is over `limits.max_chars`."""
     suffix = "." + name.rsplit(".", 1)[-1].lower()
     header = {"suffix": suffix, "seconds": limits.parse_seconds, "memory_bytes": limits.parse_memory_bytes,

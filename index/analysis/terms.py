@@ -137,7 +137,7 @@ def analyze(text: str) -> list[str]:
 
 def analyze_spans(text: str) -> list[tuple[str, int, int]]:
     """(term, start, end) for every term, with offsets into `text` as given."""
-    out = []
+    out: list[tuple[str, int, int]] = []
     for match in _TOKEN_RE.finditer(text):
         start, end = match.span()
         token = match.group()

@@ -41,7 +41,7 @@ class TimedOut(Exception):
 
 
 def ask(header: dict, data: bytes, seconds: float) -> tuple[dict, bytes]:
-    """Send (header, data) to a fresh child, which runs `index.binary_formats.parse_request` on them;
+    """Send (header, data) to a fresh child, which runs `index.documents.formats.parse_request` on them;
     its (header, bytes) answer. TimedOut when it takes more than `seconds` from the moment it has the
     request (the fork server's start is not counted), ChildGone if it died first."""
     ours = _connect()
@@ -88,8 +88,9 @@ def _connect() -> socket.socket:
 
 def _start() -> tuple[int, subprocess.Popen, socket.socket]:
     control, remote = socket.socketpair()
-    package_root = str(Path(__file__).resolve().parents[1])
-    code = f"import sys; sys.path.insert(0, {package_root!r}); from index.parse_server import serve; serve({remote.fileno()})"
+    package_root = str(Path(__file__).resolve().parents[2])
+    code = (f"import sys; sys.path.insert(0, {package_root!r}); "
+            f"from index.documents.parse_server import serve; serve({remote.fileno()})")
     process = subprocess.Popen([sys.executable, "-P", "-c", code], pass_fds=[remote.fileno()], stdin=subprocess.DEVNULL,
                                stdout=subprocess.DEVNULL, cwd="/")
     remote.close()
@@ -98,7 +99,7 @@ def _start() -> tuple[int, subprocess.Popen, socket.socket]:
 
 def serve(control_fd: int) -> None:
     """The fork server's loop: a child per socket received; exit when the asking process closes its end."""
-    from . import binary_formats  # noqa: F401 - loaded once here, so that every child starts with it
+    from index.documents import formats  # noqa: F401 - loaded once here, so that every child starts with it
 
     import docx  # noqa: F401
     import pdfminer.high_level  # noqa: F401
@@ -121,7 +122,7 @@ def serve(control_fd: int) -> None:
 
 def _child(fd: int) -> None:
     """Run one request under its limits, answer, and leave (never back into the server's loop)."""
-    from .binary_formats import parse_request
+    from index.documents.formats import parse_request
 
     try:
         conn = socket.socket(fileno=fd)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .errors import DocumentTooLargeError
+from index.errors import DocumentTooLargeError
 
 MAX_DOCUMENT_CHARS = 5_000_000     # about 2,000 pages of a dense report; the King James Bible is 4.3 M
 MAX_DOCUMENT_PARAGRAPHS = 20_000   # a long book has a few thousand

@@ -6,9 +6,11 @@ Paragraph text is not sent twice: each paragraph is its offsets into the documen
 
 from __future__ import annotations
 
-from .documents import DOCUMENT_ID, Paragraph
-from .errors import InvalidInputError
-from .shard_build import ShardDocument
+from typing import TypeGuard
+
+from index.documents import DOCUMENT_ID, Paragraph
+from index.errors import InvalidInputError
+from index.shards.build import ShardDocument
 
 ENTRY_FIELDS = {"id": str, "title": str, "file": str, "sha256": str, "chars": int, "paragraphs": int, "pages": list}
 
@@ -43,5 +45,5 @@ def from_json(data) -> ShardDocument:
     return ShardDocument({name: entry[name] for name in ENTRY_FIELDS}, text, out, title_terms)
 
 
-def _strings(value) -> bool:
+def _strings(value: object) -> TypeGuard[list[str]]:
     return isinstance(value, list) and all(isinstance(v, str) for v in value)

@@ -1,8 +1,6 @@
 """BM25 engines over analysed paragraphs: scoring only; terms and paragraphs live in `index.store`.
 
-Both engines use the Lucene variant of BM25 (DESIGN.md):
-    idf(t)     = ln(1 + (N - df + 0.5) / (df + 0.5))
-    score(t,d) = idf(t) * tf / (tf + k1 * (1 - b + b * |d| / avgdl))
+Both engines score with the Lucene variant of BM25 (index/lexical/bm25.py, the formula's one home).
 `Bm25sEngine` keeps bm25s's eager sparse index (the precomputed term->paragraph score matrix, CSC)
 and scores a query by adding the matrix columns of its terms; `RankBm25Engine` is the reference (rank-bm25, a Python loop over
 every paragraph), kept as the test oracle and selectable with `--engine rank-bm25`.
@@ -10,49 +8,12 @@ every paragraph), kept as the test oracle and selectable with `--engine rank-bm2
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar, Protocol
+from typing import Callable, ClassVar, Protocol
 
 import numpy as np
 
-from .documents import Paragraph
-
-
-@dataclass(frozen=True)
-class Bm25Params:
-    k1: float = 1.2
-    b: float = 0.75
-
-    def as_dict(self) -> dict:
-        return {"variant": "lucene", "k1": self.k1, "b": self.b}
-
-    def length_norm(self, length, average):
-        """BM25's k1 x (1 - b + b x |d| / avgdl): with it, a term's part is idf x tf / (tf + norm)."""
-        return self.k1 * (1 - self.b + self.b * length / average)
-
-
-@dataclass(frozen=True)
-class Hit:
-    paragraph: Paragraph
-    score: float
-    matched_terms: tuple[str, ...]
-    semantic: float = 0.0  # the part of `score` the semantic signal added (0 when it was not used)
-
-
-class Engine(Protocol):
-    name: ClassVar[str]
-
-    def scores(self, term_ids: np.ndarray, weights: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-        """Dense float32 scores, one per paragraph, for weighted query term ids (added into `out` if given)."""
-
-    def doc_freq(self, term_ids: np.ndarray) -> np.ndarray:
-        """How many paragraphs contain each term."""
-
-
-def lucene_idf(df, n):
-    """Lucene's idf, ln(1 + (N - df + 0.5) / (df + 0.5)), for a document frequency (or an array of them)."""
-    return np.log1p((n - df + 0.5) / (df + 0.5))
+from index.lexical.bm25 import Bm25Params, average_length, lucene_idf, saturation
 
 
 def bm25_matrix(flat: np.ndarray, offsets: np.ndarray, vocab_size: int, params: Bm25Params):
@@ -68,8 +29,8 @@ def bm25_matrix(flat: np.ndarray, offsets: np.ndarray, vocab_size: int, params: 
     term, paragraph = np.divmod(pairs, max(n, 1))
     df = np.bincount(term, minlength=vocab_size)
     idf = lucene_idf(df, n)
-    norm = params.length_norm(lengths, lengths.mean() if n and lengths.any() else 1.0)
-    data = (idf[term] * tf / (tf + norm[paragraph])).astype(np.float32)
+    norm = params.length_norm(lengths, average_length(float(lengths.sum()), n))
+    data = (idf[term] * saturation(tf, norm[paragraph])).astype(np.float32)
     indptr = np.zeros(vocab_size + 1, dtype=np.int64)
     np.cumsum(df, out=indptr[1:])
     return data, paragraph.astype(np.int32), indptr
@@ -86,6 +47,30 @@ def top_k(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     return candidates[order], best[order]
 
 
+FieldTerms = Callable[[], tuple[np.ndarray, np.ndarray]]  # (term ids, paragraph offsets) of one field, on demand
+
+
+class Engine(Protocol):
+    """What the index needs of a BM25 engine: build or load one field's scorer, save it, score with it."""
+
+    name: ClassVar[str]
+    FILES: ClassVar[tuple[str, ...]]
+    num_paragraphs: int
+
+    @classmethod
+    def build(cls, flat: np.ndarray, offsets: np.ndarray, vocab_size: int, params: Bm25Params) -> "Engine": ...
+
+    @classmethod
+    def load(cls, directory: Path, num_paragraphs: int, prefix: str, terms: FieldTerms,
+             params: Bm25Params) -> "Engine": ...
+
+    def save(self, directory: Path, prefix: str = "") -> None: ...
+
+    def doc_freq(self, term_ids: np.ndarray) -> np.ndarray: ...
+
+    def scores(self, term_ids: np.ndarray, weights: np.ndarray, out: np.ndarray | None = None) -> np.ndarray: ...
+
+
 class Bm25sEngine:
     """Sparse BM25: bm25s's precomputed score matrix (CSC by term), memory-mapped from disk."""
 
@@ -98,14 +83,16 @@ class Bm25sEngine:
 
     @classmethod
     def build(cls, flat: np.ndarray, offsets: np.ndarray, vocab_size: int, params: Bm25Params) -> "Bm25sEngine":
-        return cls(*bm25_matrix(flat, offsets, vocab_size, params), len(offsets) - 1)
+        data, indices, indptr = bm25_matrix(flat, offsets, vocab_size, params)
+        return cls(data, indices, indptr, len(offsets) - 1)
 
     def save(self, directory: Path, prefix: str = "") -> None:
         for name, array in zip(self.FILES, (self.data, self.indices, self.indptr)):
             np.save(directory / (prefix + name), array, allow_pickle=False)
 
     @classmethod
-    def load(cls, directory: Path, num_paragraphs: int, prefix: str = "", **_) -> "Bm25sEngine":
+    def load(cls, directory: Path, num_paragraphs: int, prefix: str, terms: FieldTerms,
+             params: Bm25Params) -> "Bm25sEngine":
         data, indices, indptr = (np.load(directory / (prefix + n), mmap_mode="r", allow_pickle=False).view(np.ndarray)
                                  for n in cls.FILES)
         return cls(data, indices, indptr, num_paragraphs)
@@ -145,16 +132,17 @@ class RankBm25Engine:
         self.num_paragraphs = len(offsets) - 1
 
     @classmethod
-    def build(cls, flat, offsets, vocab_size, params) -> "RankBm25Engine":
+    def build(cls, flat: np.ndarray, offsets: np.ndarray, vocab_size: int, params: Bm25Params) -> "RankBm25Engine":
         return cls(flat, offsets, params)
 
     def save(self, directory: Path, prefix: str = "") -> None:
         """Nothing to save: rebuilt from the stored term ids at load."""
 
     @classmethod
-    def load(cls, directory: Path, num_paragraphs: int, prefix: str = "", terms=None,
-             params=Bm25Params()) -> "RankBm25Engine":
-        return cls(*terms(), params)
+    def load(cls, directory: Path, num_paragraphs: int, prefix: str, terms: FieldTerms,
+             params: Bm25Params) -> "RankBm25Engine":
+        flat, offsets = terms()
+        return cls(flat, offsets, params)
 
     def doc_freq(self, term_ids: np.ndarray) -> np.ndarray:
         return np.array([self.model.nd.get(str(t), 0) for t in term_ids.tolist()], dtype=np.int64)
@@ -171,5 +159,5 @@ class RankBm25Engine:
         return scores
 
 
-ENGINES: dict[str, type] = {Bm25sEngine.name: Bm25sEngine, RankBm25Engine.name: RankBm25Engine}
+ENGINES: dict[str, type[Engine]] = {Bm25sEngine.name: Bm25sEngine, RankBm25Engine.name: RankBm25Engine}
 DEFAULT_ENGINE = Bm25sEngine.name

@@ -6,6 +6,8 @@
     <index_dir>/overlay-<pid>/ a running server's index of the documents written since its generation
 """
 
+from index.lexical.bm25 import FIELDS
+
 FORMAT_VERSION = 3
 CURRENT = "CURRENT"
 LOCK = ".lock"
@@ -22,10 +24,10 @@ TOKENS = "tokens.npy"                # every paragraph's term ids, back to back
 TOKEN_OFFSETS = "token_offsets.npy"  # paragraph i's terms are TOKENS[offsets[i]:offsets[i + 1]]
 TITLE_TOKENS = "title_tokens.npy"    # every document's title term ids, back to back
 TITLE_OFFSETS = "title_offsets.npy"
-PHRASE_TABLE = "phrase_table.npy"    # sorted 64-bit keys of adjacent term pairs (index.fields)
+PHRASE_TABLE = "phrase_table.npy"    # sorted 64-bit keys of adjacent term pairs (index/lexical/fields.py)
 BASE_FILES = (TEXT, PARAGRAPHS, HEADINGS, VOCABULARY, TOKENS, TOKEN_OFFSETS, TITLE_TOKENS, TITLE_OFFSETS,
               PHRASE_TABLE)
-FIELD_PREFIXES = {"body": "", "phrases": "phrase_", "titles": "title_"}  # each field's engine files
+FIELD_PREFIXES = dict(zip(FIELDS, ("", "phrase_", "title_")))  # each BM25 field's engine files (index/lexical/bm25.py)
 
 # PARAGRAPHS columns
 DOC, NUMBER, START, END, BYTE_START, BYTE_END, HEADING = range(7)

@@ -15,7 +15,7 @@ import sysconfig
 from functools import cache
 from pathlib import Path
 
-from .errors import DocqaError
+from index.errors import DocqaError
 
 DEBIAN_FOLDERS = (Path("/usr/lib/python3/dist-packages"),)
 INSTALL_HINT = "install Debian's bindings: apt-get install xapian-tools python3-xapian"
@@ -42,6 +42,8 @@ def load_from(folder: Path):
                                  "for this Python, or run docqa on the system's python3")
     spec = importlib.util.spec_from_file_location("xapian", package / "__init__.py",
                                                   submodule_search_locations=[str(package)])
+    if spec is None or spec.loader is None:  # not for a .py file; checked for the type checker
+        raise XapianMissingError(f"cannot load the Xapian bindings in {package}; {INSTALL_HINT}")
     module = importlib.util.module_from_spec(spec)
     sys.modules["xapian"] = module
     try:

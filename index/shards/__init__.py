@@ -1,0 +1,1 @@
+"""Xapian shards: the shard format, building and writing shards, the remote client, the sharded engine."""

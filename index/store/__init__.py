@@ -1,0 +1,1 @@
+"""The index on disk: its layout (layout), reading generations (generations), building them (build)."""
