@@ -72,7 +72,8 @@ def open_index(corpus_dir: Path, index_dir: Path, engine: str = DEFAULT_ENGINE, 
 
 
 @contextmanager
-def _build_lock(index_dir: Path):
+def build_lock(index_dir: Path):
+    """Hold the index directory's build lock: one build at a time, across processes."""
     index_dir.mkdir(parents=True, exist_ok=True)
     with open(index_dir / LOCK, "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -97,7 +98,7 @@ def build_index(corpus_dir: Path, index_dir: Path, engine: str = DEFAULT_ENGINE,
         raise InvalidInputError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
     read = reader or (lambda path: read_document(path, limits))
     started = time.perf_counter()
-    with _build_lock(index_dir):
+    with build_lock(index_dir):
         last = _previous(index_dir)
         vocab = {term: i for i, term in enumerate(last.vocabulary or vocabulary or [])}
         files = corpus_files(corpus_dir, warn=True)

@@ -1,19 +1,17 @@
 """Attacks on real `docqa serve` processes on 127.0.0.1: idle sockets, oversized bodies, a killed
 server's child build, start-up while an index builds, index files damaged under a running server."""
 
-import fcntl
 import json
 import os
 import signal
 import socket
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import requests
 
-from index.store.layout import LOCK
+from index.store.build import build_lock  # held as a long build would: the server's builds wait behind it
 from index.store.generations import current_generation
 from tests.conftest import prebuilt
 
@@ -70,15 +68,6 @@ def test_a_body_over_the_limit_is_refused_by_content_length_before_it_is_read(sh
     slightly_over = requests.post(f"{shared.url}/api/ask", json={"question": "x" * 70_000}, timeout=10)
     assert slightly_over.status_code == 413 and slightly_over.headers["Content-Type"] == "application/problem+json"
     assert requests.get(f"{shared.url}/api/health", timeout=5).status_code == 200
-
-
-@contextmanager
-def build_lock(index_dir: Path):
-    """Hold the index's build lock, as a long build would: the server's builds wait behind it."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    with open(index_dir / LOCK, "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        yield
 
 
 def _children(pid: int) -> list[int]:

@@ -8,7 +8,7 @@ import time
 import pytest
 import requests
 
-from tests.e2e.test_hardening import build_lock
+from index.store.build import build_lock
 from tests.made_files import bloated_docx, long_pdf, looping_pdf, minutes_docx
 
 pytestmark = pytest.mark.server
