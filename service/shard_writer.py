@@ -38,10 +38,12 @@ _DOCUMENT_PATH = "/documents/"
 class ShardWriter:
     """The write endpoint's WSGI app for one shard folder."""
 
-    def __init__(self, folder: Path, token: str, max_body: int):
-        self.folder, self.max_body = folder, max_body
+    def __init__(self, folder: Path, token: str, max_body: int, embedder: ShardEmbedder | None = None):
+        self.folder, self.max_body, self.embedder = folder, max_body, embedder
         self._token = token.encode()
         self._lock = threading.Lock()  # one write at a time (Xapian takes one writer)
+        if embedder is not None:
+            embedder.lock = self._lock
 
     def __call__(self, environ, start_response):
         try:
@@ -101,13 +103,56 @@ class ShardWriter:
             finally:
                 db.close()
         log.info("shard write: %s %s", "replaced" if document is not None else "deleted", document_id)
+        if document is not None and self.embedder is not None:
+            self.embedder.wake()  # the new paragraphs get their vectors in the background
         return {"id": document_id, "version": version}
 
 
-def serve(folder: Path, tcpsrv: list[str], host: str, port: int, token: str, max_body: int) -> None:
+class ShardEmbedder:
+    """Embeds the shard's paragraphs that have no vector, in a daemon thread, whenever woken (at start
+    and after each write); the searches rank lexically where a candidate has none yet."""
+
+    def __init__(self, folder: Path, threads: int = 1):
+        self.folder, self.threads = folder, threads
+        self.lock: threading.Lock = threading.Lock()  # the writer's, once it has one
+        self._wanted = threading.Event()
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="docqa-shard-embed", daemon=True)
+
+    def start(self) -> ShardEmbedder:
+        self._thread.start()
+        self.wake()
+        return self
+
+    def wake(self) -> None:
+        self._wanted.set()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self._wanted.set()
+
+    def _run(self) -> None:
+        from index.semantic.model import Embedder
+        from index.shards.embed import embed_shard
+
+        embedder = None
+        while self._wanted.wait() and not self._stopped.is_set():
+            self._wanted.clear()
+            try:
+                embedder = embedder or Embedder(self.threads)
+                done = embed_shard(self.folder, embedder, stop=self._stopped.is_set, lock=self.lock)
+            except Exception:  # noqa: BLE001 - logged; the shard serves lexically and the next write tries again
+                log.exception("embedding the shard's new paragraphs failed")
+                continue
+            if done:
+                log.info("embedded %d paragraphs", done)
+
+
+def serve(folder: Path, tcpsrv: list[str], host: str, port: int, token: str, max_body: int, embed: bool) -> None:
     """Run the read-only `tcpsrv` command and the write endpoint on host:port until stopped; if either
-    ends, both do."""
-    server = create_server(ShardWriter(folder.resolve(), token, max_body), host=host, port=port, threads=2,
+    ends, both do. With `embed`, paragraphs without a vector are embedded in the background."""
+    embedder = ShardEmbedder(folder.resolve()).start() if embed else None
+    server = create_server(ShardWriter(folder.resolve(), token, max_body, embedder), host=host, port=port, threads=2,
                            ident="docqa-shard", connection_limit=64, channel_timeout=30,
                            max_request_body_size=max_body)
     reader = subprocess.Popen(tcpsrv, preexec_fn=_die_with_parent)
@@ -128,6 +173,8 @@ def serve(folder: Path, tcpsrv: list[str], host: str, port: int, token: str, max
     except KeyboardInterrupt:
         pass
     finally:
+        if embedder is not None:
+            embedder.stop()
         reader.terminate()
         reader.wait()
         server.close()

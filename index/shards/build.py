@@ -31,8 +31,10 @@ from index.lexical.bm25 import Bm25Params, average_length, phrase_lengths
 from index.errors import CorpusError
 from index.files import atomic_write
 from index.lexical.search import SearchIndex
-from index.shards.format import (BODY, DOCUMENT, DOCUMENT_KEY, SHARD_FORMAT, SHARDS_FILE, STATS_KEY, TEXT_KEY, TITLE, VERSION_KEY,
-                           impact, phrase, shard_name, shard_of, term)
+from index.semantic import model as semantic
+from index.shards.format import (BODY, DOCUMENT, DOCUMENT_KEY, SHARD_FORMAT, SHARDS_FILE, STATS_KEY, TEXT_KEY, TITLE,
+                                 VECTOR_SLOT, VECTORS_KEY, VERSION_KEY, impact, pack_vector, phrase, shard_name,
+                                 shard_of, term)
 from index.store.build import paragraph_search_text
 from index.shards.bindings import xapian
 
@@ -48,6 +50,7 @@ class ShardDocument:
     text: str
     paragraphs: list[tuple[Paragraph, list[str]]]
     title_terms: list[str]
+    vectors: tuple[bytes, ...] = ()  # each paragraph's packed vector (format.pack_vector), or none at all
 
     @property
     def id(self) -> str:
@@ -88,7 +91,9 @@ def from_index(index: SearchIndex, document_id: str) -> ShardDocument:
     title_flat, title_offsets = index.title_terms
     d = int(index.document_of[first]) if info.paragraphs else index.documents.index(info)
     title = [vocab[t] for t in title_flat[title_offsets[d]:title_offsets[d + 1]].tolist()]
-    return ShardDocument(_entry(doc, info.file, info.paragraphs), doc.text, paragraphs, title)
+    vectors = index.vectors.rows(np.arange(first, first + info.paragraphs)) if index.vectors is not None else None
+    return ShardDocument(_entry(doc, info.file, info.paragraphs), doc.text, paragraphs, title,
+                         tuple(map(pack_vector, vectors)) if vectors is not None else ())
 
 
 def build_stats(index: SearchIndex, shards: int) -> dict:
@@ -119,6 +124,8 @@ def paragraph_document(document: ShardDocument, at: int, stats: dict):
     out.set_data(json.dumps({"d": document.id, "n": paragraph.number, "s": paragraph.start, "e": paragraph.end,
                              "h": paragraph.heading, "x": paragraph.text, "t": terms, "p": previous,
                              "tt": document.title_terms}, ensure_ascii=False))
+    if document.vectors:
+        out.add_value(VECTOR_SLOT, document.vectors[at])
     return out
 
 
@@ -129,6 +136,8 @@ def write_document(db, document: ShardDocument, stats: dict) -> str:
         db.add_document(paragraph_document(document, at, stats))
     db.set_metadata(DOCUMENT_KEY + document.id, json.dumps(document.entry, ensure_ascii=False))
     db.set_metadata(TEXT_KEY + document.id, document.text)
+    if document.vectors:
+        db.set_metadata(VECTORS_KEY, semantic.MODEL_NAME)
     return _new_version(db)
 
 
@@ -226,13 +235,20 @@ def _export_shard(index: SearchIndex, out: Path, number: int, stats: dict, stamp
     shutil.rmtree(temporary)
 
 
-def _export_in_child(directory: str, manifest: dict, out: str, number: int, stats: dict, stamp: str, done) -> None:
-    """A child process's shard: it opens the (memory-mapped) index itself and counts documents in `done`."""
+def _export_in_child(directory: str, manifest: dict, out: str, number: int, stats: dict, stamp: str, done,
+                     with_vectors: bool) -> None:
+    """A child process's shard: it opens the (memory-mapped) index and its vectors itself and counts
+    documents in `done`."""
     def tick() -> None:
         with done.get_lock():
             done.value += 1
 
-    _export_shard(SearchIndex.open(Path(directory), manifest), Path(out), number, stats, stamp, tick)
+    index = SearchIndex.open(Path(directory), manifest)
+    if with_vectors:
+        from index.semantic.vectors import attach
+
+        index.vectors = attach(index)
+    _export_shard(index, Path(out), number, stats, stamp, tick)
 
 
 def _export_in_processes(index: SearchIndex, out: Path, stats: dict, stamp: str, progress) -> None:
@@ -240,7 +256,8 @@ def _export_in_processes(index: SearchIndex, out: Path, stats: dict, stamp: str,
     context = multiprocessing.get_context("spawn")
     done = context.Value("q", 0)
     children = [context.Process(target=_export_in_child, name=f"docqa-{shard_name(i)}", daemon=True,
-                                args=(str(index.directory), index.manifest, str(out), i, stats, stamp, done))
+                                args=(str(index.directory), index.manifest, str(out), i, stats, stamp, done,
+                                      index.vectors is not None))
                 for i in range(stats["shards"])]
     for child in children:
         child.start()
@@ -253,6 +270,15 @@ def _export_in_processes(index: SearchIndex, out: Path, stats: dict, stamp: str,
         raise CorpusError(f"exporting {', '.join(failed)} failed (see the error above); nothing was swapped in")
     if progress:
         progress(len(index.documents), len(index.documents))
+
+
+def _lacks_vectors(db, index: SearchIndex, document_id: str) -> bool:
+    """Whether the embedded index has vectors for the document's paragraphs and the shard lacks one."""
+    info = index.info(document_id)
+    rows = np.arange(info.first_paragraph, info.first_paragraph + info.paragraphs)
+    if index.vectors is None or index.vectors.rows(rows) is None:
+        return False
+    return any(not db.get_document(p.docid).get_value(VECTOR_SLOT) for p in db.postlist(term(DOCUMENT, document_id)))
 
 
 def _update(index: SearchIndex, out: Path, stats: dict, progress) -> tuple[int, int]:
@@ -275,7 +301,7 @@ def _update(index: SearchIndex, out: Path, stats: dict, progress) -> tuple[int, 
             delete_document(db, document_id)
             deleted += 1
         for document_id, sha256 in wanted[i].items():
-            if stored.get(document_id) != sha256:
+            if stored.get(document_id) != sha256 or _lacks_vectors(db, index, document_id):
                 write_document(db, from_index(index, document_id), stats)
                 written += 1
             done += 1

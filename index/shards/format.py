@@ -11,13 +11,19 @@ length cannot do. Searches weight each term with TfIdfWeight("nnn") (the wdf as 
 query weight x Lucene idf / IMPACT_SCALE, the idf from document frequencies summed over the shards, so
 a score is the embedded engine's Lucene BM25 (index/lexical/engines.py) to within 1e-6 per term.
 Data: the paragraph as JSON (document id, number, offsets, heading, text, its terms and the previous
-paragraph's, the title's), so a serving node needs no copy of the corpus. Metadata: STATS_KEY (format,
-analysis, BM25 parameters, average field lengths), per document its entry and its text, and a version.
+paragraph's, the title's), so a serving node needs no copy of the corpus. Value VECTOR_SLOT: the
+paragraph's embedding (index/semantic) as int8 components (the unit vector scaled so its largest
+component is 127; 384 bytes), absent until it is embedded; it comes back with the paragraph's data in
+the same round trip. Metadata: STATS_KEY (format, analysis, BM25 parameters, average field lengths),
+VECTORS_KEY (the model the vectors are from), VECTORS_DONE_KEY (changed by each commit of new vectors),
+per document its entry and its text, and a version.
 """
 
 from __future__ import annotations
 
 import hashlib
+
+import numpy as np
 
 from index.lexical.bm25 import saturation
 
@@ -28,6 +34,9 @@ STATS_KEY = "docqa:stats"
 DOCUMENT_KEY = "docqa:doc:"     # + document id: its entry (title, file, sha256, paragraphs, pages)
 TEXT_KEY = "docqa:text:"        # + document id: its text
 VERSION_KEY = "docqa:version"   # changes with every write, so servers know to re-read the document list
+VECTORS_KEY = "docqa:vectors"   # the embedding model's name (index.semantic.MODEL_NAME) of the vectors held
+VECTORS_DONE_KEY = "docqa:vectors:done"  # changes with every commit of new vectors (`docqa shard embed`)
+VECTOR_SLOT = 0                 # the document value holding a paragraph's vector
 SHARDS_FILE = "shards.json"     # in a build folder: the shard count and the statistics every shard holds
 BODY, PHRASE, TITLE, DOCUMENT = "B", "P", "T", "D"
 MAX_TERM_BYTES = 240            # Xapian's limit is 245; longer terms are replaced by a digest
@@ -58,3 +67,19 @@ def shard_of(document_id: str, shards: int) -> int:
 def impact(tf: int, norm: float) -> int:
     """A term's BM25 term-frequency part as an integer wdf (at least 1: the term is there)."""
     return max(1, round(saturation(tf, norm) * IMPACT_SCALE))
+
+
+def pack_vector(vector: np.ndarray) -> bytes:
+    """A unit vector as int8 components, scaled so the largest magnitude is 127 (read back renormalised:
+    cosines within about 0.003 of the float32 ones)."""
+    scale = float(np.abs(vector).max()) or 1.0
+    return np.clip(np.rint(vector * (127.0 / scale)), -127, 127).astype(np.int8).tobytes()
+
+
+def unpack_vector(value: bytes, dimensions: int) -> np.ndarray | None:
+    """The unit vector `pack_vector` stored, or None for an absent or malformed value."""
+    if len(value) != dimensions:
+        return None
+    vector = np.frombuffer(value, dtype=np.int8).astype(np.float32)
+    norm = float(np.linalg.norm(vector))
+    return vector / norm if norm > 0 else None

@@ -4,7 +4,10 @@ re-rank (as Elasticsearch's rescore runs on a shard's hits); the same search int
 A search makes two calls to every shard at once: document frequencies of the query's terms (Xapian's
 `get_mset(0, 0)`; summed, they give the Lucene idf over the whole collection), then the best paragraphs
 with each term weighted by query weight x idf / IMPACT_SCALE (index/shards/format.py). The candidates of
-all shards are merged by score; their text, offsets and terms come from the shards' stored data.
+all shards are merged by score; their text, offsets and terms come from the shards' stored data, and
+their vectors (when the shards hold them) from a value fetched with that data: with the question's vector
+the same semantic re-rank runs as on the embedded engine (index/hits.py). A request whose candidates
+lack a vector (a shard not embedded yet, a document written a moment ago) ranks lexically.
 """
 
 from __future__ import annotations
@@ -23,9 +26,11 @@ from index.hits import Candidates, Hit, rank, wanted
 from index.lexical.bm25 import lucene_idf, query_pairs
 from index.errors import DocumentNotFoundError, EmptyQueryError, InvalidInputError
 from index.lexical.search import DEFAULT_K, DocumentInfo
+from index.semantic.model import DIMENSIONS
 from index.shards.client import MISSING, ShardDown, ShardSet
-from index.shards.format import (BODY, DOCUMENT, DOCUMENT_KEY, IMPACT_SCALE, NNN, STATS_KEY, TEXT_KEY, TITLE, VERSION_KEY, phrase,
-                           shard_of, term)
+from index.shards.embed import VectorState, vector_state
+from index.shards.format import (BODY, DOCUMENT, DOCUMENT_KEY, IMPACT_SCALE, NNN, STATS_KEY, TEXT_KEY, TITLE, VECTOR_SLOT,
+                                 VECTORS_DONE_KEY, VERSION_KEY, phrase, shard_of, term, unpack_vector)
 from index.shards.bindings import xapian
 
 
@@ -39,10 +44,11 @@ DF_CACHE = 200_000  # document frequencies kept in memory
 
 
 class ShardedIndex:
-    def __init__(self, shards: ShardSet):
+    def __init__(self, shards: ShardSet, semantic: bool = True):
         self.shards = shards
         self.ranking = rerank.ranking()
-        self.vectors = None  # no semantic signal on this engine (docs/SCALING.md)
+        self.semantic = semantic  # re-rank with the shards' paragraph vectors when they hold them
+        self._vectors: dict[int, tuple[VectorState, bytes]] = {}  # shard -> its vector state, VECTORS_DONE_KEY
         self._lock = threading.Lock()
         self._documents: dict[str, DocumentInfo] = {}
         self._position: dict[str, int] = {}
@@ -61,21 +67,22 @@ class ShardedIndex:
         or that could not be read before; shards that do not answer are read on a later call.
         Returns whether anything was re-read."""
         def read(db, number: int):
-            version = db.get_metadata(VERSION_KEY)
+            version, vectors = db.get_metadata(VERSION_KEY), (vector_state(db), db.get_metadata(VECTORS_DONE_KEY))
             if number in self._by_shard and self._versions.get(number) == version:
-                return version, None
+                return version, vectors, None
             keys = [k.decode("utf-8") for k in db.metadata_keys(DOCUMENT_KEY)]
-            return version, (json.loads(db.get_metadata(STATS_KEY) or b"{}"),
-                             [json.loads(e) for e in map(db.get_metadata, keys) if e])
+            return version, vectors, (json.loads(db.get_metadata(STATS_KEY) or b"{}"),
+                                      [json.loads(e) for e in map(db.get_metadata, keys) if e])
 
         changed = False
         for number, shard in enumerate(self.shards.shards):
             if not shard.up:
                 continue
             try:
-                version, read_now = shard.call(partial(read, number=number))
+                version, vectors, read_now = shard.call(partial(read, number=number))
             except ShardDown:
                 continue
+            self._vectors_read(number, vectors)
             if read_now is None:
                 continue
             shard.data_error = None  # a new version, read whole: whatever was bad in the old one is gone
@@ -90,6 +97,23 @@ class ShardedIndex:
         if changed:
             self._changed()
         return changed
+
+    def _vectors_read(self, number: int, vectors: tuple[VectorState, bytes]) -> None:
+        """Record a shard's vector state; after new vectors were committed there, its paragraphs cached
+        without one are read again."""
+        with self._lock:
+            before = self._vectors.get(number)
+            self._vectors[number] = vectors
+            if before is not None and before[1] != vectors[1]:
+                for key in [key for key, data in self._cache.items() if key[0] == number and data["v"] is None]:
+                    del self._cache[key]
+
+    def vector_states(self) -> list[dict]:
+        """Per shard (in DOCQA_SHARDS order), how many of its paragraphs have vectors (for /api/health)."""
+        with self._lock:
+            known = dict(self._vectors)
+        return [{"address": shard.address, **(known[i][0].as_json() if i in known else {"state": "unknown"})}
+                for i, shard in enumerate(self.shards.shards)]
 
     def _check_order(self, number: int, stats: dict) -> None:
         """Writes go to the shard a document's id hashes to, so the addresses must be in shard order."""
@@ -127,7 +151,9 @@ class ShardedIndex:
         return len(self._documents)
 
     def uses_vectors(self) -> bool:
-        return False  # paragraph vectors live in the embedded index (docs/SCALING.md)
+        """Whether a question's vector can be used: semantic is on and some shard holds this model's vectors."""
+        with self._lock:
+            return self.semantic and any(state.usable for state, _ in self._vectors.values())
 
     def begin_request(self) -> None:
         self.shards.begin_request()
@@ -203,7 +229,7 @@ class ShardedIndex:
         terms = analysis.analyze(question)
         if not terms:
             raise EmptyQueryError("the question has no searchable words (only stopwords or punctuation)")
-        return self.search_terms(dict.fromkeys(terms, 1.0), k, phrase=terms)
+        return self.search_terms(dict.fromkeys(terms, 1.0), k, phrase=terms, vector=vector)
 
     def first_stage(self, weighted: Mapping[str, float], k: int, phrase_terms: Sequence[str] = (),
                     only: frozenset[str] | None = None):
@@ -260,8 +286,13 @@ class ShardedIndex:
             if (shard, docid) not in self._cache:
                 missing.setdefault(shard, []).append(docid)
 
+        def stored(document) -> dict:  # decoded inside the shard's call: bad data marks that shard
+            data = json.loads(document.get_data())
+            data["v"] = unpack_vector(document.get_value(VECTOR_SLOT), DIMENSIONS)
+            return data
+
         def fetch(docids):
-            return lambda db: [(d, json.loads(db.get_document(d).get_data())) for d in docids]
+            return lambda db: [(d, stored(db.get_document(d))) for d in docids]
 
         shards = self.shards.shards
         calls = [(shards[s], fetch(docids)) for s, docids in missing.items()]
@@ -280,8 +311,10 @@ class ShardedIndex:
 
     def search_terms(self, weighted: Mapping[str, float], k: int = DEFAULT_K, phrase: Sequence[str] = (),
                      only: frozenset[str] | None = None, vector=None) -> list[Hit]:
-        """As LayeredIndex.search_terms: the k best paragraphs, re-ranked by docqa (`vector` is ignored)."""
-        first = self.first_stage(weighted, wanted(k, False, self.ranking.rerank), phrase, only) if k > 0 else None
+        """As LayeredIndex.search_terms: the k best paragraphs, re-ranked by docqa (with the question's
+        `vector`, by the semantic re-rank too when every candidate in its window has a vector)."""
+        semantic = vector is not None and self.uses_vectors()
+        first = self.first_stage(weighted, wanted(k, semantic, self.ranking.rerank), phrase, only) if k > 0 else None
         if first is None:
             return []
         terms, idf, found = first
@@ -311,8 +344,15 @@ class ShardedIndex:
             [ids(d["p"]) if d["p"] else None for _, d in found], [numbers[d["d"]] for _, d in found], titles,
             np.array([position.get(d["d"], len(position)) * 2**32 + d["n"] for _, d in found]),
             np.arange(len(terms)), idf, terms, rerank.prefix_groups(list(vocabulary)),
-            lambda n: _paragraph(found[n][1]))
-        return rank(candidates, k, reranked=self.ranking.rerank)
+            lambda n: _paragraph(found[n][1]), (lambda n: _vectors([d for _, d in found[:n]])) if semantic else None)
+        return rank(candidates, k, vector if semantic else None, reranked=self.ranking.rerank)
+
+
+def _vectors(found: list[dict]) -> np.ndarray | None:
+    """The candidates' unit vectors, or None when any of them has none."""
+    if any(d["v"] is None for d in found):
+        return None
+    return np.stack([d["v"] for d in found]) if found else np.zeros((0, DIMENSIONS), np.float32)
 
 
 def _paragraph(data: dict) -> Paragraph:

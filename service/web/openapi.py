@@ -159,7 +159,10 @@ SCHEMAS = {
             "built_at": {"type": "string"}, "engine": {"type": "string"}}},
         "semantic": {"type": "object", "required": ["enabled"], "description": "the semantic re-ranking signal",
                      "properties": {"enabled": {"type": "boolean"}, "reason": {"type": "string"},
-                                    "model": {"type": "string"}, "state": {"enum": ["embedding", "ready", "failed"]},
+                                    "model": {"type": "string"}, "state": {
+                                        "enum": ["embedding", "ready", "failed", "partial", "lexical"],
+                                        "description": "engine xapian: ready when every shard's paragraphs have "
+                                                       "vectors, partial when some do, lexical when none do"},
                                     "done": {"type": "integer", "description": "paragraphs with a vector"},
                                     "total": {"type": "integer"}, "error": {"type": "string"}}},
         "shards": {"type": "array", "description": "engine xapian: each shard's state",
@@ -168,7 +171,12 @@ SCHEMAS = {
                        "since": {"type": "number", "description": "Unix time of the last change"},
                        "error": {"type": "string"},
                        "data_error": {"type": "string", "description": "what of its data could not be read (the "
-                                      "shard answers 503 naming it until its data changes)"}}}},
+                                      "shard answers 503 naming it until its data changes)"},
+                       "vectors": {"type": "object", "required": ["state"], "description": (
+                           "semantic on: how many of the shard's paragraphs have a vector; a question whose "
+                           "candidates lack one ranks lexically"), "properties": {
+                           "state": {"enum": ["complete", "partial", "missing", "unknown"]},
+                           "vectors": {"type": "integer"}, "paragraphs": {"type": "integer"}}}}}},
         "took_ms": {"type": "number"}}},
 }
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from index.documents.formats import ParsedFiles
 from index.documents import Document
 from index.errors import ShardUnavailableError
+from index.semantic import model as semantic
 from index.shards.build import from_document
 from index.shards.client import ShardSet, parse_addresses
 from index.shards.wire import to_json
@@ -42,11 +43,20 @@ def _detail(error: urllib.error.HTTPError) -> str:
 
 
 class ShardSemantic:
-    """What /api/health says of the semantic signal on this engine: not available."""
+    """What /api/health says of the semantic signal on shards: each shard's vectors (embedded on its own
+    host by `docqa shard embed` or its write endpoint; nothing runs here)."""
+
+    def __init__(self, enabled: bool, installed: bool, index: ShardedIndex):
+        self.enabled, self.installed, self.index = enabled, installed, index
 
     def state(self) -> dict:
-        return {"enabled": False, "reason": "not available on the xapian engine (paragraph vectors live in the "
-                                            "embedded index)"}
+        if not self.enabled:
+            return {"enabled": False, "reason": "turned off (DOCQA_SEMANTIC=0)" if self.installed else
+                    "the semantic model is not installed"}
+        shards = self.index.vector_states()
+        done, total = sum(s.get("vectors", 0) for s in shards), sum(s.get("paragraphs", 0) for s in shards)
+        state = "ready" if all(s["state"] == "complete" for s in shards) else "partial" if done else "lexical"
+        return {"enabled": True, "model": semantic.MODEL_NAME, "state": state, "done": done, "total": total}
 
     def stop(self) -> None:
         """Nothing runs."""
@@ -67,10 +77,11 @@ class ShardLiveIndex:
             else [f"{h}:{p + WRITE_PORT_OFFSET}" for h, p in addresses]
         self._token = settings.shard_token or settings.api_token
         self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # shards directly, never via a proxy
-        self.current = ShardedIndex(self.shard_set)
+        installed = semantic.available()
+        self.current = ShardedIndex(self.shard_set, semantic=settings.semantic and installed)
         self.write_lock = threading.Lock()
         self.building: str | None = None
-        self.semantic = ShardSemantic()
+        self.semantic = ShardSemantic(settings.semantic and installed, installed, self.current)
         self._stop = threading.Event()
         self._watcher: threading.Thread | None = None
 
@@ -104,7 +115,12 @@ class ShardLiveIndex:
             "shard is back", headers={"Retry-After": "1"})
 
     def shard_states(self) -> list[dict] | None:
-        return self.shard_set.states()
+        """Each shard's state, with its vectors' (how many of its paragraphs have one) when semantic is on."""
+        states = self.shard_set.states()
+        if self.semantic.enabled:
+            for state, vectors in zip(states, self.current.vector_states()):
+                state["vectors"] = {k: v for k, v in vectors.items() if k != "address"}
+        return states
 
     def refresh(self) -> bool:
         return self.current.refresh()
