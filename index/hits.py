@@ -9,7 +9,7 @@ corpus first), and building each Hit with the question words it holds.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 import numpy as np
@@ -24,6 +24,8 @@ class Hit:
     score: float
     matched_terms: tuple[str, ...]
     semantic: float = 0.0  # the part of `score` the semantic signal added (0 when it was not used)
+    # the paragraph's terms with their offsets in its text, when the engine stored them (else analysed on use)
+    terms: tuple[tuple[str, int, int], ...] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class Candidates:
     prefixes: np.ndarray                    # per term id, its near-miss group (rerank.prefix_groups)
     paragraph: Callable[[int], Paragraph]   # the paragraph of candidate i
     vectors: Callable[[int], np.ndarray | None] | None = None  # unit vectors of the first n, or None
+    spans: Callable[[int], tuple[tuple[str, int, int], ...]] | None = None  # candidate i's terms with offsets
 
 
 def wanted(k: int, semantic: bool, reranked: bool = True) -> int:
@@ -78,7 +81,8 @@ def rank(c: Candidates, k: int, question: np.ndarray | None = None, reranked: bo
         scores = np.concatenate([reranked_scores[best], scores[window:]])
         added = np.concatenate([semantic[best], added[window:]])
     return [Hit(c.paragraph(i), round(float(scores[rank_]), 4),
-                tuple(w for w, h in zip(c.words, holds[i].tolist()) if h), round(float(added[rank_]), 4))
+                tuple(w for w, h in zip(c.words, holds[i].tolist()) if h), round(float(added[rank_]), 4),
+                c.spans(i) if c.spans is not None else None)
             for rank_, i in enumerate(order[:k].tolist())]
 
 

@@ -69,11 +69,14 @@ def eval_squad_command(file, as_json, subset, limit, k1, b, semantic, engine, sh
 @JSON_LINE
 @SHARDS_OPTION
 @click.option("--limit", type=click.IntRange(1), default=None, help="ask only the first N questions")
-def eval_shards_command(file, as_json, shards, limit) -> None:
-    """SQuAD v1.1 FILE: first-stage candidates from local Xapian shards against the embedded engine."""
+@SEMANTIC_OPTION
+def eval_shards_command(file, as_json, shards, limit, semantic) -> None:
+    """SQuAD v1.1 FILE: first-stage candidates from local Xapian shards against the embedded engine, then
+    the ranked hits (with semantic on, both re-ranked with the same vectors: the shards' travel with them)."""
     from .lab.shard_eval import evaluate_shard_agreement
 
-    _report(evaluate_shard_agreement(file, shards, limit, progress=progress_reporter("asking")), as_json)
+    _report(evaluate_shard_agreement(file, shards, limit, progress=progress_reporter("asking"),
+                                     semantic=semantic, embedding=progress_reporter("embedding")), as_json)
 
 
 @eval_group.command("beir")

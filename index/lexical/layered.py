@@ -273,4 +273,5 @@ class LayeredIndex:
         return Candidates(np.array([s for _, _, s in found]), terms, previous,
                           [numbers[(id(seg), int(seg.document_of[i]))] for seg, i, _ in found], titles,
                           np.array(order), ids, idf, [owner.vocab_list[i] for i in ids.tolist()], owner.prefixes,
-                          lambda n: found[n][0].paragraph(found[n][1]))
+                          lambda n: found[n][0].paragraph(found[n][1]),
+                          spans=lambda n: found[n][0].term_spans(found[n][1]))

@@ -18,7 +18,7 @@ from index.lexical.bm25 import Bm25Params, lucene_idf, phrase_lengths, query_pai
 from index.lexical.engines import ENGINES, top_k
 from index.lexical.fields import build_phrases, phrase_pair_ids, title_field
 from index.store.layout import (BYTE_END, BYTE_START, DOC, FIELD_PREFIXES, HEADING, HEADINGS, NUMBER, PARAGRAPH_COLUMNS,
-                     PARAGRAPHS, PHRASE_TABLE, START, END, TEXT, TITLE_OFFSETS, TITLE_TOKENS, TOKEN_OFFSETS, TOKENS,
+                     PARAGRAPHS, PHRASE_TABLE, START, END, TEXT, TITLE_OFFSETS, TITLE_TOKENS, TOKEN_OFFSETS, TOKEN_SPANS, TOKENS,
                      VOCABULARY)
 
 if TYPE_CHECKING:  # index.semantic.vectors imports this module
@@ -52,7 +52,8 @@ class SearchIndex:
 
     def __init__(self, directory: Path, manifest: dict, engines: dict, phrase_table: np.ndarray,
                  vocab_list: list[str], rows: np.ndarray, headings: list[str], text: bytes | mmap.mmap,
-                 tokens: np.ndarray, token_offsets: np.ndarray, titles: tuple[np.ndarray, np.ndarray]):
+                 tokens: np.ndarray, token_offsets: np.ndarray, token_spans: np.ndarray,
+                 titles: tuple[np.ndarray, np.ndarray]):
         self.directory, self.manifest = directory, manifest
         self.engine, self.phrases, self.titles = engines["body"], engines["phrases"], engines["titles"]
         self.phrase_table = phrase_table
@@ -61,7 +62,7 @@ class SearchIndex:
         self.vocab_list = vocab_list
         self.vocab = {term: i for i, term in enumerate(vocab_list)}
         self.rows, self.headings, self.text = rows, headings, text
-        self.tokens, self.token_offsets = tokens, token_offsets
+        self.tokens, self.token_offsets, self.token_spans = tokens, token_offsets, token_spans
         self.title_terms = titles  # (flat, offsets): each document's title terms
         self.documents = [DocumentInfo(d["id"], d["title"], d["file"], d["sha256"], d["chars"], d["paragraphs"],
                                        d["first_paragraph"], d["bytes"][0], d["bytes"][1], tuple(d.get("pages", ())))
@@ -78,8 +79,9 @@ class SearchIndex:
     def open(cls, directory: Path, manifest: dict) -> "SearchIndex":
         settings = manifest["settings"]
         load = lambda name: load_array(directory / name)  # noqa: E731
-        rows, tokens, token_offsets = load(PARAGRAPHS), load(TOKENS), load(TOKEN_OFFSETS)
-        if rows.ndim != 2 or rows.shape[1] != PARAGRAPH_COLUMNS or len(token_offsets) != len(rows) + 1:
+        rows, tokens, token_offsets, spans = load(PARAGRAPHS), load(TOKENS), load(TOKEN_OFFSETS), load(TOKEN_SPANS)
+        if rows.ndim != 2 or rows.shape[1] != PARAGRAPH_COLUMNS or len(token_offsets) != len(rows) + 1 \
+                or spans.shape != (len(tokens), 2):
             raise ValueError("paragraph arrays have inconsistent shapes")
         vocab_list = json.loads((directory / VOCABULARY).read_text(encoding="utf-8"))
         headings = json.loads((directory / HEADINGS).read_text(encoding="utf-8"))
@@ -98,7 +100,7 @@ class SearchIndex:
         engines = {name: engine_cls.load(directory, len(rows), prefix=FIELD_PREFIXES[name], params=params,
                                          terms=terms) for name, terms in field_terms.items()}
         return cls(directory, manifest, engines, phrase_table, vocab_list, rows, headings, text, tokens, token_offsets,
-                   titles)
+                   spans, titles)
 
     # -- paragraphs and documents -------------------------------------------------------------
 
@@ -131,6 +133,14 @@ class SearchIndex:
 
     def paragraph_terms(self, i: int) -> np.ndarray:
         return self.tokens[self.token_offsets[i]:self.token_offsets[i + 1]]
+
+    def term_spans(self, i: int) -> tuple[tuple[str, int, int], ...]:
+        """Paragraph i's terms with their offsets in its text, as stored at indexing (analyze_spans's,
+        without the heading's): what marks the matched words without analysing the text again."""
+        start, end = self.token_offsets[i], self.token_offsets[i + 1]
+        vocab = self.vocab_list
+        return tuple((vocab[t], s, e) for t, (s, e) in zip(self.tokens[start:end].tolist(),
+                                                             self.token_spans[start:end].tolist()) if s >= 0)
 
     def info(self, document_id: str) -> DocumentInfo:
         try:
@@ -196,7 +206,8 @@ class SearchIndex:
             [title_flat[title_offsets[d]:title_offsets[d + 1]] for d in numbers], order, ids,
             self.term_idf[ids] * weights, [self.vocab_list[i] for i in ids.tolist()], self.prefixes,
             lambda n: self.paragraph(paragraphs[n]),
-            (lambda n: vectors.rows(order[:n])) if vectors is not None else None)
+            (lambda n: vectors.rows(order[:n])) if vectors is not None else None,
+            lambda n: self.term_spans(paragraphs[n]))
 
     def _first_stage(self, weighted: Mapping[str, float], phrase: Sequence[str], exclude: frozenset[str],
                      only: frozenset[str] | None):

@@ -31,7 +31,7 @@ from index.lexical.fields import build_phrases, title_field
 from index.files import atomic_write, fsync_tree, sha256_of
 from index.store.layout import (BASE_FILES, CURRENT, FIELD_PREFIXES, GENERATION_PREFIX, HEADINGS, LOCK, MANIFEST,
                      PARAGRAPH_COLUMNS, PARAGRAPHS, PHRASE_TABLE, TEMPORARY_PREFIX, TEXT, TITLE_OFFSETS, TITLE_TOKENS,
-                     TOKEN_OFFSETS, TOKENS, VOCABULARY)
+                     TOKEN_OFFSETS, TOKEN_SPANS, TOKENS, VOCABULARY)
 from index.documents.limits import DocumentLimits
 from index.lexical.search import SearchIndex
 from index.store.generations import file_stamp, generation_settings, is_current, load_index
@@ -137,9 +137,12 @@ def build_index(corpus_dir: Path, index_dir: Path, engine: str = DEFAULT_ENGINE,
                 terms.append(stored)
             else:
                 analysed += 1
-                chunks = [_ids(analysis.analyze(paragraph_search_text(p)), vocab) for p in paras]
+                analysed_terms = [paragraph_terms(p) for p in paras]
+                chunks = [_ids([t for t, _, _ in spans], vocab) for spans in analysed_terms]
                 terms.append((np.concatenate(chunks) if chunks else np.zeros(0, np.int32),
-                              np.array([len(c) for c in chunks], dtype=np.int64)))
+                              np.array([len(c) for c in chunks], dtype=np.int64),
+                              np.array([(s, e) for spans in analysed_terms for _, s, e in spans],
+                                       dtype=np.int32).reshape(-1, 2)))
             documents.append((doc, path.name, stamp))
             paragraphs.append(paras)
             for p in paras:
@@ -167,6 +170,13 @@ def paragraph_search_text(p: Paragraph) -> str:
     return f"{p.heading}\n{p.text}" if p.heading else p.text
 
 
+def paragraph_terms(p: Paragraph) -> list[tuple[str, int, int]]:
+    """The terms of `paragraph_search_text(p)`, each with its offsets in `p.text` ((-1, -1) for the heading's)."""
+    shift = len(p.heading) + 1 if p.heading else 0
+    return [(t, s - shift, e - shift) if s >= shift else (t, -1, -1)
+            for t, s, e in analysis.analyze_spans(paragraph_search_text(p))]
+
+
 def _read(path: Path, read: Callable[[Path], Document]) -> Document | str:
     """The file's document, or why it cannot be read."""
     try:
@@ -192,7 +202,7 @@ def _checked(name: str, doc: Document | str, limits: DocumentLimits) -> tuple[Do
 class _Previous(NamedTuple):
     """What a build reuses from the live generation (see `_previous`)."""
     vocabulary: list[str]
-    terms: dict          # (document id, sha256) -> (term ids, paragraph lengths)
+    terms: dict          # (document id, sha256) -> (term ids, paragraph lengths, term spans)
     extracted: dict      # (file name, stamp) of an unchanged PDF or Word file -> its Document as extracted then
     by_file: dict        # file name -> its manifest entry (id, stamp, ...): the last good version of each file
     live: SearchIndex | None  # the live generation (None when there is none); not `index`: tuple.index
@@ -224,7 +234,8 @@ def _previous(index_dir: Path) -> _Previous:
     out = {}
     for info in index.documents:
         bounds = index.token_offsets[info.first_paragraph:info.first_paragraph + info.paragraphs + 1]
-        out[(info.id, info.sha256)] = (index.tokens[bounds[0]:bounds[-1]], np.diff(bounds))
+        out[(info.id, info.sha256)] = (index.tokens[bounds[0]:bounds[-1]], np.diff(bounds),
+                                       index.token_spans[bounds[0]:bounds[-1]])
     extracted = {(d["file"], tuple(d["stamp"])): index.document(d["id"]) for d in index.manifest["documents"]
                  if d["file"].lower().endswith(BINARY_SUFFIXES)}
     return _Previous(index.vocab_list, out, extracted, by_file, index)
@@ -255,12 +266,14 @@ def _write_generation(index_dir, documents, paragraphs, headings, vocab, terms, 
     (tmp / TEXT).write_bytes(b"".join(blob_parts))
     np.save(tmp / PARAGRAPHS, np.array(rows, dtype=np.int64).reshape(-1, PARAGRAPH_COLUMNS), allow_pickle=False)
     (tmp / HEADINGS).write_text(json.dumps(list(headings), ensure_ascii=False), encoding="utf-8")
-    lengths = np.concatenate([n for _, n in terms]) if terms else np.zeros(0, np.int64)
+    lengths = np.concatenate([n for _, n, _ in terms]) if terms else np.zeros(0, np.int64)
     offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
-    flat = np.concatenate([t for t, _ in terms]).astype(np.int32) if terms else np.zeros(0, np.int32)
+    flat = np.concatenate([t for t, _, _ in terms]).astype(np.int32) if terms else np.zeros(0, np.int32)
     np.save(tmp / TOKENS, flat, allow_pickle=False)
     np.save(tmp / TOKEN_OFFSETS, offsets, allow_pickle=False)
+    spans = np.concatenate([s for _, _, s in terms]).astype(np.int32) if terms else np.zeros((0, 2), np.int32)
+    np.save(tmp / TOKEN_SPANS, spans.reshape(-1, 2), allow_pickle=False)
     # title terms join the vocabulary before any engine is built, so every engine has a column for every term
     titles = [_ids(analysis.analyze(doc.title), vocab) for doc, _, _ in documents]
     engine_cls = ENGINES[engine]

@@ -8,7 +8,7 @@
 
 from index.lexical.bm25 import FIELDS
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 CURRENT = "CURRENT"
 LOCK = ".lock"
 GENERATION_PREFIX = "gen-"
@@ -22,10 +22,11 @@ HEADINGS = "headings.json"           # the distinct headings, numbered by the HE
 VOCABULARY = "vocab.json"            # term id -> analysed term
 TOKENS = "tokens.npy"                # every paragraph's term ids, back to back
 TOKEN_OFFSETS = "token_offsets.npy"  # paragraph i's terms are TOKENS[offsets[i]:offsets[i + 1]]
+TOKEN_SPANS = "token_spans.npy"      # each term's (start, end) in its paragraph's text, int32; (-1, -1) in the heading
 TITLE_TOKENS = "title_tokens.npy"    # every document's title term ids, back to back
 TITLE_OFFSETS = "title_offsets.npy"
 PHRASE_TABLE = "phrase_table.npy"    # sorted 64-bit keys of adjacent term pairs (index/lexical/fields.py)
-BASE_FILES = (TEXT, PARAGRAPHS, HEADINGS, VOCABULARY, TOKENS, TOKEN_OFFSETS, TITLE_TOKENS, TITLE_OFFSETS,
+BASE_FILES = (TEXT, PARAGRAPHS, HEADINGS, VOCABULARY, TOKENS, TOKEN_OFFSETS, TOKEN_SPANS, TITLE_TOKENS, TITLE_OFFSETS,
               PHRASE_TABLE)
 FIELD_PREFIXES = dict(zip(FIELDS, ("", "phrase_", "title_")))  # each BM25 field's engine files (index/lexical/bm25.py)
 

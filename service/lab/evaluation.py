@@ -184,7 +184,7 @@ def evaluate_squad(path: Path, params: Bm25Params = Bm25Params(), subset: str = 
                    progress: Callable[[int, int], None] | None = None, semantic: bool = True,
                    embedding: Callable[[int, int], None] | None = None, shards: int = 0) -> dict:
     """Index every context (one document per article), ask every question of `subset` articles; with
-    `shards`, through that many local Xapian shards of the same index (no semantic signal there)."""
+    `shards`, through that many local Xapian shards of the same index (and its vectors)."""
     started = time.perf_counter()
     articles, questions = load_squad(path)
     if subset not in ("all", "even", "odd"):
@@ -194,13 +194,12 @@ def evaluate_squad(path: Path, params: Bm25Params = Bm25Params(), subset: str = 
     questions = questions[:limit] if limit else questions
     with tempfile.TemporaryDirectory(prefix="docqa-squad-") as tmp, contextlib.ExitStack() as stack:
         index, context_of = squad_index(articles, Path(tmp), params)
-        if shards:
+        ranking = with_semantic(index, semantic, embedding)
+        if shards:  # the same index and vectors, exported into local shards
             from ..shard_servers import served_shards
 
-            index, ranking = stack.enter_context(served_shards(index, Path(tmp), shards)), {"engine": "xapian",
-                                                                                       "shards": shards, "semantic": False}
-        else:
-            ranking = with_semantic(index, semantic, embedding)
+            index, ranking = stack.enter_context(served_shards(index, Path(tmp), shards)), {
+                "engine": "xapian", "shards": shards, **ranking}
         figures = answer_figures(index, questions, context_of, progress)
     return {"questions": len(questions), "paragraphs": sum(len(c) for _, c in articles), "subset": subset, **ranking,
             **figures, "seconds": round(time.perf_counter() - started, 1)}

@@ -31,8 +31,9 @@ class Passage:
 
     @cached_property
     def terms(self) -> tuple[tuple[str, int, int], ...]:
-        """Every analysed term of the paragraph, with offsets (analysed once, when first needed)."""
-        return tuple(analyze_spans(self.hit.paragraph.text))
+        """Every analysed term of the paragraph, with offsets: as the index stored them, else analysed
+        once, when first needed."""
+        return self.hit.terms if self.hit.terms is not None else tuple(analyze_spans(self.hit.paragraph.text))
 
     @cached_property
     def highlights(self) -> tuple[tuple[int, int], ...]:

@@ -67,3 +67,9 @@ def test_fast_tokenizer_matches_nltk_on_the_seeds(corpus):
     for path in corpus.iterdir():
         text = path.read_text(encoding="utf-8")
         assert _TOKEN_RE.findall(text) == TOKENIZER.tokenize(text)
+
+
+@pytest.mark.parametrize("text", ["IL-10 levels rose 3.5 per cent, to £54 million", "Mr Darmanin said “two survivors”",
+                                  "the 1990-91 season's anti‐inflammatory co–operation", ""])
+def test_spans_give_exactly_the_indexed_terms(text):
+    assert [t for t, _, _ in analyze_spans(text)] == analyze(text)  # the index stores terms from the spans

@@ -25,6 +25,19 @@ def test_round_trip_keeps_paragraphs_and_scores(corpus, index_dir):
     assert not list(current_generation(index_dir).glob("*.pkl"))
 
 
+def test_stored_term_offsets_are_the_analysers_in_every_paragraph_new_or_reused(corpus, index_dir):
+    from index.analysis import analyze_spans
+
+    (corpus / "notes.md").write_text("# Notes\n\nHarbour log\nThe IL-10 crew rescued 44,000 people, the co–operation said.\n")
+    build_index(corpus, index_dir)
+    (corpus / "extra.txt").write_text("A lifeboat crew from Dunkirk rescued a swimmer.")
+    build_index(corpus, index_dir)  # the earlier documents' offsets are reused, the new one's analysed
+    index = load_index(index_dir)
+    assert any(index.paragraph(i).heading for i in range(index.num_paragraphs))  # a heading's terms are left out
+    for i in range(index.num_paragraphs):
+        assert index.term_spans(i) == tuple(analyze_spans(index.paragraph(i).text)), index.paragraph(i)
+
+
 def test_only_changed_documents_are_analysed_again(corpus, index_dir):
     assert build_index(corpus, index_dir).analysed == 2
     (corpus / "extra.txt").write_text("A lifeboat crew from Dunkirk rescued a swimmer.")
