@@ -46,10 +46,19 @@ def read_manifest(generation: Path) -> dict:
         raise IndexCorruptError(f"{generation.name} has no manifest.json") from None
     except (OSError, ValueError) as exc:
         raise IndexCorruptError(f"{generation.name}/manifest.json is unreadable: {exc}") from None
-    if not isinstance(manifest, dict) or manifest.get("settings", {}).get("format") != FORMAT_VERSION:
-        raise IndexCorruptError(f"{generation.name} has format {manifest.get('settings', {}).get('format')!r}, "
+    settings = manifest.get("settings") if isinstance(manifest, dict) else None
+    files = manifest.get("files") if isinstance(manifest, dict) else None
+    if not isinstance(settings, dict) or not isinstance(files, dict) or not all(_is_file_entry(e) for e in files.values()):
+        raise IndexCorruptError(f"{generation.name}/manifest.json is damaged (settings or files malformed)")
+    if settings.get("format") != FORMAT_VERSION:
+        raise IndexCorruptError(f"{generation.name} has format {settings.get('format')!r}, "
                                 f"this docqa reads format {FORMAT_VERSION}")
     return manifest
+
+
+def _is_file_entry(entry: object) -> bool:
+    return (isinstance(entry, dict) and isinstance(entry.get("bytes"), int)
+            and isinstance(entry.get("sha256"), str))
 
 
 def load_index(index_dir: Path, engine: str | None = None, verify: bool = True) -> SearchIndex:

@@ -64,9 +64,10 @@ def test_generation_files_are_written_read_only(corpus, index_dir):
     assert len(modes) >= 15 and set(modes.values()) == {0o444}
 
 
-@pytest.mark.parametrize("damage", ["truncate", "flip", "delete", "manifest", "current", "current-bytes"],
-                         ids=["truncated-file", "flipped-byte", "missing-file", "broken-manifest", "bad-pointer",
-                              "pointer-not-utf8"])
+@pytest.mark.parametrize("damage", ["truncate", "flip", "delete", "manifest", "manifest-key", "current",
+                                    "current-bytes"],
+                         ids=["truncated-file", "flipped-byte", "missing-file", "broken-manifest", "manifest-key-renamed",
+                              "bad-pointer", "pointer-not-utf8"])
 def test_damaged_index_is_rebuilt_with_a_reason(corpus, index_dir, caplog, damage):
     build_index(corpus, index_dir)
     gen = current_generation(index_dir)
@@ -83,6 +84,10 @@ def test_damaged_index_is_rebuilt_with_a_reason(corpus, index_dir, caplog, damag
         (gen / "vocab.json").unlink()
     elif damage == "manifest":
         (gen / "manifest.json").write_text("{not json")
+    elif damage == "manifest-key":  # still JSON: a flipped byte in a key name
+        manifest = json.loads((gen / "manifest.json").read_text())
+        manifest["files"]["bm25_data.npy"]["bztes"] = manifest["files"]["bm25_data.npy"].pop("bytes")
+        (gen / "manifest.json").write_text(json.dumps(manifest))
     elif damage == "current":
         (index_dir / "CURRENT").write_text("../../etc")
     else:
