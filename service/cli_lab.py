@@ -213,7 +213,7 @@ def bench_command(paragraphs, queries, seed, with_http, as_json, corpus, cache_d
         from .lab.bench_shards import run_shard_bench
 
         figures.update(run_shard_bench(instance, paragraphs, seed, shards, generate_queries(queries, seed, texts),
-                                       (lambda env: serve(env=env)) if with_http else None, log=say))
+                                       (lambda env: serve(env=env)) if with_http else None, semantic, log=say))
     _report(figures, as_json)
 
 

@@ -12,7 +12,8 @@ KEYS = {"paragraphs", "documents", "queries", "index_seconds", "paragraphs_per_s
         "bm25s_p50_ms", "rank_bm25_p50_ms", "speedup_vs_rank_bm25", "speedup_vs_bm25s", "engine_rss_mb", "peak_rss_mb",
         "embed_paragraphs_per_second", "vectors_mb", "semantic_p50_ms", "lexical_p50_ms", "semantic_cost_ratio",
         "xapian_export_seconds", "xapian_paragraphs_per_second", "xapian_shards_mb", "xapian_engine_p50_ms",
-        "xapian_engine_p99_ms", "embedded_engine_alternating_p50_ms", "xapian_shard_servers_rss_mb"}
+        "xapian_engine_p99_ms", "embedded_engine_alternating_p50_ms", "xapian_shard_servers_rss_mb",
+        "xapian_semantic_engine_p50_ms", "xapian_semantic_engine_p99_ms", "xapian_semantic_cost_ratio"}
 
 
 def _texts():
@@ -53,4 +54,5 @@ def test_bench_prints_every_figure_as_one_json_line(tmp_path):
     figures = json.loads(out.stdout.strip().splitlines()[-1])
     assert KEYS <= set(figures)
     assert figures["paragraphs"] == 2000 and figures["queries"] == 60 and figures["xapian_shards"] == 2
+    assert figures["xapian_paragraphs_with_vectors"] == 2000  # the shards' semantic figures used every vector
     assert all(isinstance(figures[k], (int, float)) and figures[k] > 0 for k in KEYS)
