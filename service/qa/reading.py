@@ -235,7 +235,10 @@ def _candidates(turns, previous: str, context_text: str, titles: list[str], answ
         span = _answered(turn.question, turn.answer)
         out += [_entity(span, context_text)] if span else []
         out += _mentioned(turn.question, context_text) + _people_in(turn.answer, context_text)
-    return list({e.text: e for e in reversed(out)}.values())[::-1]  # each once, at its most salient place
+    first: dict[str, Entity] = {}
+    for entity in out:
+        first.setdefault(entity.text, entity)  # each once, at its most salient place
+    return list(first.values())
 
 
 def _subject(name: str, context_text: str) -> Entity:
