@@ -65,9 +65,9 @@ def find_passages(index: Searchable, question: str, top_k: int = DEFAULT_K, hist
     A question that leans on the conversation (`context.reading.leans`) is searched with what its reading
     put in (names, the elided question) and the last turn's words, and paragraphs in the conversation's
     focus are preferred (a boost, not a filter; a short follow-up such as "Why?" also gets the focus
-    paragraphs themselves). Any other question is searched exactly as if asked alone; the focus only
-    keeps to its own words (topic.py). "What did X say?" puts the paragraphs X speaks in first.
-    `documents` limits the search to those documents."""
+    paragraphs themselves). Any other question is searched exactly as if asked alone; the conversation
+    only breaks near-ties: between documents (topic.py), and within the one its words find (thread_ties).
+    "What did X say?" puts the paragraphs X speaks in first. `documents` limits the search to those documents."""
     leaning = context if context is not None and context.reading.leans else None  # the context, if the question leans on it
     read_as = leaning.reading.text if leaning is not None else question
     previous = history[-1] if leaning is not None and history else None
@@ -125,8 +125,8 @@ def on_topic(index: Searchable, q: Question, alone: list[Hit], context: Context,
     measure = counted_measure(q.text)
     for document in dict.fromkeys(cited + found if trusted else found + cited):
         if document == top:
-            if document in cited or not trusted:
-                return alone  # the conversation points where the question's own words do
+            if document in cited or not trusted:  # the conversation points where the question's own words do:
+                return thread_ties(alone, context)  # its paragraphs may break near-ties in that document
             continue
         if topic.keeps(alone, document):
             first = [h for h in alone if h.paragraph.document_id == document] or index.search_terms(
@@ -145,6 +145,24 @@ def question_vector(index, text: str):
     if not index.uses_vectors():
         return None
     return semantic.query_embedder().question(text)
+
+
+def thread_ties(hits: list[Hit], context: Context) -> list[Hit]:
+    """`hits` with the conversation's thread first among the near-ties of the best one (within
+    topic.TIE_RATIO of its score, in its document): a focus paragraph itself, then the one after it,
+    then the one before; the rest as they were."""
+    if not hits:
+        return hits
+    best = hits[0]
+    place = {}
+    for step, offset in enumerate((0, 1, -1)):
+        for doc, number in context.focus:
+            place.setdefault((doc, number + offset), step)
+    tied = [h for h in hits if h.score >= topic.TIE_RATIO * best.score
+            and h.paragraph.document_id == best.paragraph.document_id
+            and (h.paragraph.document_id, h.paragraph.number) in place]
+    first = sorted(tied, key=lambda h: place[(h.paragraph.document_id, h.paragraph.number)])
+    return first + [h for h in hits if h not in first]
 
 
 def prefer_focus(hits: list[Hit], context: Context, index, include: bool) -> list[Hit]:

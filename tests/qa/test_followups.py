@@ -91,3 +91,26 @@ def test_the_sentence_just_given_may_answer_again_when_asked_something_new_of_it
     _, then = _conversation(client, "Who did Darmanin speak to earlier this week?", "What did he send her?")
     assert "list of further assistance" in then["answer"]["text"]
     assert then["read_as"] == "What did Darmanin send Priti Patel?"
+
+
+def test_a_near_tie_in_the_conversations_document_goes_to_the_paragraph_being_read(tmp_path):
+    """Asked alone, "When was the ferry inspected?" finds the Dunmore inspection first, the Port Lerin
+    paragraph a near-tie behind it; after a question answered from the Port Lerin paragraph, the thread
+    breaks the tie. A question whose words clearly prefer another paragraph keeps its own order."""
+    from service.web import create_app
+
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "harbour.md").write_text(
+        "# Port Lerin harbour report\n\n"
+        "Anna Berg, the harbour master of Port Lerin, said the ferry Aurora had been inspected in May and passed "
+        "every check.\n\nThe ferry inspection in Dunmore found rust on the hull of a second ferry in May, and "
+        "repairs were ordered.\n\nThe harbour will dredge the northern channel next year to let larger ships dock.\n")
+    (tmp_path / "c" / "weather.md").write_text("# Weather\n\nStorms are expected along the coast on Friday.\n")
+    client = create_app({"corpus": tmp_path / "c", "index_dir": tmp_path / "i"}).test_client()
+    alone = _ask(client, "When was the ferry inspected?")
+    assert [p["paragraph"] for p in alone["passages"][:2]] == [2, 1]
+    first, then = _conversation(client, "Who is the harbour master of Port Lerin?", "When was the ferry inspected?")
+    assert first["passages"][0]["paragraph"] == 1 and then["read_as"] == "When was the ferry inspected?"
+    assert [p["paragraph"] for p in then["passages"][:2]] == [1, 2]
+    dredge = _conversation(client, "Who is the harbour master of Port Lerin?", "When will the channel be dredged?")[1]
+    _same(dredge, _ask(client, "When will the channel be dredged?"))
