@@ -154,7 +154,7 @@ def thread_ties(hits: list[Hit], context: Context) -> list[Hit]:
     if not hits:
         return hits
     best = hits[0]
-    place = {}
+    place: dict[tuple[str, int], int] = {}
     for step, offset in enumerate((0, 1, -1)):
         for doc, number in context.focus:
             place.setdefault((doc, number + offset), step)
