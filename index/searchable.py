@@ -49,6 +49,9 @@ class Searchable(Protocol):
     def document_paragraphs(self, document_id: str) -> list[Paragraph]:
         """A document's paragraphs, with exact offsets."""
 
+    def document_paragraph(self, document_id: str, number: int) -> Paragraph:
+        """A document's paragraph `number` (from 1) alone; IndexError if it has no such paragraph."""
+
     def uses_vectors(self) -> bool:
         """Whether a question's embedding would be used now (paragraph vectors exist and apply)."""
 

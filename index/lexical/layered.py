@@ -123,6 +123,9 @@ class LayeredIndex:
     def document_paragraphs(self, document_id: str) -> list[Paragraph]:
         return self._owner(document_id).document_paragraphs(document_id)
 
+    def document_paragraph(self, document_id: str, number: int) -> Paragraph:
+        return self._owner(document_id).document_paragraph(document_id, number)
+
     # -- the live collection's statistics -----------------------------------------------------
 
     @property

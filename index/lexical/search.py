@@ -157,6 +157,12 @@ class SearchIndex:
         info = self.info(document_id)
         return [self.paragraph(i) for i in range(info.first_paragraph, info.first_paragraph + info.paragraphs)]
 
+    def document_paragraph(self, document_id: str, number: int) -> Paragraph:
+        info = self.info(document_id)
+        if not 1 <= number <= info.paragraphs:
+            raise IndexError(f"{document_id} has no paragraph {number}")
+        return self.paragraph(info.first_paragraph + number - 1)
+
     # -- search ---------------------------------------------------------------------------------
 
     def idf(self, terms: list[str]) -> np.ndarray:

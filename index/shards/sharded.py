@@ -190,6 +190,11 @@ class ShardedIndex:
     def document_paragraphs(self, document_id: str) -> list[Paragraph]:
         return split_paragraphs(self.document(document_id))
 
+    def document_paragraph(self, document_id: str, number: int) -> Paragraph:
+        if number < 1:
+            raise IndexError(f"{document_id} has no paragraph {number}")
+        return self.document_paragraphs(document_id)[number - 1]
+
     # -- search ---------------------------------------------------------------------------------
 
     def _frequencies(self, terms: list[str]) -> tuple[np.ndarray, int]:

@@ -125,10 +125,12 @@ def focus_text(focus, index) -> str:
     for doc, number in dict(reversed(focus)).items():  # the newest focus paragraph of each document
         try:
             text = index.document(doc).text
-            paragraphs = index.document_paragraphs(doc)
         except DocumentNotFoundError:  # deleted since the turn
             continue
-        at = paragraphs[number - 1].start if 0 < number <= len(paragraphs) else 0
+        try:
+            at = index.document_paragraph(doc, number).start
+        except (DocumentNotFoundError, IndexError):
+            at = 0
         low = max(CONTEXT_HEAD_CHARS, at - CONTEXT_CHARS // 2)
         texts.append(text[:CONTEXT_HEAD_CHARS] + ("\n\n" + text[low:at + CONTEXT_CHARS // 2] if low < len(text) else ""))
     return "\n\n".join(texts)
@@ -140,7 +142,7 @@ def _antecedents_of(turn: Turn, index) -> list[str]:
         return []
     doc, number = turn.citations[0]
     try:
-        paragraph = index.document_paragraphs(doc)[number - 1]
+        paragraph = index.document_paragraph(doc, number)
         text = index.document(doc).text
     except (DocumentNotFoundError, IndexError):
         return []

@@ -175,11 +175,11 @@ def prefer_focus(hits: list[Hit], context: Context, index, include: bool) -> lis
         present = {(h.paragraph.document_id, h.paragraph.number) for h in hits}
         top = max((h.score for h in hits), default=1.0)
         doc, number = context.focus[0]
-        try:
-            paragraphs = index.document_paragraphs(doc)
-        except DocumentNotFoundError:
-            paragraphs = []
-        for p in paragraphs[number - 1:number + 1]:
+        for n in (number, number + 1):
+            try:
+                p = index.document_paragraph(doc, n)
+            except (DocumentNotFoundError, IndexError):
+                continue
             if (p.document_id, p.number) not in present:
                 hits.append(Hit(p, top, ()))
     boosted = [replace(h, score=h.score * (1 + weights["document"] * (h.paragraph.document_id in documents)

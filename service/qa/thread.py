@@ -44,7 +44,7 @@ def thread_of(turns, index) -> Thread | None:
         return None
     document, number = last.citations[0]
     try:
-        paragraph = index.document_paragraphs(document)[number - 1]
+        paragraph = index.document_paragraph(document, number)
     except (DocumentNotFoundError, IndexError):
         return None
     answer = last.answer.strip()
