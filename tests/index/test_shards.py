@@ -91,6 +91,12 @@ def test_documents_and_their_paragraphs_come_from_the_shards(seed):
     for info in index.documents:
         assert remote.document(info.id) == index.document(info.id)
         assert remote.document_paragraphs(info.id) == index.document_paragraphs(info.id)
+        for engine in (index, LayeredIndex(index), remote):  # one paragraph alone, by its number from 1
+            assert [engine.document_paragraph(info.id, n) for n in range(1, info.paragraphs + 1)] == \
+                index.document_paragraphs(info.id)
+            for missing in (0, info.paragraphs + 1):
+                with pytest.raises(IndexError):
+                    engine.document_paragraph(info.id, missing)
         assert remote.info(info.id).sha256 == info.sha256
     assert np.allclose(remote.idf(["boat", "calai", "zzzz"]), index.idf(["boat", "calai", "zzzz"]))
 
