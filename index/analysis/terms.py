@@ -137,17 +137,41 @@ def analyze(text: str) -> list[str]:
 
 def analyze_spans(text: str) -> list[tuple[str, int, int]]:
     """(term, start, end) for every term, with offsets into `text` as given."""
-    out: list[tuple[str, int, int]] = []
-    for match in _TOKEN_RE.finditer(text):
-        start, end = match.span()
-        token = match.group()
-        if _is_compound(token):  # the joined word spans the compound, each part's terms only the part
-            terms = terms_for_token(token)
-            parts = [(t, start + m.start(), start + m.end()) for m in _WORD_RE.finditer(token)
-                     for t in terms_for_token(m.group())]
-            out.extend((t, start, end) for t in terms[:len(terms) - len(parts)])
-            out.extend(parts)
-            continue
-        for term in terms_for_token(token):
-            out.append((term, start, end))
-    return out
+    terms, starts, ends = analyze_columns(text)
+    return list(zip(terms, starts, ends))
+
+
+def analyze_columns(text: str) -> tuple[list[str], list[int], list[int]]:
+    """analyze_spans as three lists (terms, starts, ends): what indexing stores, built without a tuple per
+    term or a match object per token (each token is found from where the last one ended: tokens are
+    consecutive matches and nothing between two of them can start one)."""
+    terms: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    position, find = 0, text.find
+    for token in _TOKEN_RE.findall(text):
+        at = find(token, position)
+        position = at + len(token)
+        found, begin, end = token_columns(token)
+        if len(found) == 1:
+            terms.append(found[0])
+            starts.append(at + begin[0])
+            ends.append(at + end[0])
+        elif found:
+            terms += found
+            starts += [at + b for b in begin]
+            ends += [at + e for e in end]
+    return terms, starts, ends
+
+
+@lru_cache(maxsize=1 << 18)
+def token_columns(token: str) -> tuple[tuple[str, ...], tuple[int, ...], tuple[int, ...]]:
+    """A token's terms and their offsets inside it: a compound's joined word spans the whole of it, each
+    part's terms only the part."""
+    terms = terms_for_token(token)
+    if not _is_compound(token):
+        return terms, (0,) * len(terms), (len(token),) * len(terms)
+    parts = [(t, m.start(), m.end()) for m in _WORD_RE.finditer(token) for t in terms_for_token(m.group())]
+    joined = len(terms) - len(parts)
+    return (terms, (0,) * joined + tuple(b for _, b, _ in parts),
+            (len(token),) * joined + tuple(e for _, _, e in parts))

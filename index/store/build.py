@@ -138,11 +138,12 @@ def build_index(corpus_dir: Path, index_dir: Path, engine: str = DEFAULT_ENGINE,
             else:
                 analysed += 1
                 analysed_terms = [paragraph_terms(p) for p in paras]
-                chunks = [_ids([t for t, _, _ in spans], vocab) for spans in analysed_terms]
+                chunks = [_ids(words, vocab) for words, _, _ in analysed_terms]
+                starts = [s for _, column, _ in analysed_terms for s in column]
+                ends = [e for _, _, column in analysed_terms for e in column]
                 terms.append((np.concatenate(chunks) if chunks else np.zeros(0, np.int32),
                               np.array([len(c) for c in chunks], dtype=np.int64),
-                              np.array([(s, e) for spans in analysed_terms for _, s, e in spans],
-                                       dtype=np.int32).reshape(-1, 2)))
+                              np.stack([np.array(starts, dtype=np.int32), np.array(ends, dtype=np.int32)], axis=1)))
             documents.append((doc, path.name, stamp))
             paragraphs.append(paras)
             for p in paras:
@@ -170,11 +171,15 @@ def paragraph_search_text(p: Paragraph) -> str:
     return f"{p.heading}\n{p.text}" if p.heading else p.text
 
 
-def paragraph_terms(p: Paragraph) -> list[tuple[str, int, int]]:
-    """The terms of `paragraph_search_text(p)`, each with its offsets in `p.text` ((-1, -1) for the heading's)."""
-    shift = len(p.heading) + 1 if p.heading else 0
-    return [(t, s - shift, e - shift) if s >= shift else (t, -1, -1)
-            for t, s, e in analysis.analyze_spans(paragraph_search_text(p))]
+def paragraph_terms(p: Paragraph) -> tuple[list[str], list[int], list[int]]:
+    """The terms of `paragraph_search_text(p)` and their offsets in `p.text` ((-1, -1) for the heading's),
+    as three columns (analysis.analyze_columns)."""
+    terms, starts, ends = analysis.analyze_columns(paragraph_search_text(p))
+    if p.heading:
+        shift = len(p.heading) + 1
+        starts = [s - shift if s >= shift else -1 for s in starts]
+        ends = [e - shift if s >= 0 else -1 for s, e in zip(starts, ends)]
+    return terms, starts, ends
 
 
 def _read(path: Path, read: Callable[[Path], Document]) -> Document | str:
