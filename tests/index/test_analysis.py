@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from index.analysis import analyze, analyze_spans
@@ -73,3 +75,19 @@ def test_fast_tokenizer_matches_nltk_on_the_seeds(corpus):
                                   "the 1990-91 season's anti‐inflammatory co–operation", ""])
 def test_spans_give_exactly_the_indexed_terms(text):
     assert [t for t, _, _ in analyze_spans(text)] == analyze(text)  # the index stores terms from the spans
+
+
+@given(st.lists(st.sampled_from(["the", "he", "a", "9", "1,000", " ", ",", "-", "’", "s", "IL", "£", "%", "\n"]),
+                max_size=40).map("".join))
+@settings(max_examples=300, deadline=None)
+def test_each_terms_offsets_are_its_tokens_match_in_the_text(text):
+    # checked against the tokenizer's own match positions (the offsets are found without match objects)
+    from index.analysis.terms import _TOKEN_RE, terms_for_token
+
+    expected = []
+    for m in _TOKEN_RE.finditer(text):
+        parts = [(t, m.start() + p.start(), m.start() + p.end()) for p in re.finditer(r"\w+", m.group())
+                 for t in terms_for_token(p.group())] if any(h in m.group() for h in "-‐‑") else []
+        whole = terms_for_token(m.group())
+        expected += [(t, m.start(), m.end()) for t in whole[:len(whole) - len(parts)]] + parts
+    assert analyze_spans(text) == expected
