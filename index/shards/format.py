@@ -22,10 +22,13 @@ per document its entry and its text, and a version.
 from __future__ import annotations
 
 import hashlib
+import json
 
 import numpy as np
 
+from index.documents import Paragraph
 from index.lexical.bm25 import saturation
+from index.semantic.model import DIMENSIONS
 
 ENGINE_NAME = "xapian"          # DOCQA_ENGINE / --engine for the sharded engine
 SHARD_FORMAT = 1
@@ -83,3 +86,21 @@ def unpack_vector(value: bytes, dimensions: int) -> np.ndarray | None:
     vector = np.frombuffer(value, dtype=np.int8).astype(np.float32)
     norm = float(np.linalg.norm(vector))
     return vector / norm if norm > 0 else None
+
+
+def stored_paragraph(document) -> dict:
+    """A shard document's stored paragraph data, with its vector decoded under "v" (None without one)."""
+    data = json.loads(document.get_data())
+    data["v"] = unpack_vector(document.get_value(VECTOR_SLOT), DIMENSIONS)
+    return data
+
+
+def paragraph_of(data: dict) -> Paragraph:
+    return Paragraph(data["d"], data["n"], data["s"], data["e"], data["x"], data["h"])
+
+
+def stacked_vectors(found: list[dict]) -> np.ndarray | None:
+    """The stored paragraphs' unit vectors, one row each, or None when any of them has none."""
+    if any(d["v"] is None for d in found):
+        return None
+    return np.stack([d["v"] for d in found]) if found else np.zeros((0, DIMENSIONS), np.float32)

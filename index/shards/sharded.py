@@ -26,11 +26,11 @@ from index.hits import Candidates, Hit, rank, wanted
 from index.lexical.bm25 import lucene_idf, query_pairs
 from index.errors import DocumentNotFoundError, EmptyQueryError, InvalidInputError
 from index.lexical.search import DEFAULT_K, DocumentInfo
-from index.semantic.model import DIMENSIONS
 from index.shards.client import MISSING, ShardDown, ShardSet
 from index.shards.embed import VectorState, vector_state
-from index.shards.format import (BODY, DOCUMENT, DOCUMENT_KEY, IMPACT_SCALE, NNN, STATS_KEY, TEXT_KEY, TITLE, VECTOR_SLOT,
-                                 VECTORS_DONE_KEY, VERSION_KEY, phrase, shard_of, term, unpack_vector)
+from index.shards.format import (BODY, DOCUMENT, DOCUMENT_KEY, IMPACT_SCALE, NNN, STATS_KEY, TEXT_KEY, TITLE,
+                                 VECTORS_DONE_KEY, VERSION_KEY, paragraph_of, phrase, shard_of, stacked_vectors,
+                                 stored_paragraph, term)
 from index.shards.bindings import xapian
 
 
@@ -291,13 +291,8 @@ class ShardedIndex:
             if (shard, docid) not in self._cache:
                 missing.setdefault(shard, []).append(docid)
 
-        def stored(document) -> dict:  # decoded inside the shard's call: bad data marks that shard
-            data = json.loads(document.get_data())
-            data["v"] = unpack_vector(document.get_value(VECTOR_SLOT), DIMENSIONS)
-            return data
-
-        def fetch(docids):
-            return lambda db: [(d, stored(db.get_document(d))) for d in docids]
+        def fetch(docids):  # decoded inside the shard's call: bad data marks that shard
+            return lambda db: [(d, stored_paragraph(db.get_document(d))) for d in docids]
 
         shards = self.shards.shards
         calls = [(shards[s], fetch(docids)) for s, docids in missing.items()]
@@ -349,16 +344,6 @@ class ShardedIndex:
             [ids(d["p"]) if d["p"] else None for _, d in found], [numbers[d["d"]] for _, d in found], titles,
             np.array([position.get(d["d"], len(position)) * 2**32 + d["n"] for _, d in found]),
             np.arange(len(terms)), idf, terms, rerank.prefix_groups(list(vocabulary)),
-            lambda n: _paragraph(found[n][1]), (lambda n: _vectors([d for _, d in found[:n]])) if semantic else None)
+            lambda n: paragraph_of(found[n][1]), (lambda n: stacked_vectors([d for _, d in found[:n]])) if semantic else None)
         return rank(candidates, k, vector if semantic else None, reranked=self.ranking.rerank)
 
-
-def _vectors(found: list[dict]) -> np.ndarray | None:
-    """The candidates' unit vectors, or None when any of them has none."""
-    if any(d["v"] is None for d in found):
-        return None
-    return np.stack([d["v"] for d in found]) if found else np.zeros((0, DIMENSIONS), np.float32)
-
-
-def _paragraph(data: dict) -> Paragraph:
-    return Paragraph(data["d"], data["n"], data["s"], data["e"], data["x"], data["h"])

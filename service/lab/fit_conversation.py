@@ -186,7 +186,7 @@ def fit_conversation_model(doc2dial: Path, squad: Path, out: Path | None = None,
             cached.write_text(json.dumps([train_d, test_d, train_s, test_s]), encoding="utf-8")
     weights = fit(train_d, train_s)
     made_by: dict[str, Any] = {"command": f"docqa eval fit-conversation {doc2dial} {squad}",
-               "training_data": {"doc2dial": _sha256(doc2dial / "turns.jsonl"), "squad": _sha256(squad)},
+               "training_data_sha256": {"doc2dial": _sha256(doc2dial / "turns.jsonl"), "squad": _sha256(squad)},
                "subset": "even-numbered doc2dial dialogues and even SQuAD articles (topic-shift conversations)",
                "fitter": f"weighted logistic regression (doc2dial and shifts weighted equally), then the bias lowered "
                          f"until at most {SHIFT_BUDGET} of the training shifts keep the old document",

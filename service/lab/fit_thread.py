@@ -108,7 +108,7 @@ def fit_thread(squad: Path, doc2dial: Path, limit: int = 250, progress=None) -> 
     made_by = dict(current.made_by)
     made_by["thread"] = {
         "command": f"docqa eval fit-thread {squad} {doc2dial} --limit {limit}",
-        "training_data": {"squad": _sha256(squad), "doc2dial": _sha256(doc2dial / "turns.jsonl")},
+        "training_data_sha256": {"squad": _sha256(squad), "doc2dial": _sha256(doc2dial / "turns.jsonl")},
         "shape": {"data": "consecutive gold answers: SQuAD conversations (even articles) and doc2dial (even dialogues)",
                   "counts": {b: counts[b] for b in BUCKETS}, "bucket_sizes": SIZES},
         "scale": {"grid": list(SCALES), "later_answer_sentence": runs, "chosen": best,
