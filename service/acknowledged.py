@@ -17,14 +17,7 @@ from typing import Callable
 
 from index.documents import Document
 from index.files import atomic_write
-
-
-def stamp_of(path: Path) -> tuple[int, int] | None:
-    try:
-        st = path.stat()
-    except FileNotFoundError:
-        return None
-    return st.st_size, st.st_mtime_ns
+from index.store.generations import file_stamp
 
 
 class Acknowledged:
@@ -36,7 +29,7 @@ class Acknowledged:
 
     def add(self, document: Document, path: Path) -> None:
         """Remember an upload written to `path` (replacing any earlier upload of the same document)."""
-        stamp = stamp_of(path)
+        stamp = file_stamp(path)
         with self._lock:
             self._drop(document.id)
             if stamp is not None:
@@ -64,7 +57,7 @@ class Acknowledged:
         def read_file(path: Path) -> Document:
             with self._lock:
                 known = self._documents.get(path.name)
-            if known is not None and stamp_of(path) == known[1]:
+            if known is not None and file_stamp(path) == known[1]:
                 return replace(known[0], path=str(path))
             return read(path)
         return read_file

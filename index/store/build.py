@@ -137,7 +137,7 @@ def build_index(corpus_dir: Path, index_dir: Path, engine: str = DEFAULT_ENGINE,
                 terms.append(stored)
             else:
                 analysed += 1
-                analysed_terms = [paragraph_terms(p) for p in paras]
+                analysed_terms = [paragraph_columns(p) for p in paras]
                 chunks = [_ids(words, vocab) for words, _, _ in analysed_terms]
                 starts = [s for _, column, _ in analysed_terms for s in column]
                 ends = [e for _, _, column in analysed_terms for e in column]
@@ -171,7 +171,7 @@ def paragraph_search_text(p: Paragraph) -> str:
     return f"{p.heading}\n{p.text}" if p.heading else p.text
 
 
-def paragraph_terms(p: Paragraph) -> tuple[list[str], list[int], list[int]]:
+def paragraph_columns(p: Paragraph) -> tuple[list[str], list[int], list[int]]:
     """The terms of `paragraph_search_text(p)` and their offsets in `p.text` ((-1, -1) for the heading's),
     as three columns (analysis.analyze_columns)."""
     terms, starts, ends = analysis.analyze_columns(paragraph_search_text(p))
